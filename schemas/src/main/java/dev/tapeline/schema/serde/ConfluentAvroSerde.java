@@ -1,0 +1,133 @@
+package dev.tapeline.schema.serde;
+
+import dev.tapeline.schema.registry.SchemaRegistryClient;
+import dev.tapeline.schema.registry.SchemaRegistryException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.ClassSecurityValidator;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Avro specific records in the Confluent wire format: magic byte 0, the schema's 4-byte
+ * big-endian registry id, then Avro binary. The subject is {@code <topic>-value} (or
+ * {@code -key}), Confluent's TopicNameStrategy. Null stays null (tombstones).
+ */
+public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+
+    static final byte MAGIC = 0;
+
+    static {
+        trustTapelineSchemas();
+    }
+
+    private final Schema readerSchema;
+    private final SchemaRegistryClient registry;
+    private final boolean isKey;
+    private final SpecificDatumWriter<T> writer;
+    private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+
+    public ConfluentAvroSerde(Schema schema, SchemaRegistryClient registry, boolean isKey) {
+        this.readerSchema = schema;
+        this.registry = registry;
+        this.isKey = isKey;
+        this.writer = new SpecificDatumWriter<>(schema, SpecificData.getForSchema(schema));
+    }
+
+    /** A value serde for records with the given schema. */
+    public static <T extends SpecificRecord> ConfluentAvroSerde<T> forValues(Schema schema, SchemaRegistryClient registry) {
+        return new ConfluentAvroSerde<>(schema, registry, false);
+    }
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+        if (data == null) {
+            return null;
+        }
+        int id = registry.register(topic + (isKey ? "-key" : "-value"), readerSchema);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.write(MAGIC);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        try {
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+            writer.write(data, encoder);
+            encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot write " + readerSchema.getFullName() + " for topic " + topic, e);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public T deserialize(String topic, byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        if (bytes.length < 5 || bytes[0] != MAGIC) {
+            throw new SerializationException("not Confluent wire format on topic " + topic + ": "
+                    + (bytes.length < 5 ? bytes.length + " bytes" : "magic byte " + bytes[0]));
+        }
+        int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        SpecificDatumReader<T> reader;
+        try {
+            reader = readers.computeIfAbsent(id, key -> new SpecificDatumReader<>(registry.getById(key), readerSchema,
+                    SpecificData.getForSchema(readerSchema)));
+        } catch (SchemaRegistryException e) {
+            throw new SerializationException("cannot resolve schema id " + id + " of a record on topic " + topic, e);
+        }
+        try {
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
+            return reader.read(null, decoder);
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot read " + readerSchema.getFullName() + " (schema id " + id
+                    + ") from topic " + topic, e);
+        }
+    }
+
+    /**
+     * Avro 1.12 only instantiates classes on an allow-list; add Tapeline's generated schema
+     * classes (and only those) to whatever the process already trusts.
+     */
+    private static synchronized void trustTapelineSchemas() {
+        ClassSecurityValidator.ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(current,
+                type -> type.getName().startsWith("dev.tapeline.schema.")));
+    }
+
+    @Override
+    public Serializer<T> serializer() {
+        return this;
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+        return this;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean key) {
+        // configured through the constructor
+    }
+
+    @Override
+    public void close() {
+        // nothing held
+    }
+}
