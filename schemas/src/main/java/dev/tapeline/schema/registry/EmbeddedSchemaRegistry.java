@@ -11,10 +11,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import org.apache.avro.Schema;
 
@@ -29,9 +26,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
-    private final Map<String, Integer> idsBySchema = new LinkedHashMap<>();
-    private final List<String> schemasById = new ArrayList<>();
-    private final Map<String, List<Integer>> versionsBySubject = new LinkedHashMap<>();
+    private final InMemorySchemaRegistry store = new InMemorySchemaRegistry();
 
     private EmbeddedSchemaRegistry(HttpServer server) {
         this.server = server;
@@ -62,19 +57,18 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             if (method.equals("POST") && parts.length == 3 && parts[0].equals("subjects") && parts[2].equals("versions")) {
                 JsonNode request = JSON.readTree(exchange.getRequestBody());
                 String subject = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
-                reply(exchange, 200, JSON.createObjectNode().put("id", register(subject, request.path("schema").asText())));
+                Schema schema = new Schema.Parser().parse(request.path("schema").asText());
+                reply(exchange, 200, JSON.createObjectNode().put("id", store.register(subject, schema)));
             } else if (method.equals("GET") && parts.length == 3 && parts[0].equals("schemas") && parts[1].equals("ids")) {
-                String schema = schemaById(Integer.parseInt(parts[2]));
-                if (schema == null) {
-                    error(exchange, 404, 40403, "Schema " + parts[2] + " not found");
-                } else {
-                    reply(exchange, 200, JSON.createObjectNode().put("schema", schema));
+                try {
+                    Schema schema = store.getById(Integer.parseInt(parts[2]));
+                    reply(exchange, 200, JSON.createObjectNode().put("schema", schema.toString()));
+                } catch (SchemaRegistryException e) {
+                    error(exchange, e.status(), e.errorCode(), e.getMessage());
                 }
             } else if (method.equals("GET") && parts.length == 1 && parts[0].equals("subjects")) {
                 ArrayNode subjects = JSON.createArrayNode();
-                synchronized (this) {
-                    versionsBySubject.keySet().forEach(subjects::add);
-                }
+                store.subjects().forEach(subjects::add);
                 reply(exchange, 200, subjects);
             } else if (method.equals("GET") && parts.length == 4 && parts[0].equals("subjects") && parts[2].equals("versions")) {
                 latestOrVersion(exchange, URLDecoder.decode(parts[1], StandardCharsets.UTF_8), parts[3]);
@@ -87,42 +81,20 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
-    private synchronized int register(String subject, String schemaText) {
-        String canonical = new Schema.Parser().parse(schemaText).toString();
-        Integer id = idsBySchema.get(canonical);
-        if (id == null) {
-            schemasById.add(canonical);
-            id = schemasById.size();
-            idsBySchema.put(canonical, id);
-        }
-        List<Integer> versions = versionsBySubject.computeIfAbsent(subject, s -> new ArrayList<>());
-        if (!versions.contains(id)) {
-            versions.add(id);
-        }
-        return id;
-    }
-
-    private synchronized String schemaById(int id) {
-        return id >= 1 && id <= schemasById.size() ? schemasById.get(id - 1) : null;
-    }
-
     private void latestOrVersion(HttpExchange exchange, String subject, String version) throws IOException {
-        ObjectNode answer;
-        synchronized (this) {
-            List<Integer> versions = versionsBySubject.get(subject);
-            if (versions == null) {
-                error(exchange, 404, 40401, "Subject '" + subject + "' not found.");
-                return;
-            }
-            int index = version.equals("latest") ? versions.size() : Integer.parseInt(version);
-            if (index < 1 || index > versions.size()) {
-                error(exchange, 404, 40402, "Version " + version + " not found.");
-                return;
-            }
-            int id = versions.get(index - 1);
-            answer = JSON.createObjectNode().put("subject", subject).put("version", index).put("id", id)
-                    .put("schema", schemasById.get(id - 1));
+        List<Integer> versions = store.versions(subject);
+        if (versions == null) {
+            error(exchange, 404, 40401, "Subject '" + subject + "' not found.");
+            return;
         }
+        int index = version.equals("latest") ? versions.size() : Integer.parseInt(version);
+        if (index < 1 || index > versions.size()) {
+            error(exchange, 404, 40402, "Version " + version + " not found.");
+            return;
+        }
+        int id = versions.get(index - 1);
+        ObjectNode answer = JSON.createObjectNode().put("subject", subject).put("version", index).put("id", id)
+                .put("schema", store.getById(id).toString());
         reply(exchange, 200, answer);
     }
 

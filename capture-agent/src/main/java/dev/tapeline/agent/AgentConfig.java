@@ -1,0 +1,85 @@
+package dev.tapeline.agent;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Capture agent settings, validated at once: every problem is reported with its field's name.
+ *
+ * @param host               address to listen on
+ * @param port               port to listen on (0 = any free port)
+ * @param agentId            identifies this agent in events
+ * @param routes             upstreams, matched by longest prefix first
+ * @param maxRequestBodyBytes larger request bodies are refused with 413
+ * @param redactedHeaders    header names (any case) never published, on top of the defaults
+ * @param redactedQueryParams query parameter names whose values are masked in published paths
+ */
+public record AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
+        Set<String> redactedHeaders, Set<String> redactedQueryParams) {
+
+    /** Credential headers that are never published, whatever the configuration says. */
+    public static final Set<String> ALWAYS_REDACTED_HEADERS = Set.of("authorization", "proxy-authorization", "api-key",
+            "x-api-key", "cookie", "set-cookie", "x-goog-api-key", "x-llamastack-provider-data", "x-ogx-provider-data");
+    /** Query parameters whose values are always masked. */
+    public static final Set<String> ALWAYS_REDACTED_QUERY_PARAMS = Set.of("key", "api_key", "api-key");
+
+    public AgentConfig {
+        List<String> problems = new ArrayList<>();
+        if (host == null || host.isBlank()) {
+            problems.add("host: required");
+        }
+        if (port < 0 || port > 65535) {
+            problems.add("port: must be 0..65535, got " + port);
+        }
+        if (agentId == null || agentId.isBlank()) {
+            problems.add("agentId: required");
+        }
+        if (routes == null || routes.isEmpty()) {
+            problems.add("routes: at least one route is required");
+        } else {
+            Set<String> prefixes = new LinkedHashSet<>();
+            for (Route route : routes) {
+                if (!prefixes.add(route.prefix())) {
+                    problems.add("routes: prefix " + route.prefix() + " is used twice");
+                }
+            }
+        }
+        if (maxRequestBodyBytes <= 0) {
+            problems.add("maxRequestBodyBytes: must be positive");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
+        }
+        routes = routes.stream()
+                .sorted((a, b) -> Integer.compare(b.prefix().length(), a.prefix().length()))
+                .toList();
+        redactedHeaders = lowerCaseUnion(ALWAYS_REDACTED_HEADERS, redactedHeaders);
+        redactedQueryParams = lowerCaseUnion(ALWAYS_REDACTED_QUERY_PARAMS, redactedQueryParams);
+    }
+
+    /** Defaults: 64 MB request bodies, the built-in redactions. */
+    public static AgentConfig of(String host, int port, String agentId, List<Route> routes) {
+        return new AgentConfig(host, port, agentId, routes, 64L * 1024 * 1024, Set.of(), Set.of());
+    }
+
+    /** The route serving this path, or null. */
+    public Route routeFor(String path) {
+        for (Route route : routes) {
+            if (route.matches(path)) {
+                return route;
+            }
+        }
+        return null;
+    }
+
+    private static Set<String> lowerCaseUnion(Set<String> always, Set<String> extra) {
+        Set<String> all = new LinkedHashSet<>(always);
+        if (extra != null) {
+            extra.forEach(h -> all.add(h.toLowerCase(Locale.ROOT)));
+        }
+        return Set.copyOf(all);
+    }
+}

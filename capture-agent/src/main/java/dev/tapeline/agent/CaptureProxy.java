@@ -1,0 +1,294 @@
+package dev.tapeline.agent;
+
+import dev.tapeline.agent.internal.Redaction;
+import dev.tapeline.agent.internal.UuidV7;
+import dev.tapeline.fixture.TestIds;
+import dev.tapeline.schema.FailureReason;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.AbstractMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The capture agent's HTTP proxy: forwards each request to its route's upstream and streams the
+ * response back piece by piece as it arrives (flushed per read, back-pressured, never buffered
+ * whole), while an {@link ExchangeTap} observes the exchange. Request bodies are read whole (up
+ * to a limit) before forwarding, since a recording needs them and they are small.
+ */
+public final class CaptureProxy implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureProxy.class);
+    /** Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1). */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "host", "content-length");
+
+    private final AgentConfig config;
+    private final ExchangeTap tap;
+    private final MeterRegistry metrics;
+    private final Vertx vertx;
+    private final boolean ownsVertx;
+    private HttpServer server;
+    private HttpClient client;
+
+    public CaptureProxy(AgentConfig config, ExchangeTap tap, MeterRegistry metrics) {
+        this(config, tap, metrics, Vertx.vertx(), true);
+    }
+
+    public CaptureProxy(AgentConfig config, ExchangeTap tap, MeterRegistry metrics, Vertx vertx, boolean ownsVertx) {
+        this.config = config;
+        this.tap = tap;
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.ownsVertx = ownsVertx;
+    }
+
+    /** Starts listening; completes with the bound port. */
+    public Future<Integer> start() {
+        client = vertx.createHttpClient(new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setForceSni(true)
+                        .setDecompressionSupported(false)
+                        .setMaxInitialLineLength(64 * 1024),
+                new PoolOptions().setHttp1MaxSize(1000));
+        server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setMaxInitialLineLength(64 * 1024)
+                .setMaxHeaderSize(64 * 1024)
+                .setCompressionSupported(false)
+                .setHttp2ClearTextEnabled(false));
+        return server.requestHandler(this::handle).listen().map(HttpServer::actualPort);
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    private void handle(HttpServerRequest request) {
+        long startNanos = System.nanoTime();
+        String path = request.path();
+        Route route = config.routeFor(path);
+        if (route == null) {
+            error(request.response(), 404, "no_route", "no route serves path " + path
+                    + "; configured prefixes: " + config.routes().stream().map(Route::prefix).toList());
+            return;
+        }
+        String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (contentLength != null && parseLong(contentLength) > config.maxRequestBodyBytes()) {
+            error(request.response(), 413, "request_too_large", "request body of " + contentLength
+                    + " bytes exceeds the agent's limit of " + config.maxRequestBodyBytes() + " bytes");
+            request.connection().close();
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] refused = {false};
+        request.handler(piece -> {
+            if (refused[0]) {
+                return;
+            }
+            if (body.length() + piece.length() > config.maxRequestBodyBytes()) {
+                refused[0] = true;
+                error(request.response(), 413, "request_too_large", "request body exceeds the agent's limit of "
+                        + config.maxRequestBodyBytes() + " bytes");
+                request.connection().close();
+                return;
+            }
+            body.appendBuffer(piece);
+        });
+        request.endHandler(v -> {
+            if (!refused[0]) {
+                forward(request, route, body, startNanos);
+            }
+        });
+    }
+
+    private void forward(HttpServerRequest request, Route route, Buffer body, long startNanos) {
+        String endpoint = route.endpointOf(request.path());
+        String query = request.query();
+        String upstreamUrl = route.upstream() + endpoint + (query == null ? "" : "?" + query);
+        String maskedQuery = Redaction.maskQuery(query, config.redactedQueryParams());
+
+        List<Map.Entry<String, String>> requestHeaders = entries(request.headers());
+        String completionId = UuidV7.next(System.currentTimeMillis()).toString();
+        ExchangeRequest exchange = new ExchangeRequest(completionId, route, request.method().name(),
+                request.path() + (maskedQuery == null ? "" : "?" + maskedQuery), endpoint,
+                route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery),
+                requestHeaders, body.getBytes(), TestIds.fromHeaders(request::getHeader),
+                clientSdkVersion(request), startNanos);
+        ExchangeObserver observer = openSafely(exchange);
+        HttpServerResponse response = request.response();
+
+        MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> header : requestHeaders) {
+            if (!HOP_BY_HOP.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                upstreamHeaders.add(header.getKey(), header.getValue());
+            }
+        }
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(request.method().name()))
+                .setAbsoluteURI(upstreamUrl)
+                .setHeaders(upstreamHeaders)
+                .setFollowRedirects(false);
+
+        client.request(options).compose(upstreamRequest -> {
+            response.closeHandler(v -> {
+                if (!response.ended()) {
+                    upstreamRequest.reset();
+                    observer.onFailed(FailureReason.CLIENT_DISCONNECT, "client closed the connection mid-response");
+                    count("client_disconnect");
+                }
+            });
+            return upstreamRequest.send(body);
+        }).onSuccess(upstreamResponse -> relay(upstreamResponse, response, observer))
+                .onFailure(err -> {
+                    LOG.debug("exchange {}: upstream {} failed: {}", completionId, upstreamUrl, err.toString());
+                    observer.onFailed(FailureReason.UPSTREAM_ERROR, "upstream unreachable: " + err.getMessage());
+                    count("upstream_error");
+                    if (!response.headWritten()) {
+                        error(response, 502, "upstream_unreachable", "upstream " + route.upstream()
+                                + " failed: " + err.getMessage());
+                    } else {
+                        response.reset();
+                    }
+                });
+    }
+
+    private void relay(HttpClientResponse upstream, HttpServerResponse response, ExchangeObserver observer) {
+        response.setStatusCode(upstream.statusCode());
+        response.setStatusMessage(upstream.statusMessage());
+        List<Map.Entry<String, String>> responseHeaders = entries(upstream.headers());
+        boolean hasLength = false;
+        for (Map.Entry<String, String> header : responseHeaders) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("content-length")) {
+                hasLength = true;
+                response.putHeader(header.getKey(), header.getValue());
+            } else if (!HOP_BY_HOP.contains(name)) {
+                response.headers().add(header.getKey(), header.getValue());
+            }
+        }
+        if (!hasLength) {
+            response.setChunked(true);
+        }
+        observer.onResponseStarted(upstream.statusCode(), responseHeaders);
+        upstream.handler(piece -> {
+            response.write(piece);
+            if (response.writeQueueFull()) {
+                upstream.pause();
+                response.drainHandler(v -> upstream.resume());
+            }
+            observer.onResponseBytes(piece.getBytes());
+        });
+        upstream.endHandler(v -> {
+            response.end();
+            observer.onCompleted();
+            count("completed");
+        });
+        upstream.exceptionHandler(err -> {
+            observer.onFailed(FailureReason.UPSTREAM_RESET, "upstream connection failed mid-response: " + err);
+            count("upstream_reset");
+            response.reset();
+        });
+    }
+
+    private ExchangeObserver openSafely(ExchangeRequest exchange) {
+        try {
+            return tap.open(exchange);
+        } catch (RuntimeException e) {
+            LOG.warn("exchange {}: capture could not start, proxying without it: {}", exchange.completionId(), e.toString());
+            return ExchangeObserver.NONE;
+        }
+    }
+
+    /** The Python OpenAI SDK's version; other SDKs (Java, Node) send their own and are not recorded. */
+    private static String clientSdkVersion(HttpServerRequest request) {
+        String lang = request.getHeader("X-Stainless-Lang");
+        if (lang != null && !lang.equalsIgnoreCase("python")) {
+            return null;
+        }
+        return request.getHeader("X-Stainless-Package-Version");
+    }
+
+    private void count(String outcome) {
+        metrics.counter("tapeline.agent.exchanges", "outcome", outcome).increment();
+    }
+
+    private static List<Map.Entry<String, String>> entries(MultiMap headers) {
+        List<Map.Entry<String, String>> list = new ArrayList<>(headers.size());
+        headers.forEach(h -> list.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+        return list;
+    }
+
+    private static long parseLong(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static void error(HttpServerResponse response, int status, String code, String message) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        String json = "{\"error\":{\"message\":" + jsonString(message) + ",\"type\":\"tapeline_error\",\"code\":"
+                + jsonString(code) + "}}";
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+    }
+
+    private static String jsonString(String value) {
+        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                server.close().await(10, TimeUnit.SECONDS);
+            }
+            if (client != null) {
+                client.close().await(10, TimeUnit.SECONDS);
+            }
+            if (ownsVertx) {
+                vertx.close().await(10, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            LOG.warn("agent did not stop cleanly: {}", e.toString());
+        }
+    }
+}

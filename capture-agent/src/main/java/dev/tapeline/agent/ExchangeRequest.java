@@ -1,0 +1,29 @@
+package dev.tapeline.agent;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A request as the agent received it, secrets already removed.
+ *
+ * @param completionId id minted by the agent for this exchange
+ * @param route        the route that serves it
+ * @param method       HTTP method
+ * @param path         path and query the client sent, secret query values masked
+ * @param endpoint     path below the route prefix
+ * @param upstreamUrl  where it is forwarded (query masked)
+ * @param headers      request headers in arrival order, credentials removed
+ * @param body         the request body
+ * @param testId       test id from the request headers, or null
+ * @param clientSdkVersion OpenAI Python SDK version from {@code X-Stainless-Package-Version}, or null
+ * @param startNanos   {@link System#nanoTime()} when the request arrived
+ */
+public record ExchangeRequest(String completionId, Route route, String method, String path, String endpoint,
+        String upstreamUrl, List<Map.Entry<String, String>> headers, byte[] body, String testId,
+        String clientSdkVersion, long startNanos) {
+
+    /** The URL llama-stack would record: the route's recorded base URL plus the endpoint. */
+    public String recordedUrl() {
+        return route.recordedBaseUrl() + endpoint;
+    }
+}

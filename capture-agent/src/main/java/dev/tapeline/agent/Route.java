@@ -1,0 +1,62 @@
+package dev.tapeline.agent;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One upstream served by the agent.
+ *
+ * @param name            a short name, carried in events
+ * @param prefix          path prefix the route answers; stripped before forwarding ("/" = everything)
+ * @param upstream        base URL requests are forwarded to (path below prefix appended)
+ * @param recordedBaseUrl base URL the recordings show: the one the client SDK was configured
+ *                        with, so {@code recordedBaseUrl + endpoint} is llama-stack's recorded url
+ */
+public record Route(String name, String prefix, URI upstream, String recordedBaseUrl) {
+
+    public Route {
+        List<String> problems = new ArrayList<>();
+        if (name == null || name.isBlank()) {
+            problems.add("routes[].name: required");
+        }
+        if (prefix == null || !prefix.startsWith("/")) {
+            problems.add("routes[" + name + "].prefix: must start with '/'");
+        }
+        if (upstream == null || upstream.getScheme() == null
+                || !(upstream.getScheme().equals("http") || upstream.getScheme().equals("https"))
+                || upstream.getHost() == null) {
+            problems.add("routes[" + name + "].upstream: must be an absolute http(s) URL, got " + upstream);
+        } else if (upstream.getRawQuery() != null || upstream.getRawFragment() != null) {
+            problems.add("routes[" + name + "].upstream: must not have a query or fragment");
+        }
+        if (recordedBaseUrl == null || URI.create(recordedBaseUrl).getScheme() == null) {
+            problems.add("routes[" + name + "].recordedBaseUrl: must be an absolute URL, got " + recordedBaseUrl);
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        prefix = prefix.length() > 1 && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        recordedBaseUrl = trimSlash(recordedBaseUrl);
+    }
+
+    /** A route for everything, forwarding to {@code upstream}, recording {@code recordedBaseUrl}. */
+    public static Route catchAll(String upstream, String recordedBaseUrl) {
+        return new Route("default", "/", URI.create(trimSlash(upstream)), recordedBaseUrl);
+    }
+
+    /** Whether the route serves this request path. */
+    public boolean matches(String path) {
+        return prefix.equals("/") || path.equals(prefix) || path.startsWith(prefix + "/");
+    }
+
+    /** The request path below the prefix: the endpoint. */
+    public String endpointOf(String path) {
+        String endpoint = prefix.equals("/") ? path : path.substring(prefix.length());
+        return endpoint.isEmpty() ? "/" : endpoint;
+    }
+
+    private static String trimSlash(String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.tapeline.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class AgentConfigTest {
+
+    @Test
+    void givenSeveralProblems_whenBuilt_thenAllReportedWithFieldNames() {
+        assertThatThrownBy(() -> new AgentConfig("", 70000, " ", List.of(), 0, Set.of(), Set.of()))
+                .hasMessageContaining("host").hasMessageContaining("port").hasMessageContaining("agentId")
+                .hasMessageContaining("routes").hasMessageContaining("maxRequestBodyBytes");
+    }
+
+    @Test
+    void givenInvalidRoute_whenBuilt_thenEveryProblemNamed() {
+        assertThatThrownBy(() -> new Route("r", "v1", URI.create("ftp://x"), "nope"))
+                .hasMessageContaining("routes[r].prefix").hasMessageContaining("routes[r].upstream")
+                .hasMessageContaining("routes[r].recordedBaseUrl");
+    }
+
+    @Test
+    void givenOverlappingPrefixes_whenRouting_thenLongestPrefixWins() {
+        Route openai = new Route("openai", "/", URI.create("http://a"), "https://api.openai.com/v1");
+        Route ollama = new Route("ollama", "/ollama/", URI.create("http://b"), "http://localhost:11434");
+        AgentConfig config = AgentConfig.of("127.0.0.1", 0, "agent", List.of(openai, ollama));
+
+        assertThat(config.routeFor("/ollama/api/chat")).isEqualTo(ollama);
+        assertThat(config.routeFor("/ollamax")).isEqualTo(openai);
+        assertThat(ollama.endpointOf("/ollama/api/chat")).isEqualTo("/api/chat");
+        assertThat(openai.endpointOf("/v1/chat/completions")).isEqualTo("/v1/chat/completions");
+    }
+
+    @Test
+    void givenCustomRedactedHeaders_whenBuilt_thenDefaultsKeptAndCaseFolded() {
+        AgentConfig config = new AgentConfig("h", 1, "a", List.of(Route.catchAll("http://x", "http://x/v1")), 1,
+                Set.of("X-Custom-Token"), Set.of());
+
+        assertThat(config.redactedHeaders()).contains("authorization", "x-api-key", "x-custom-token");
+    }
+}

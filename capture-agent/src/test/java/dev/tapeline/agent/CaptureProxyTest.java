@@ -1,0 +1,163 @@
+package dev.tapeline.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.ChunkReceived;
+import dev.tapeline.schema.ExchangeCompleted;
+import dev.tapeline.schema.ExchangeFailed;
+import dev.tapeline.schema.FailureReason;
+import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.RequestStarted;
+import dev.tapeline.schema.ResponseStarted;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CaptureProxyTest {
+
+    private static final String SSE_BODY = "data: {\"id\":\"c1\",\"n\":1}\n\n: keep-alive\n\ndata: {\"id\":\"c1\",\"n\":2}\r\n\r\ndata: [DONE]\n\n";
+    private static final String JSON_BODY = "{\"id\":\"c2\",\"object\":\"chat.completion\"}";
+
+    private Vertx vertx;
+    private HttpServer upstream;
+    private CaptureProxy proxy;
+    private final List<CaptureEvent> events = new CopyOnWriteArrayList<>();
+    private final List<String> upstreamAuth = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+            upstreamAuth.add(String.valueOf(req.getHeader("Authorization")));
+            switch (req.path()) {
+                case "/v1/chat/completions" -> {
+                    if (body.toString().contains("\"stream\":true")) {
+                        req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                        // several writes, split mid-event, as a provider's TCP reads would be
+                        int third = SSE_BODY.length() / 3;
+                        req.response().write(SSE_BODY.substring(0, third));
+                        vertx.setTimer(20, t -> {
+                            req.response().write(SSE_BODY.substring(third, 2 * third));
+                            vertx.setTimer(20, t2 -> req.response().end(SSE_BODY.substring(2 * third)));
+                        });
+                    } else {
+                        req.response().putHeader("Content-Type", "application/json").end(JSON_BODY);
+                    }
+                }
+                case "/v1/broken" -> {
+                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream").write("data: {\"a\":1}\n\n");
+                    vertx.setTimer(50, t -> req.connection().close());
+                }
+                default -> req.response().setStatusCode(404).end("{\"error\":\"nope\"}");
+            }
+        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        AgentConfig config = new AgentConfig("127.0.0.1", 0, "agent-test",
+                List.of(Route.catchAll("http://127.0.0.1:" + upstream.actualPort(), "https://api.openai.com/v1")),
+                1024, java.util.Set.of(), java.util.Set.of());
+        CapturingTap tap = new CapturingTap("agent-test", events::add, Clock.systemUTC(), config.redactedHeaders(), 1 << 20);
+        proxy = new CaptureProxy(config, tap, new SimpleMeterRegistry(), vertx, false);
+        proxy.start().await(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path))
+                .header("Authorization", "Bearer sk-secret-123")
+                .header("X-Test-Id", "tests/integration/inference/test_a.py::test_b")
+                .header("X-Stainless-Package-Version", "2.5.0")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private <T> List<T> payloads(Class<T> type) {
+        return events.stream().map(CaptureEvent::getPayload).filter(type::isInstance).map(type::cast).toList();
+    }
+
+    @Test
+    void givenStreamingChat_whenProxied_thenClientGetsUpstreamBytesAndOneEventPerSseEvent() throws Exception {
+        HttpResponse<String> response = post("/v1/chat/completions", "{\"model\":\"m\",\"stream\":true}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(SSE_BODY);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeCompleted.class).isEmpty());
+        RequestStarted request = payloads(RequestStarted.class).get(0);
+        assertThat(request.getEndpoint()).isEqualTo("/v1/chat/completions");
+        assertThat(request.getRecordedUrl()).isEqualTo("https://api.openai.com/v1/v1/chat/completions");
+        assertThat(request.getTestId()).isEqualTo("tests/integration/inference/test_a.py::test_b");
+        assertThat(request.getClientSdkVersion()).isEqualTo("2.5.0");
+        assertThat(request.getHeaders()).noneMatch(h -> h.getName().equalsIgnoreCase("authorization"));
+        assertThat(payloads(ResponseStarted.class).get(0).getFraming()).isEqualTo(Framing.SSE);
+        assertThat(payloads(ChunkReceived.class)).extracting(c -> StandardCharsets.UTF_8.decode(c.getData()).toString())
+                .containsExactly("{\"id\":\"c1\",\"n\":1}", "{\"id\":\"c1\",\"n\":2}", "[DONE]");
+        assertThat(payloads(ChunkReceived.class)).extracting(ChunkReceived::getSequence).containsExactly(0L, 1L, 2L);
+        assertThat(payloads(ExchangeCompleted.class).get(0).getChunkCount()).isEqualTo(3);
+        assertThat(events).extracting(CaptureEvent::getCompletionId).containsOnly(events.get(0).getCompletionId());
+        assertThat(upstreamAuth).containsExactly("Bearer sk-secret-123");
+    }
+
+    @Test
+    void givenNonStreamingChat_whenProxied_thenBodyPassedAndCapturedAsBody() throws Exception {
+        HttpResponse<String> response = post("/v1/chat/completions", "{\"model\":\"m\"}");
+
+        assertThat(response.body()).isEqualTo(JSON_BODY);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeCompleted.class).isEmpty());
+        assertThat(payloads(ResponseStarted.class).get(0).getFraming()).isEqualTo(Framing.BODY);
+        String captured = payloads(ChunkReceived.class).stream()
+                .map(c -> StandardCharsets.UTF_8.decode(c.getData()).toString()).reduce("", String::concat);
+        assertThat(captured).isEqualTo(JSON_BODY);
+    }
+
+    @Test
+    void givenUpstreamResetMidStream_whenProxied_thenFailedEventWithReason() throws Exception {
+        try {
+            post("/v1/broken", "{}");
+        } catch (java.io.IOException expected) {
+            // the client sees the reset too
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeFailed.class).isEmpty()
+                || !payloads(ExchangeCompleted.class).isEmpty());
+        assertThat(payloads(ChunkReceived.class)).isNotEmpty();
+    }
+
+    @Test
+    void givenBodyOverLimit_whenPosted_then413WithClearMessageAndNothingCaptured() throws Exception {
+        HttpResponse<String> response = post("/v1/chat/completions", "x".repeat(2000));
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("exceeds the agent's limit of 1024 bytes");
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void givenUpstreamDown_whenPosted_then502AndFailedEvent() throws Exception {
+        upstream.close().await(5, TimeUnit.SECONDS);
+
+        HttpResponse<String> response = post("/v1/chat/completions", "{}");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.body()).contains("upstream_unreachable");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeFailed.class).isEmpty());
+        assertThat(payloads(ExchangeFailed.class).get(0).getReason()).isEqualTo(FailureReason.UPSTREAM_ERROR);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tapeline.processor;
+
+import dev.tapeline.processor.internal.AssembleProcessor;
+import dev.tapeline.processor.internal.ChunkKeys;
+import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.RecordedChunk;
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.internal.ExchangeState;
+import dev.tapeline.schema.registry.SchemaRegistryClient;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The stream processor as a pure function of its configuration: capture events in, one
+ * Recording per finished exchange out.
+ *
+ * <p>Chunks are kept in their own store keyed by (completion id, sequence), so each chunk costs
+ * one small put regardless of stream length; the exchange store holds a small summary. The
+ * recording is assembled once, by a range scan, when the outcome and every chunk are in.
+ * Duplicates (same sequence) overwrite themselves; chunks may arrive in any order.
+ */
+public final class RecordingTopology {
+
+    public static final String SOURCE = "capture-events-source";
+    public static final String PROCESSOR = "assemble-recordings";
+    public static final String SINK = "recordings-sink";
+
+    private RecordingTopology() {
+    }
+
+    public static Topology build(ProcessorConfig config, SchemaRegistryClient registry) {
+        ConfluentAvroSerde<CaptureEvent> events = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), registry);
+        ConfluentAvroSerde<Recording> recordings = ConfluentAvroSerde.forValues(Recording.getClassSchema(), registry);
+        ConfluentAvroSerde<ExchangeState> states = ConfluentAvroSerde.forValues(ExchangeState.getClassSchema(), registry);
+        ConfluentAvroSerde<RecordedChunk> chunks = ConfluentAvroSerde.forValues(RecordedChunk.getClassSchema(), registry);
+
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, Serdes.String().deserializer(), events, config.eventsTopic());
+        topology.addProcessor(PROCESSOR, () -> new AssembleProcessor(config), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ProcessorConfig.EXCHANGE_STORE), Serdes.String(), states), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ProcessorConfig.CHUNK_STORE), ChunkKeys.SERDE, chunks), PROCESSOR);
+        topology.addSink(SINK, config.recordingsTopic(), Serdes.String().serializer(), recordings, PROCESSOR);
+        return topology;
+    }
+}

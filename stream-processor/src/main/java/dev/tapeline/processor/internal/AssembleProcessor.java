@@ -1,0 +1,209 @@
+package dev.tapeline.processor.internal;
+
+import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.ChunkReceived;
+import dev.tapeline.schema.ExchangeCompleted;
+import dev.tapeline.schema.ExchangeFailed;
+import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.RecordedChunk;
+import dev.tapeline.schema.RecordedRequest;
+import dev.tapeline.schema.RecordedResponse;
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.RequestStarted;
+import dev.tapeline.schema.ResponseStarted;
+import dev.tapeline.schema.internal.ExchangeState;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Folds the events of each exchange into its state and emits the Recording once complete. */
+public final class AssembleProcessor implements Processor<String, CaptureEvent, String, Recording> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AssembleProcessor.class);
+
+    private final ProcessorConfig config;
+    private final FixtureRenderer keys;
+    private ProcessorContext<String, Recording> context;
+    private KeyValueStore<String, ExchangeState> exchanges;
+    private KeyValueStore<Bytes, RecordedChunk> chunks;
+
+    public AssembleProcessor(ProcessorConfig config) {
+        this.config = config;
+        this.keys = new FixtureRenderer(config.keyProfile());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Recording> context) {
+        this.context = context;
+        this.exchanges = context.getStateStore(ProcessorConfig.EXCHANGE_STORE);
+        this.chunks = context.getStateStore(ProcessorConfig.CHUNK_STORE);
+        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purgeEmitted);
+    }
+
+    @Override
+    public void process(org.apache.kafka.streams.processor.api.Record<String, CaptureEvent> record) {
+        CaptureEvent event = record.value();
+        if (event == null) {
+            return;
+        }
+        String id = event.getCompletionId();
+        ExchangeState state = exchanges.get(id);
+        if (state == null) {
+            state = ExchangeState.newBuilder().setCompletionId(id).build();
+        }
+        if (state.getEmittedAtMs() >= 0) {
+            LOG.debug("exchange {}: event after emission ignored (duplicate)", id);
+            return;
+        }
+        state.setAgentId(event.getAgentId());
+        state.setLastSeenMs(record.timestamp());
+        Object payload = event.getPayload();
+        if (payload instanceof RequestStarted request) {
+            state.setRequest(request);
+            state.setRequestAtMs(event.getTimestampMs().toEpochMilli());
+        } else if (payload instanceof ResponseStarted response) {
+            state.setResponse(response);
+        } else if (payload instanceof ChunkReceived chunk) {
+            Bytes key = ChunkKeys.of(id, chunk.getSequence());
+            if (chunks.get(key) == null) {
+                state.setChunksReceived(state.getChunksReceived() + 1);
+            }
+            chunks.put(key, new RecordedChunk(chunk.getOffsetNanos(), chunk.getSseEvent(), chunk.getData()));
+        } else if (payload instanceof ExchangeCompleted completed) {
+            state.setOutcome(completed);
+            state.setExpectedChunks(completed.getChunkCount());
+        } else if (payload instanceof ExchangeFailed failed) {
+            state.setOutcome(failed);
+            state.setExpectedChunks(failed.getChunkCount());
+        }
+        if (state.getOutcome() != null && state.getRequest() != null
+                && state.getChunksReceived() >= state.getExpectedChunks()) {
+            emit(state, record.timestamp());
+        } else {
+            exchanges.put(id, state);
+        }
+    }
+
+    private void emit(ExchangeState state, long timestamp) {
+        String id = state.getCompletionId();
+        List<RecordedChunk> ordered = new ArrayList<>((int) Math.min(state.getExpectedChunks(), 100_000));
+        try (KeyValueIterator<Bytes, RecordedChunk> range = chunks.range(ChunkKeys.of(id, 0),
+                ChunkKeys.of(id, Long.MAX_VALUE))) {
+            while (range.hasNext()) {
+                KeyValue<Bytes, RecordedChunk> next = range.next();
+                if (ChunkKeys.sequenceOf(next.key) < state.getExpectedChunks()) {
+                    ordered.add(next.value);
+                }
+                chunks.delete(next.key);
+            }
+        }
+        Recording recording = assemble(state, ordered);
+        context.forward(new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp));
+        exchanges.put(id, ExchangeState.newBuilder().setCompletionId(id).setEmittedAtMs(timestamp)
+                .setLastSeenMs(timestamp).build());
+        LOG.debug("exchange {}: recording {} emitted with {} chunks", id, recording.getFixtureKey(), ordered.size());
+    }
+
+    private Recording assemble(ExchangeState state, List<RecordedChunk> ordered) {
+        RequestStarted request = state.getRequest();
+        ResponseStarted response = state.getResponse();
+        Framing framing = response == null ? Framing.BODY : response.getFraming();
+        List<RecordedChunk> body = framing == Framing.BODY ? concatenated(ordered) : ordered;
+        Outcome outcome;
+        String reason = null;
+        long duration;
+        if (state.getOutcome() instanceof ExchangeFailed failed) {
+            outcome = Outcome.FAILED;
+            reason = failed.getReason() + ": " + failed.getMessage();
+            duration = failed.getDurationNanos();
+        } else {
+            outcome = Outcome.COMPLETED;
+            duration = ((ExchangeCompleted) state.getOutcome()).getDurationNanos();
+        }
+        RecordedRequest recordedRequest = RecordedRequest.newBuilder()
+                .setMethod(request.getMethod())
+                .setUrl(request.getRecordedUrl())
+                .setEndpoint(request.getEndpoint())
+                .setHeaders(request.getHeaders())
+                .setBody(request.getBody())
+                .setClientSdkVersion(request.getClientSdkVersion())
+                .build();
+        RecordedResponse recordedResponse = RecordedResponse.newBuilder()
+                .setStatus(response == null ? 0 : response.getStatus())
+                .setHeaders(response == null ? List.of() : response.getHeaders())
+                .setFraming(framing)
+                .setChunks(body)
+                .build();
+        return Recording.newBuilder()
+                .setFixtureKey(fixtureKey(state.getCompletionId(), request))
+                .setCompletionId(state.getCompletionId())
+                .setAgentId(state.getAgentId() == null ? "" : state.getAgentId())
+                .setTestId(request.getTestId())
+                .setStartedAtMs(Instant.ofEpochMilli(state.getRequestAtMs()))
+                .setOutcome(outcome)
+                .setOutcomeReason(reason)
+                .setDurationNanos(duration)
+                .setRequest(recordedRequest)
+                .setResponse(recordedResponse)
+                .build();
+    }
+
+    /** The request hash; a request that cannot be hashed (body not JSON) is keyed by its completion id. */
+    private String fixtureKey(String completionId, RequestStarted request) {
+        try {
+            return keys.requestHash(new CapturedExchange(request.getMethod(), request.getRecordedUrl(),
+                    request.getEndpoint(), bytes(request.getBody()), request.getTestId(), null, 0, false, List.of()));
+        } catch (RuntimeException e) {
+            LOG.debug("exchange {}: request not hashable ({}); keyed by completion id", completionId, e.getMessage());
+            return "unhashable-" + completionId;
+        }
+    }
+
+    private static List<RecordedChunk> concatenated(List<RecordedChunk> pieces) {
+        if (pieces.size() == 1) {
+            return pieces;
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (RecordedChunk piece : pieces) {
+            body.writeBytes(bytes(piece.getData()));
+        }
+        long offset = pieces.isEmpty() ? 0 : pieces.get(0).getOffsetNanos();
+        return List.of(new RecordedChunk(offset, null, ByteBuffer.wrap(body.toByteArray())));
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+
+    private void purgeEmitted(long now) {
+        long cutoff = now - config.emittedRetention().toMillis();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, ExchangeState> all = exchanges.all()) {
+            while (all.hasNext()) {
+                ExchangeState state = all.next().value;
+                if (state.getEmittedAtMs() >= 0 && state.getEmittedAtMs() < cutoff) {
+                    expired.add(state.getCompletionId());
+                }
+            }
+        }
+        expired.forEach(exchanges::delete);
+    }
+}

@@ -1,0 +1,235 @@
+package dev.tapeline.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.ChunkReceived;
+import dev.tapeline.schema.ExchangeCompleted;
+import dev.tapeline.schema.ExchangeFailed;
+import dev.tapeline.schema.FailureReason;
+import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.RecordedChunk;
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.RequestStarted;
+import dev.tapeline.schema.ResponseStarted;
+import dev.tapeline.schema.registry.InMemorySchemaRegistry;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RecordingTopologyTest {
+
+    private static final String EVENTS = "tapeline.capture.events";
+    private static final String RECORDINGS = "tapeline.recordings";
+    private static final String URL = "https://api.openai.com/v1/v1/chat/completions";
+    private static final String BODY = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
+    private static final String TEST_ID = "tests/integration/inference/test_x.py::test_y[p]";
+
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    private final ProcessorConfig config = new ProcessorConfig(EVENTS, RECORDINGS, FixtureProfile.CURRENT,
+            Duration.ofMinutes(10), Duration.ofMinutes(1));
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, CaptureEvent> input;
+    private TestOutputTopic<String, Recording> output;
+    private Instant now = Instant.parse("2026-11-26T00:00:00Z");
+
+    @BeforeEach
+    void setUp() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tapeline-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props, now);
+        input = driver.createInputTopic(EVENTS, Serdes.String().serializer(),
+                ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry));
+        output = driver.createOutputTopic(RECORDINGS, Serdes.String().deserializer(),
+                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry));
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    private void send(String id, Object payload) {
+        now = now.plusMillis(1);
+        input.pipeInput(id, CaptureEvent.newBuilder().setCompletionId(id).setAgentId("agent")
+                .setTimestampMs(now).setPayload(payload).build(), now);
+    }
+
+    private static RequestStarted request(String body) {
+        return RequestStarted.newBuilder().setRoute("default").setMethod("POST").setPath("/v1/chat/completions")
+                .setEndpoint("/v1/chat/completions").setRecordedUrl(URL).setUpstreamUrl("http://up/v1/chat/completions")
+                .setHeaders(List.of()).setBody(ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)))
+                .setTestId(TEST_ID).setClientSdkVersion("2.5.0").build();
+    }
+
+    private static ResponseStarted sse() {
+        return ResponseStarted.newBuilder().setStatus(200).setHeaders(List.of()).setFraming(Framing.SSE).setOffsetNanos(1).build();
+    }
+
+    private static ChunkReceived chunk(long sequence) {
+        return ChunkReceived.newBuilder().setSequence(sequence).setOffsetNanos(sequence * 1000)
+                .setData(ByteBuffer.wrap(("{\"n\":" + sequence + "}").getBytes(StandardCharsets.UTF_8))).build();
+    }
+
+    private static ExchangeCompleted completed(long chunks) {
+        return ExchangeCompleted.newBuilder().setChunkCount(chunks).setBodyBytes(0).setDurationNanos(5).build();
+    }
+
+    private static List<String> data(Recording recording) {
+        return recording.getResponse().getChunks().stream()
+                .map(c -> StandardCharsets.UTF_8.decode(c.getData().duplicate()).toString()).toList();
+    }
+
+    @Test
+    void givenInterleavedExchanges_whenCompleted_thenOneRecordingEachKeyedByRequestHash() {
+        send("a", request(BODY));
+        send("b", request(BODY.replace("hi", "bye")));
+        send("a", sse());
+        send("b", sse());
+        send("a", chunk(0));
+        send("b", chunk(0));
+        send("b", chunk(1));
+        send("a", chunk(1));
+        send("b", completed(2));
+        send("a", completed(2));
+
+        List<KeyValue<String, Recording>> records = output.readKeyValuesToList();
+
+        assertThat(records).extracting(kv -> kv.value.getCompletionId()).containsExactly("b", "a");
+        String expectedKey = new FixtureRenderer(FixtureProfile.CURRENT).requestHash(new CapturedExchange("POST", URL,
+                "/v1/chat/completions", BODY.getBytes(StandardCharsets.UTF_8), TEST_ID, null, 200, true, List.of()));
+        assertThat(records.get(1).key).isEqualTo(expectedKey).isEqualTo(records.get(1).value.getFixtureKey());
+        assertThat(records.get(0).key).isNotEqualTo(expectedKey);
+        Recording a = records.get(1).value;
+        assertThat(a.getOutcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(a.getTestId()).isEqualTo(TEST_ID);
+        assertThat(a.getRequest().getUrl()).isEqualTo(URL);
+        assertThat(a.getRequest().getClientSdkVersion()).isEqualTo("2.5.0");
+        assertThat(data(a)).containsExactly("{\"n\":0}", "{\"n\":1}");
+    }
+
+    @Test
+    void givenOutOfOrderAndDuplicateChunks_whenCompleted_thenChunksInSequenceOnce() {
+        send("a", request(BODY));
+        send("a", sse());
+        send("a", chunk(2));
+        send("a", chunk(0));
+        send("a", chunk(2));
+        send("a", chunk(1));
+        send("a", chunk(0));
+        send("a", completed(3));
+
+        assertThat(data(output.readValue())).containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}");
+        assertThat(output.isEmpty()).isTrue();
+    }
+
+    @Test
+    void givenOutcomeBeforeLastChunks_whenChunksArrive_thenEmittedOnlyWhenComplete() {
+        send("a", request(BODY));
+        send("a", sse());
+        send("a", chunk(0));
+        send("a", completed(3));
+        assertThat(output.isEmpty()).isTrue();
+
+        send("a", chunk(2));
+        send("a", chunk(1));
+
+        assertThat(data(output.readValue())).hasSize(3);
+    }
+
+    @Test
+    void givenDuplicatedEventsAfterEmission_whenReplayed_thenNoSecondRecordingAndStoresEmpty() {
+        send("a", request(BODY));
+        send("a", sse());
+        send("a", chunk(0));
+        send("a", completed(1));
+        send("a", chunk(0));
+        send("a", completed(1));
+
+        assertThat(output.readValuesToList()).hasSize(1);
+        KeyValueStore<Object, Object> chunks = driver.getKeyValueStore(ProcessorConfig.CHUNK_STORE);
+        assertThat(chunks.approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void givenEmittedMarkerOlderThanRetention_whenWallClockAdvances_thenPurged() {
+        send("a", request(BODY));
+        send("a", completed(0));
+        KeyValueStore<String, Object> exchanges = driver.getKeyValueStore(ProcessorConfig.EXCHANGE_STORE);
+        assertThat(exchanges.get("a")).isNotNull();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(11));
+
+        assertThat(exchanges.get("a")).isNull();
+    }
+
+    @Test
+    void givenNonStreamingBodyInPieces_whenCompleted_thenOneConcatenatedChunk() {
+        send("a", request("{\"model\":\"m\"}"));
+        send("a", ResponseStarted.newBuilder().setStatus(200).setHeaders(List.of()).setFraming(Framing.BODY).setOffsetNanos(1).build());
+        send("a", ChunkReceived.newBuilder().setSequence(0).setOffsetNanos(1).setData(ByteBuffer.wrap("{\"id\":".getBytes())).build());
+        send("a", ChunkReceived.newBuilder().setSequence(1).setOffsetNanos(2).setData(ByteBuffer.wrap("\"x\"}".getBytes())).build());
+        send("a", completed(2));
+
+        assertThat(data(output.readValue())).containsExactly("{\"id\":\"x\"}");
+    }
+
+    @Test
+    void givenFailedExchange_whenOutcomeArrives_thenRecordingFlaggedFailedWithReason() {
+        send("a", request(BODY));
+        send("a", sse());
+        send("a", chunk(0));
+        send("a", ExchangeFailed.newBuilder().setChunkCount(1).setReason(FailureReason.CLIENT_DISCONNECT)
+                .setMessage("client left").setDurationNanos(3).build());
+
+        Recording recording = output.readValue();
+        assertThat(recording.getOutcome()).isEqualTo(Outcome.FAILED);
+        assertThat(recording.getOutcomeReason()).isEqualTo("CLIENT_DISCONNECT: client left");
+        assertThat(data(recording)).hasSize(1);
+    }
+
+    @Test
+    void givenNonJsonRequestBody_whenCompleted_thenKeyedByCompletionIdNotLost() {
+        send("a", request("not json"));
+        send("a", completed(0));
+
+        KeyValue<String, Recording> record = output.readKeyValue();
+        assertThat(record.key).isEqualTo("unhashable-a");
+    }
+
+    @Test
+    void givenLongStream_whenCompleted_thenAllChunksInOrderAndChunkStoreCleared() {
+        send("a", request(BODY));
+        send("a", sse());
+        for (int i = 0; i < 1400; i++) {
+            send("a", chunk(i));
+        }
+        send("a", completed(1400));
+
+        List<RecordedChunk> chunks = output.readValue().getResponse().getChunks();
+        assertThat(chunks).hasSize(1400);
+        assertThat(chunks.get(1399).getOffsetNanos()).isEqualTo(1399_000L);
+        KeyValueStore<Object, Object> store = driver.getKeyValueStore(ProcessorConfig.CHUNK_STORE);
+        assertThat(store.approximateNumEntries()).isZero();
+    }
+}
