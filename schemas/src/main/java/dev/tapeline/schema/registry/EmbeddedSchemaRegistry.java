@@ -26,16 +26,22 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
-    private final InMemorySchemaRegistry store = new InMemorySchemaRegistry();
+    private final InMemorySchemaRegistry store;
 
-    private EmbeddedSchemaRegistry(HttpServer server) {
+    private EmbeddedSchemaRegistry(HttpServer server, InMemorySchemaRegistry store) {
         this.server = server;
+        this.store = store;
     }
 
-    /** Starts on 127.0.0.1 at the given port (0 = any free port). */
+    /** Starts on 127.0.0.1 at the given port (0 = any free port), state in memory only. */
     public static EmbeddedSchemaRegistry start(int port) throws IOException {
+        return start(port, new InMemorySchemaRegistry());
+    }
+
+    /** Starts on 127.0.0.1 at the given port (0 = any free port) with the given state. */
+    public static EmbeddedSchemaRegistry start(int port, InMemorySchemaRegistry store) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
-        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(server);
+        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(server, store);
         server.createContext("/", registry::handle);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "schema-registry");

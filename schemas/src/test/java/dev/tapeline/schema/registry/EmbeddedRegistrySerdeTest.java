@@ -112,4 +112,20 @@ class EmbeddedRegistrySerdeTest {
         assertThatThrownBy(() -> RegistryConfig.fromMap(Map.of("schema.registry.url", "http://x", "bogus", "1")))
                 .hasMessageContaining("unknown schema registry settings: [bogus]");
     }
+
+    @Test
+    void givenJournal_whenRegistryRestarted_thenSameIdsAndSubjects(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path journal = dir.resolve("schemas.jsonl");
+        InMemorySchemaRegistry first = new InMemorySchemaRegistry(journal);
+        int recording = first.register("r-value", Recording.getClassSchema());
+        int event = first.register("e-value", CaptureEvent.getClassSchema());
+        first.register("e2-value", CaptureEvent.getClassSchema());
+
+        InMemorySchemaRegistry second = new InMemorySchemaRegistry(journal);
+
+        assertThat(second.getById(recording)).isEqualTo(Recording.getClassSchema());
+        assertThat(second.getById(event)).isEqualTo(CaptureEvent.getClassSchema());
+        assertThat(second.subjects()).containsExactly("r-value", "e-value", "e2-value");
+        assertThat(second.register("x-value", ChunkReceived.getClassSchema())).isEqualTo(3);
+    }
 }

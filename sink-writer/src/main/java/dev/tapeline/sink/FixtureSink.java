@@ -1,0 +1,131 @@
+package dev.tapeline.sink;
+
+import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.Recording;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes the recordings topic and writes each completed recording as a fixture file. Offsets
+ * are committed only after every file of the polled batch is durable, so a crash re-delivers and
+ * the idempotent writer makes the repeat harmless. Recordings that cannot be written (failed
+ * exchanges, unknown shapes) are logged with the reason and stay in the topic.
+ */
+public final class FixtureSink implements Runnable, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FixtureSink.class);
+
+    /** A fixture the sink wrote or found identical. */
+    public record Written(Path path, String fixtureKey, FixtureWriter.Result result) {
+    }
+
+    private final SinkConfig config;
+    private final KafkaConsumer<String, Recording> consumer;
+    private final FixtureRenderer renderer;
+    private final FixtureWriter writer;
+    private final Consumer<Written> listener;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean started;
+
+    public FixtureSink(SinkConfig config, Map<String, Object> consumerConfig, Deserializer<Recording> deserializer,
+            Consumer<Written> listener) {
+        this.config = config;
+        Map<String, Object> settings = new HashMap<>(consumerConfig);
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        this.consumer = new KafkaConsumer<>(settings, new StringDeserializer(), deserializer);
+        this.renderer = new FixtureRenderer(config.profile(), config.sharedDir());
+        this.writer = new FixtureWriter(config.fixtureRoot());
+        this.listener = listener;
+    }
+
+    @Override
+    public void run() {
+        started = true;
+        try {
+            consumer.subscribe(List.of(config.recordingsTopic()));
+            while (running) {
+                ConsumerRecords<String, Recording> records = consumer.poll(config.pollTimeout());
+                for (ConsumerRecord<String, Recording> record : records) {
+                    handle(record);
+                }
+                if (!records.isEmpty()) {
+                    consumer.commitSync();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(10));
+            stopped.countDown();
+        }
+    }
+
+    private void handle(ConsumerRecord<String, Recording> record) {
+        Recording recording = record.value();
+        if (recording == null) {
+            LOG.debug("tombstone for {} at offset {}: fixture deletion is not supported yet", record.key(), record.offset());
+            return;
+        }
+        if (recording.getOutcome() != Outcome.COMPLETED) {
+            LOG.info("recording {} (exchange {}) not written: outcome {} ({})", record.key(),
+                    recording.getCompletionId(), recording.getOutcome(), recording.getOutcomeReason());
+            return;
+        }
+        RenderedFixture fixture;
+        try {
+            fixture = renderer.render(RecordingExchanges.toExchange(recording));
+        } catch (RuntimeException e) {
+            LOG.warn("recording {} (exchange {}, {} {}) not written: {}", record.key(), recording.getCompletionId(),
+                    recording.getRequest().getMethod(), recording.getRequest().getEndpoint(), e.getMessage());
+            return;
+        }
+        try {
+            FixtureWriter.Result result = writer.write(fixture);
+            Path path = writer.resolve(fixture.relativePath());
+            LOG.debug("fixture {} {}", path, result);
+            listener.accept(new Written(path, record.key(), result));
+        } catch (IOException e) {
+            // a disk problem: stop without committing, so nothing accepted is lost
+            throw new UncheckedIOException("cannot write fixture " + fixture.relativePath(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (!started) {
+            consumer.close(Duration.ZERO);
+            return;
+        }
+        consumer.wakeup();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

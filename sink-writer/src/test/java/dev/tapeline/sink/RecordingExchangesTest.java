@@ -1,0 +1,66 @@
+package dev.tapeline.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.RecordedChunk;
+import dev.tapeline.schema.RecordedRequest;
+import dev.tapeline.schema.RecordedResponse;
+import dev.tapeline.schema.Recording;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Golden test: a streamed recording as it arrives on the topic renders to the bytes CPython
+ * produces under llama-stack's recorder rules for the same exchange (generated once into
+ * {@code src/test/resources/golden}; the chunks are in the field order the SDK dumps).
+ */
+class RecordingExchangesTest {
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = RecordingExchangesTest.class.getResourceAsStream("/golden/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    static Recording goldenRecording() throws IOException {
+        List<RecordedChunk> chunks = new ArrayList<>();
+        long offset = 0;
+        for (String line : new String(resource("stream-chunks.txt"), StandardCharsets.UTF_8).split("\n")) {
+            chunks.add(new RecordedChunk(offset += 1000, null, ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8))));
+        }
+        chunks.add(new RecordedChunk(offset + 1000, null, ByteBuffer.wrap("[DONE]".getBytes(StandardCharsets.UTF_8))));
+        return Recording.newBuilder()
+                .setFixtureKey("623549a55f7bfe9cc41440527286215dbf8ebbc6d343018aac69f4bc7538084e")
+                .setCompletionId("c-1").setAgentId("agent")
+                .setTestId("tests/integration/inference/test_tapeline.py::test_stream[txt=tapeline/sim-1]")
+                .setStartedAtMs(Instant.EPOCH).setOutcome(Outcome.COMPLETED).setDurationNanos(1)
+                .setRequest(RecordedRequest.newBuilder().setMethod("POST")
+                        .setUrl("http://localhost:8000/v1/v1/chat/completions").setEndpoint("/v1/chat/completions")
+                        .setHeaders(List.of()).setBody(ByteBuffer.wrap(resource("stream-request.json")))
+                        .setClientSdkVersion("2.5.0").build())
+                .setResponse(RecordedResponse.newBuilder().setStatus(200).setHeaders(List.of())
+                        .setFraming(Framing.SSE).setChunks(chunks).build())
+                .build();
+    }
+
+    @Test
+    void givenStreamedRecording_whenRendered_thenByteIdenticalToPythonGolden() throws IOException {
+        RenderedFixture fixture = new FixtureRenderer(FixtureProfile.CURRENT)
+                .render(RecordingExchanges.toExchange(goldenRecording()));
+
+        assertThat(fixture.relativePath()).isEqualTo(new String(resource("stream-expected.path"), StandardCharsets.UTF_8));
+        assertThat(new String(fixture.content(), StandardCharsets.UTF_8))
+                .isEqualTo(new String(resource("stream-expected.json"), StandardCharsets.UTF_8));
+    }
+}

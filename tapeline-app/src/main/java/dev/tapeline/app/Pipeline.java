@@ -1,0 +1,163 @@
+package dev.tapeline.app;
+
+import dev.tapeline.agent.CaptureProxy;
+import dev.tapeline.agent.CapturingTap;
+import dev.tapeline.agent.KafkaEventPublisher;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.processor.RecordingTopology;
+import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.registry.RegistryConfig;
+import dev.tapeline.schema.registry.RestSchemaRegistryClient;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.sink.FixtureSink;
+import dev.tapeline.sink.SinkConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Agent, processor and sink of one JVM, started in dependency order and stopped in reverse. */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    private final PipelineConfig config;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private KafkaStreams streams;
+    private FixtureSink sink;
+    private Thread sinkThread;
+    private KafkaEventPublisher publisher;
+    private CaptureProxy proxy;
+
+    private Pipeline(PipelineConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Creates the topics if needed, then starts processor, sink and agent; returns once the agent
+     * listens and the processor runs.
+     *
+     * @param onFixture told of every fixture the sink writes (or finds unchanged)
+     */
+    public static Pipeline start(PipelineConfig config, Consumer<FixtureSink.Written> onFixture) throws Exception {
+        Pipeline pipeline = new Pipeline(config);
+        try {
+            pipeline.startAll(onFixture);
+        } catch (Exception | Error e) {
+            pipeline.close();
+            throw e;
+        }
+        return pipeline;
+    }
+
+    private void startAll(Consumer<FixtureSink.Written> onFixture) throws Exception {
+        try (Admin admin = Admin.create(clientConfig())) {
+            config.topics().ensure(admin);
+        }
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(RegistryConfig.of(config.registryUrl()));
+
+        streams = new KafkaStreams(RecordingTopology.build(
+                ProcessorConfig.defaults(config.topics().events(), config.topics().recordings()), registry),
+                streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream processor failed; replacing its thread", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+
+        Map<String, Object> consumer = clientConfig();
+        consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
+                config.fixtureRoot(), config.profile(), config.sharedDir(), Duration.ofMillis(100)),
+                consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry), onFixture);
+        sinkThread = new Thread(sink, "tapeline-sink");
+        sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
+        sinkThread.start();
+
+        publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
+                ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry), 100_000, metrics);
+        CapturingTap tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
+                config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
+        proxy = new CaptureProxy(config.agent(), tap, metrics);
+        proxy.start().await(30, TimeUnit.SECONDS);
+        awaitRunning(Duration.ofSeconds(60));
+    }
+
+    private Map<String, Object> clientConfig() {
+        Map<String, Object> client = new HashMap<>(config.kafkaClientConfig());
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return client;
+    }
+
+    private Properties streamsProperties() {
+        Properties props = new Properties();
+        props.putAll(clientConfig());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replicationFactor());
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        props.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Topics.MAX_MESSAGE_BYTES));
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        props.put("processing.exception.handler.global.enabled", true);
+        return props;
+    }
+
+    private void awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+                throw new IllegalStateException("stream processor not running after " + timeout + ": " + streams.state());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The port clients talk to. */
+    public int agentPort() {
+        return proxy.port();
+    }
+
+    public MeterRegistry metrics() {
+        return metrics;
+    }
+
+    /** The metrics in Prometheus text format. */
+    public String scrapeMetrics() {
+        return metrics.scrape();
+    }
+
+    /** Stops accepting traffic, publishes what is queued, then stops processor and sink. */
+    @Override
+    public void close() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+        }
+        if (sink != null) {
+            sink.close();
+        }
+    }
+}

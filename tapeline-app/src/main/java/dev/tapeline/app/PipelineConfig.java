@@ -1,0 +1,61 @@
+package dev.tapeline.app;
+
+import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.fixture.FixtureProfile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one Tapeline JVM runs: agent, processor and sink against one Kafka cluster and one
+ * schema registry.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param kafkaClientConfig extra settings for every Kafka client (security, timeouts)
+ * @param registryUrl      Confluent-compatible schema registry
+ * @param topics           topic names and layout
+ * @param agent            capture agent settings
+ * @param fixtureRoot      where the sink writes fixtures
+ * @param profile          fixture layout
+ * @param sharedDir        fixture dir (relative) for exchanges without test id
+ * @param stateDir         Kafka Streams state directory
+ * @param applicationId    Kafka Streams application id (also the sink's group id prefix)
+ */
+public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
+        Topics topics, AgentConfig agent, Path fixtureRoot, FixtureProfile profile, String sharedDir, Path stateDir,
+        String applicationId) {
+
+    public PipelineConfig {
+        List<String> problems = new ArrayList<>();
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            problems.add("bootstrapServers: required");
+        }
+        if (registryUrl == null || registryUrl.isBlank()) {
+            problems.add("registryUrl: required");
+        }
+        if (topics == null) {
+            problems.add("topics: required");
+        }
+        if (agent == null) {
+            problems.add("agent: required");
+        }
+        if (fixtureRoot == null) {
+            problems.add("fixtureRoot: required");
+        }
+        if (profile == null) {
+            problems.add("profile: required");
+        }
+        if (stateDir == null) {
+            problems.add("stateDir: required");
+        }
+        if (applicationId == null || applicationId.isBlank()) {
+            problems.add("applicationId: required");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid pipeline configuration: " + String.join("; ", problems));
+        }
+        kafkaClientConfig = Map.copyOf(kafkaClientConfig == null ? Map.of() : kafkaClientConfig);
+        sharedDir = sharedDir == null ? "" : sharedDir;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.tapeline.app;
+
+import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.FixtureProfile;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs agent, processor and sink until Ctrl-C, on an in-process broker unless one is given. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the capture pipeline: point OPENAI_BASE_URL at the printed URL; fixtures appear under --fixtures.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", defaultValue = ".tapeline", description = "Broker, registry and processor state (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--fixtures", defaultValue = "fixtures", description = "Fixture repository root (default: ${DEFAULT-VALUE}).")
+    Path fixtures;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Agent listen address (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8787", description = "Agent port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--upstream", defaultValue = "https://api.openai.com", description = "Upstream API base (default: ${DEFAULT-VALUE}).")
+    String upstream;
+
+    @Option(names = "--recorded-base-url", description = "Base URL the fixtures record, as the SDK was configured (default: <upstream>/v1).")
+    String recordedBaseUrl;
+
+    @Option(names = "--bootstrap-servers", description = "External Kafka; without it an in-process KRaft broker runs.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-port", defaultValue = "19092", description = "In-process broker port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--controller-port", defaultValue = "19093", description = "In-process controller port (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
+    @Option(names = "--schema-registry-url", description = "External Confluent-compatible registry; without it an in-process one runs.")
+    String registryUrl;
+
+    @Option(names = "--registry-port", defaultValue = "18081", description = "In-process registry port (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--profile", defaultValue = "CURRENT", description = "Fixture layout: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    FixtureProfile profile;
+
+    @Option(names = "--shared-dir", defaultValue = "", description = "Directory (under --fixtures) for exchanges without a test id.")
+    String sharedDir;
+
+    @Option(names = "--metrics-port", defaultValue = "9464", description = "Prometheus /metrics port; -1 disables (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Override
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
+        String base = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
+        Route route = new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1");
+        Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
+                registryPort, host, port, List.of(route), fixtures, profile, sharedDir), written -> System.out.println(
+                        "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
+        MetricsEndpoint metrics = metricsPort < 0 ? null
+                : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("stopping Tapeline...");
+            if (metrics != null) {
+                metrics.close();
+            }
+            stack.close();
+            stopped.countDown();
+        }, "tapeline-shutdown"));
+        System.out.printf("""
+                Tapeline is recording (ready in %.1f s).
+                  Point clients at:  http://%s:%d/v1   (export OPENAI_BASE_URL=http://%s:%d/v1)
+                  Forwarding to:     %s
+                  Fixtures:          %s
+                  Kafka:             %s
+                  Schema registry:   %s
+                  Metrics:           %s
+                Ctrl-C stops it; data in %s is kept.
+                """, (System.nanoTime() - start) / 1e9, host, stack.agentPort(), host, stack.agentPort(), base,
+                fixtures.toAbsolutePath(), stack.bootstrapServers(), stack.registryUrl(),
+                metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics", dataDir.toAbsolutePath());
+        stopped.await();
+        return 0;
+    }
+}

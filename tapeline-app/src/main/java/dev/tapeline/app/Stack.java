@@ -1,0 +1,104 @@
+package dev.tapeline.app;
+
+import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
+import dev.tapeline.schema.registry.InMemorySchemaRegistry;
+import dev.tapeline.sink.FixtureSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A whole Tapeline in one JVM: the in-process broker and registry where no external ones are
+ * given, then the pipeline. Closing it stops everything in reverse order; data stays on disk.
+ */
+public final class Stack implements AutoCloseable {
+
+    /**
+     * @param dataDir          broker, registry and processor state live here
+     * @param bootstrapServers external Kafka, or null for the in-process broker
+     * @param kafkaPort        in-process broker port (0 = free port)
+     * @param controllerPort   in-process controller port (0 = free port)
+     * @param registryUrl      external schema registry, or null for the in-process one
+     * @param registryPort     in-process registry port (0 = free port)
+     * @param host             agent listen address
+     * @param port             agent port (0 = free port)
+     * @param routes           agent routes
+     * @param fixtures         fixture root
+     * @param profile          fixture layout
+     * @param sharedDir        fixture dir for exchanges without test id
+     */
+    public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
+            int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureProfile profile,
+            String sharedDir) {
+    }
+
+    private EmbeddedKafka kafka;
+    private EmbeddedSchemaRegistry registry;
+    private Pipeline pipeline;
+    private String bootstrapServers;
+    private String registryUrl;
+
+    public static Stack start(Settings settings, Consumer<FixtureSink.Written> onFixture) throws Exception {
+        Stack stack = new Stack();
+        try {
+            stack.startAll(settings, onFixture);
+        } catch (Exception | Error e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    private void startAll(Settings settings, Consumer<FixtureSink.Written> onFixture) throws Exception {
+        Files.createDirectories(settings.dataDir());
+        bootstrapServers = settings.bootstrapServers();
+        if (bootstrapServers == null) {
+            kafka = EmbeddedKafka.start(settings.dataDir().resolve("kafka"), settings.kafkaPort(), settings.controllerPort());
+            bootstrapServers = kafka.bootstrapServers();
+        }
+        registryUrl = settings.registryUrl();
+        if (registryUrl == null) {
+            registry = EmbeddedSchemaRegistry.start(settings.registryPort(),
+                    new InMemorySchemaRegistry(settings.dataDir().resolve("schemas.jsonl")));
+            registryUrl = registry.url();
+        }
+        AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes());
+        pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
+                Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.profile(), settings.sharedDir(),
+                settings.dataDir().resolve("streams"), "tapeline-processor"), onFixture);
+    }
+
+    public int agentPort() {
+        return pipeline.agentPort();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String registryUrl() {
+        return registryUrl;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    @Override
+    public void close() {
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tapeline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.Corpus;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.PyJson;
+import dev.tapeline.fixture.TestIds;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Golden test over real llama-stack recordings: each is served as an upstream would serve it
+ * (compact JSON; SSE {@code data:} lines ending with {@code data: [DONE]}), captured through the
+ * agent, the broker, the topology and the sink, and the file written must be byte-identical to
+ * the original. Skipped where the corpus is absent.
+ */
+class CorpusGoldenIT {
+
+    private static final int PER_KIND = 20;
+    private static final String FIXTURE_HEADER = "X-Tapeline-Test-Fixture";
+
+    @TempDir
+    Path dir;
+
+    /** Spread picks over the whole list, so the sample covers many providers and test files. */
+    private static List<FixtureFile> spread(List<FixtureFile> files, int count) {
+        assertThat(files).hasSizeGreaterThanOrEqualTo(count);
+        List<FixtureFile> picked = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            picked.add(files.get(i * files.size() / count));
+        }
+        return picked;
+    }
+
+    /** Files whose test id places them where they are (the sink derives the directory from it). */
+    private static boolean placedByTestId(FixtureFile file, Path root) {
+        return file.testId() != null && (TestIds.recordingsDir(file.testId()) + file.path().getFileName())
+                .equals(root.relativize(file.path()).toString());
+    }
+
+    @Test
+    void givenCorpusChatCompletions_whenServedAsWireTrafficThroughThePipeline_thenEveryFixtureByteIdentical() throws Exception {
+        Path root = Corpus.root();
+        List<FixtureFile> sample = new ArrayList<>();
+        sample.addAll(spread(Corpus.chatCompletions(true).stream().filter(f -> placedByTestId(f, root)).toList(), PER_KIND));
+        sample.addAll(spread(Corpus.chatCompletions(false).stream().filter(f -> placedByTestId(f, root)).toList(), PER_KIND));
+        Map<String, FixtureFile> byName = new LinkedHashMap<>();
+        sample.forEach(f -> byName.put(f.path().getFileName().toString(), f));
+
+        Vertx vertx = Vertx.vertx();
+        HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+            FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
+            HttpServerResponse response = req.response();
+            if (file.isStreaming()) {
+                response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+                for (byte[] chunk : file.wireResponseChunks()) {
+                    response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
+                }
+                response.end("data: [DONE]\n\n");
+            } else {
+                response.putHeader("Content-Type", "application/json").end(new String(file.wireResponseChunks().get(0),
+                        StandardCharsets.UTF_8));
+            }
+        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+
+        // one route per base URL the corpus clients used: /r0, /r1, ...
+        List<String> bases = sample.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+        List<Route> routes = new ArrayList<>();
+        for (int i = 0; i < bases.size(); i++) {
+            routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstream.actualPort()), bases.get(i)));
+        }
+        try (TestStack tapeline = new TestStack(dir, routes)) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (FixtureFile file : sample) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/r"
+                                + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
+                        .header("Authorization", "Bearer sk-corpus-golden")
+                        .header("Content-Type", "application/json")
+                        .header("X-LlamaStack-Provider-Data", "{\"__test_id\": " + PyJson.dumpsCompact(TextNode.valueOf(file.testId())) + "}")
+                        .header(FIXTURE_HEADER, file.path().getFileName().toString())
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()));
+                if (file.clientSdkVersion() != null) {
+                    request.header("X-Stainless-Lang", "python").header("X-Stainless-Package-Version", file.clientSdkVersion());
+                }
+                assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+            }
+            tapeline.awaitFixtures(sample.size());
+
+            List<String> different = new ArrayList<>();
+            for (FixtureFile file : sample) {
+                Path written = tapeline.fixtures.resolve(root.relativize(file.path()).toString());
+                if (!Files.exists(written) || !java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
+                    different.add(root.relativize(file.path()).toString());
+                }
+            }
+            assertThat(tapeline.written).hasSize(sample.size());
+            assertThat(different).as("fixtures that differ from the corpus original").isEmpty();
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+}

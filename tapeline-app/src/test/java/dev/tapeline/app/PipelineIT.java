@@ -1,0 +1,207 @@
+package dev.tapeline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.tapeline.agent.Route;
+import dev.tapeline.agent.internal.SseFramer;
+import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.fixture.PyJson;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton end to end: the official OpenAI Java SDK talks to the agent, events cross
+ * a real in-JVM KRaft broker, the topology assembles recordings, the sink writes fixtures.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineIT {
+
+    private static final String SECRET = "sk-tapeline-it-9f3c1e7a5b2d4c6e8a0b";
+    private static final String RECORDED_BASE = "https://api.openai.com/v1";
+    private static final String TEST_FILE = "tests/integration/inference/test_pipeline.py";
+
+    @TempDir
+    static Path dir;
+    static SimulatedUpstream upstream;
+    static TestStack tapeline;
+    static OpenAIClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = SimulatedUpstream.start(2);
+        tapeline = new TestStack(dir, List.of(new Route("openai", "/", URI.create(upstream.url()), RECORDED_BASE)));
+        client = sdk("test_sdk");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (tapeline != null) {
+            tapeline.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private static OpenAIClient sdk(String test) {
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(tapeline.agentUrl() + "/v1")
+                .apiKey(SECRET)
+                .maxRetries(0)
+                .putHeader("X-LlamaStack-Provider-Data", "{\"__test_id\": \"" + TEST_FILE + "::" + test + "\"}")
+                .build();
+    }
+
+    private static ChatCompletionCreateParams params(String message) {
+        return ChatCompletionCreateParams.builder().model("sim-1").addUserMessage(message).build();
+    }
+
+    /** The fixture the sink must have written for what the upstream saw and sent. */
+    private static RenderedFixture expectedFixture(SimulatedUpstream.Served served, String testId) {
+        List<byte[]> chunks = new ArrayList<>();
+        boolean streaming = served.responseBody().startsWith("data: ");
+        if (streaming) {
+            SseFramer framer = new SseFramer((name, data) -> chunks.add(data), 1 << 20);
+            framer.feed(served.responseBody().getBytes(StandardCharsets.UTF_8));
+            framer.finish();
+        } else {
+            chunks.add(served.responseBody().getBytes(StandardCharsets.UTF_8));
+        }
+        return new FixtureRenderer(FixtureProfile.CURRENT).render(new CapturedExchange("POST",
+                RECORDED_BASE + served.path(), served.path(), served.requestBody(), testId, null, 200, streaming, chunks));
+    }
+
+    private static SimulatedUpstream.Served servedFor(String marker) {
+        return upstream.served().stream()
+                .filter(s -> new String(s.requestBody(), StandardCharsets.UTF_8).contains(marker))
+                .reduce((a, b) -> b).orElseThrow();
+    }
+
+    private static void assertFixtureWritten(RenderedFixture expected) {
+        Path path = tapeline.fixtures.resolve(expected.relativePath());
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(path));
+        assertThat(path).hasBinaryContent(expected.content());
+    }
+
+    @Test
+    @Order(1)
+    void givenOpenAiSdk_whenStreamingChat_thenClientGetsEveryUpstreamChunkAndFixtureIsWritten() throws Exception {
+        List<ChatCompletionChunk> received;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                .createStreaming(params("stream me three words"))) {
+            received = stream.stream().toList();
+        }
+
+        SimulatedUpstream.Served served = servedFor("stream me three words");
+        List<String> sentData = new ArrayList<>();
+        SseFramer framer = new SseFramer((name, data) -> sentData.add(new String(data, StandardCharsets.UTF_8)), 1 << 20);
+        framer.feed(served.responseBody().getBytes(StandardCharsets.UTF_8));
+        framer.finish();
+        List<String> sentChunks = sentData.subList(0, sentData.size() - 1); // all but [DONE]
+        assertThat(received).hasSize(sentChunks.size());
+        String receivedText = received.stream().flatMap(c -> c.choices().stream())
+                .map(c -> c.delta().content().orElse("")).collect(Collectors.joining());
+        String sentText = sentChunks.stream().map(PyJson::parse)
+                .map(c -> c.path("choices").path(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining());
+        assertThat(receivedText).isEqualTo(sentText).isEqualTo("Simulated reply to: stream me three words");
+        assertThat(received).extracting(ChatCompletionChunk::id).containsOnly(PyJson.parse(sentChunks.get(0)).path("id").asText());
+
+        RenderedFixture expected = expectedFixture(served, TEST_FILE + "::test_sdk");
+        assertThat(expected.relativePath()).startsWith("tests/integration/inference/recordings/");
+        assertFixtureWritten(expected);
+        String fixture = Files.readString(tapeline.fixtures.resolve(expected.relativePath()));
+        assertThat(fixture).contains("\"url\": \"https://api.openai.com/v1/v1/chat/completions\"",
+                "\"is_streaming\": true", "\"id\": \"rec-" + expected.requestHash().substring(0, 12) + "\"");
+    }
+
+    @Test
+    @Order(2)
+    void givenOpenAiSdk_whenNonStreamingChat_thenClientGetsUpstreamAnswerAndFixtureIsWritten() {
+        ChatCompletion completion = client.chat().completions().create(params("answer me at once"));
+
+        SimulatedUpstream.Served served = servedFor("answer me at once");
+        assertThat(completion.id()).isEqualTo(PyJson.parse(served.responseBody()).path("id").asText());
+        assertThat(completion.choices().get(0).message().content()).contains("Simulated reply to: answer me at once");
+        assertFixtureWritten(expectedFixture(served, TEST_FILE + "::test_sdk"));
+    }
+
+    @Test
+    @Order(3)
+    void givenRawClient_whenStreamingAndNot_thenResponseBytesIdenticalToUpstream() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (String body : List.of("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"raw bytes please\"}],\"stream\":true}",
+                "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"raw json please\"}]}")) {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + SECRET)
+                    .header("X-Test-Id", TEST_FILE + "::test_raw")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+
+            SimulatedUpstream.Served served = upstream.served().stream()
+                    .filter(s -> new String(s.requestBody(), StandardCharsets.UTF_8).equals(body)).findFirst().orElseThrow();
+            assertThat(response.body()).isEqualTo(served.responseBody().getBytes(StandardCharsets.UTF_8));
+            assertFixtureWritten(expectedFixture(served, TEST_FILE + "::test_raw"));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void givenSeveralRequests_whenDone_thenExactlyOneFixturePerRequest() throws Exception {
+        int before = upstream.served().size();
+        OpenAIClient other = sdk("test_count");
+        for (int i = 0; i < 5; i++) {
+            other.chat().completions().create(params("count request " + i));
+        }
+        tapeline.awaitFixtures(before + 5);
+
+        try (Stream<Path> files = Files.walk(tapeline.fixtures)) {
+            List<Path> fixtures = files.filter(Files::isRegularFile).toList();
+            assertThat(fixtures).hasSize(upstream.served().size());
+            assertThat(fixtures).allMatch(p -> p.getFileName().toString().matches("[0-9a-f]{64}\\.json"));
+        }
+    }
+
+    @Test
+    @Order(5)
+    void givenEverythingAbove_whenEveryByteOfEveryTopicIsScanned_thenTheApiKeyIsNowhere() throws Exception {
+        TopicScanner.Scan scan = TopicScanner.find(tapeline.stack.bootstrapServers(),
+                SECRET.getBytes(StandardCharsets.UTF_8), "Bearer ".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(scan.topics()).contains("tapeline.capture.events", "tapeline.recordings");
+        assertThat(scan.topics()).anyMatch(t -> t.endsWith("-changelog"));
+        assertThat(scan.records()).isGreaterThan(50);
+        assertThat(scan.hits()).isEmpty();
+        try (Stream<Path> files = Files.walk(tapeline.fixtures)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(file)).doesNotContain(SECRET).contains("\"headers\": {}");
+            }
+        }
+    }
+}
