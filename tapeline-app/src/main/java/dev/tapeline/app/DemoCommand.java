@@ -1,7 +1,6 @@
 package dev.tapeline.app;
 
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.sink.FixtureSink;
 import java.io.IOException;
 import java.net.URI;
@@ -66,9 +65,9 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, FixtureSink.Written> written = new ConcurrentHashMap<>();
         System.out.println("Tapeline demo: starting an in-process Kafka broker, schema registry, agent, processor and sink...");
         try (SimulatedUpstream upstream = SimulatedUpstream.start(5);
-             Stack stack = Stack.start(new Stack.Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0,
-                     List.of(new Route("simulated", "/", URI.create(upstream.url()), RECORDED_BASE_URL)),
-                     fixtures, FixtureProfile.CURRENT, ""), w -> written.put(w.path().toString(), w))) {
+             Stack stack = Stack.start(Stack.Settings.allInOne(dataDir,
+                     List.of(new Route("simulated", "/", URI.create(upstream.url()), RECORDED_BASE_URL)), fixtures),
+                     w -> written.put(w.path().toString(), w))) {
             System.out.printf("Ready in %.1f s. Agent: http://127.0.0.1:%d/v1 -> simulated upstream %s%n%n",
                     (System.nanoTime() - start) / 1e9, stack.agentPort(), upstream.url());
             send(stack.agentPort());

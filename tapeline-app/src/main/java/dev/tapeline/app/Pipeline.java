@@ -20,14 +20,17 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +52,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Creates the topics if needed, then starts processor, sink and agent; returns once the agent
-     * listens and the processor runs.
+     * Creates the topics if needed, then starts the configured components (processor, sink,
+     * agent); returns once the agent listens and the processor runs.
      *
      * @param onFixture told of every fixture the sink writes (or finds unchanged)
      */
@@ -70,32 +73,41 @@ public final class Pipeline implements AutoCloseable {
             config.topics().ensure(admin);
         }
         RestSchemaRegistryClient registry = new RestSchemaRegistryClient(RegistryConfig.of(config.registryUrl()));
+        Set<PipelineConfig.Component> components = config.components();
 
-        streams = new KafkaStreams(RecordingTopology.build(
-                ProcessorConfig.defaults(config.topics().events(), config.topics().recordings()), registry),
-                streamsProperties());
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream processor failed; replacing its thread", e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.start();
+        if (components.contains(PipelineConfig.Component.PROCESSOR)) {
+            streams = new KafkaStreams(RecordingTopology.build(
+                    ProcessorConfig.defaults(config.topics().events(), config.topics().recordings()), registry),
+                    streamsProperties());
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.error("stream processor failed; replacing its thread", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            streams.start();
+        }
 
-        Map<String, Object> consumer = clientConfig();
-        consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
-        sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
-                config.fixtureRoot(), config.profile(), config.sharedDir(), Duration.ofMillis(100)),
-                consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry), onFixture);
-        sinkThread = new Thread(sink, "tapeline-sink");
-        sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
-        sinkThread.start();
+        if (components.contains(PipelineConfig.Component.SINK)) {
+            Map<String, Object> consumer = clientConfig();
+            consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+            sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
+                    config.fixtureRoot(), config.profile(), config.sharedDir(), Duration.ofMillis(100)),
+                    consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry), onFixture);
+            sinkThread = new Thread(sink, "tapeline-sink");
+            sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
+            sinkThread.start();
+        }
 
-        publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
-                ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry), 100_000, metrics);
-        CapturingTap tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
-                config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
-        proxy = new CaptureProxy(config.agent(), tap, metrics);
-        proxy.start().await(30, TimeUnit.SECONDS);
-        awaitRunning(Duration.ofSeconds(60));
+        if (components.contains(PipelineConfig.Component.AGENT)) {
+            publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
+                    ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry), 100_000, metrics);
+            CapturingTap tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
+                    config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
+            proxy = new CaptureProxy(config.agent(), tap, metrics);
+            proxy.start().await(30, TimeUnit.SECONDS);
+        }
+        if (streams != null) {
+            awaitRunning(Duration.ofSeconds(60));
+        }
     }
 
     private Map<String, Object> clientConfig() {
@@ -130,9 +142,9 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** The port clients talk to. */
+    /** The port clients talk to, or -1 where this JVM runs no agent. */
     public int agentPort() {
-        return proxy.port();
+        return proxy == null ? -1 : proxy.port();
     }
 
     public MeterRegistry metrics() {
@@ -154,7 +166,10 @@ public final class Pipeline implements AutoCloseable {
             publisher.close();
         }
         if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
+            // leave the group, so a restarted processor gets its tasks at once instead of after
+            // the old member's session timeout
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
         }
         if (sink != null) {
             sink.close();

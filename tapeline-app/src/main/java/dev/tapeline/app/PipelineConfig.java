@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything one Tapeline JVM runs: agent, processor and sink against one Kafka cluster and one
@@ -21,10 +22,14 @@ import java.util.Map;
  * @param sharedDir        fixture dir (relative) for exchanges without test id
  * @param stateDir         Kafka Streams state directory
  * @param applicationId    Kafka Streams application id (also the sink's group id prefix)
+ * @param components       which of agent, processor and sink this JVM runs
  */
 public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
         Topics topics, AgentConfig agent, Path fixtureRoot, FixtureProfile profile, String sharedDir, Path stateDir,
-        String applicationId) {
+        String applicationId, Set<Component> components) {
+
+    /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
+    public enum Component { AGENT, PROCESSOR, SINK }
 
     public PipelineConfig {
         List<String> problems = new ArrayList<>();
@@ -52,10 +57,14 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         if (applicationId == null || applicationId.isBlank()) {
             problems.add("applicationId: required");
         }
+        if (components == null || components.isEmpty()) {
+            problems.add("components: at least one of " + java.util.Arrays.toString(Component.values()));
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid pipeline configuration: " + String.join("; ", problems));
         }
         kafkaClientConfig = Map.copyOf(kafkaClientConfig == null ? Map.of() : kafkaClientConfig);
         sharedDir = sharedDir == null ? "" : sharedDir;
+        components = Set.copyOf(components);
     }
 }

@@ -5,6 +5,7 @@ import dev.tapeline.fixture.FixtureProfile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -54,6 +55,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shared-dir", defaultValue = "", description = "Directory (under --fixtures) for exchanges without a test id.")
     String sharedDir;
 
+    @Option(names = "--components", split = ",", defaultValue = "AGENT,PROCESSOR,SINK",
+            description = "Parts to run in this JVM, comma-separated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Set<PipelineConfig.Component> components;
+
     @Option(names = "--metrics-port", defaultValue = "9464", description = "Prometheus /metrics port; -1 disables (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
@@ -63,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
         String base = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
         Route route = new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1");
         Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
-                registryPort, host, port, List.of(route), fixtures, profile, sharedDir), written -> System.out.println(
+                registryPort, host, port, List.of(route), fixtures, profile, sharedDir, components), written -> System.out.println(
                         "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);
@@ -77,15 +82,17 @@ final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }, "tapeline-shutdown"));
         System.out.printf("""
-                Tapeline is recording (ready in %.1f s).
-                  Point clients at:  http://%s:%d/v1   (export OPENAI_BASE_URL=http://%s:%d/v1)
+                Tapeline is recording (ready in %.1f s; running %s).
+                  Point clients at:  %s
                   Forwarding to:     %s
                   Fixtures:          %s
                   Kafka:             %s
                   Schema registry:   %s
                   Metrics:           %s
                 Ctrl-C stops it; data in %s is kept.
-                """, (System.nanoTime() - start) / 1e9, host, stack.agentPort(), host, stack.agentPort(), base,
+                """, (System.nanoTime() - start) / 1e9, components, stack.agentPort() < 0 ? "(no agent in this JVM)"
+                        : String.format("http://%s:%d/v1   (export OPENAI_BASE_URL=http://%s:%d/v1)", host, stack.agentPort(),
+                                host, stack.agentPort()), base,
                 fixtures.toAbsolutePath(), stack.bootstrapServers(), stack.registryUrl(),
                 metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics", dataDir.toAbsolutePath());
         stopped.await();

@@ -8,7 +8,9 @@ import dev.tapeline.schema.registry.InMemorySchemaRegistry;
 import dev.tapeline.sink.FixtureSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -31,10 +33,17 @@ public final class Stack implements AutoCloseable {
      * @param fixtures         fixture root
      * @param profile          fixture layout
      * @param sharedDir        fixture dir for exchanges without test id
+     * @param components       the parts this JVM runs
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
             int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureProfile profile,
-            String sharedDir) {
+            String sharedDir, Set<PipelineConfig.Component> components) {
+
+        /** Everything in one JVM, the in-process broker and registry on free ports. */
+        public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures) {
+            return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, FixtureProfile.CURRENT, "",
+                    EnumSet.allOf(PipelineConfig.Component.class));
+        }
     }
 
     private EmbeddedKafka kafka;
@@ -70,7 +79,7 @@ public final class Stack implements AutoCloseable {
         AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes());
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.profile(), settings.sharedDir(),
-                settings.dataDir().resolve("streams"), "tapeline-processor"), onFixture);
+                settings.dataDir().resolve("streams"), "tapeline-processor", settings.components()), onFixture);
     }
 
     public int agentPort() {

@@ -3,7 +3,6 @@ package dev.tapeline.app;
 import static org.awaitility.Awaitility.await;
 
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.sink.FixtureSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +19,7 @@ final class TestStack implements AutoCloseable {
 
     TestStack(Path dir, List<Route> routes) throws Exception {
         this.fixtures = dir.resolve("fixtures");
-        this.stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0, routes,
-                fixtures, FixtureProfile.CURRENT, ""), w -> written.put(w.path(), w));
+        this.stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures), w -> written.put(w.path(), w));
     }
 
     String agentUrl() {

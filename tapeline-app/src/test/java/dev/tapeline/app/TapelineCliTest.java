@@ -1,0 +1,49 @@
+package dev.tapeline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class TapelineCliTest {
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TapelineCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                .setUsageHelpWidth(200);
+        return new Result(cli.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void givenHelp_whenRun_thenListsRunAndDemo() {
+        Result result = run("--help");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("run", "demo");
+    }
+
+    @Test
+    void givenRunHelp_whenRun_thenDocumentsEveryOptionWithDefaults() {
+        Result result = run("run", "--help");
+
+        assertThat(result.out()).contains("--upstream", "--recorded-base-url", "--fixtures", "--data-dir",
+                "--bootstrap-servers", "--schema-registry-url", "--profile", "default: https://api.openai.com");
+    }
+
+    @Test
+    void givenUnknownOptionOrBadProfile_whenRun_thenClearErrorAndUsageExitCode() {
+        Result unknown = run("run", "--no-such-option");
+        Result badProfile = run("run", "--profile", "newest");
+
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Unknown option: '--no-such-option'");
+        assertThat(badProfile.exitCode()).isEqualTo(2);
+        assertThat(badProfile.err()).contains("--profile", "CURRENT", "LEGACY");
+    }
+}
