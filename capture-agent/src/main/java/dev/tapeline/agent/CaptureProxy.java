@@ -2,6 +2,9 @@ package dev.tapeline.agent;
 
 import dev.tapeline.agent.internal.Redaction;
 import dev.tapeline.agent.internal.UuidV7;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tapeline.fixture.PyJson;
 import dev.tapeline.fixture.TestIds;
 import dev.tapeline.schema.FailureReason;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,7 +44,7 @@ public final class CaptureProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProxy.class);
     /** Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1). */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "host", "content-length");
+            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "host", "content-length", "expect");
 
     private final AgentConfig config;
     private final ExchangeTap tap;
@@ -76,6 +79,7 @@ public final class CaptureProxy implements AutoCloseable {
                 .setPort(config.port())
                 .setMaxInitialLineLength(64 * 1024)
                 .setMaxHeaderSize(64 * 1024)
+                .setHandle100ContinueAutomatically(true)
                 .setCompressionSupported(false)
                 .setHttp2ClearTextEnabled(false));
         return server.requestHandler(this::handle).listen().map(HttpServer::actualPort);
@@ -252,27 +256,10 @@ public final class CaptureProxy implements AutoCloseable {
         if (response.ended() || response.closed()) {
             return;
         }
-        String json = "{\"error\":{\"message\":" + jsonString(message) + ",\"type\":\"tapeline_error\",\"code\":"
-                + jsonString(code) + "}}";
+        ObjectNode error = JsonNodeFactory.instance.objectNode();
+        error.putObject("error").put("message", message).put("type", "tapeline_error").put("code", code);
+        String json = PyJson.dumpsCompact(error);
         response.setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
-    }
-
-    private static String jsonString(String value) {
-        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
-        for (char c : value.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 
     @Override

@@ -1,16 +1,17 @@
 package dev.tapeline.agent;
 
-import dev.tapeline.agent.internal.SseFramer;
+import dev.tapeline.fixture.NdjsonFramer;
+import dev.tapeline.fixture.SseFramer;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
 import dev.tapeline.schema.FailureReason;
 import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.Framings;
 import dev.tapeline.schema.Header;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.List;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns each observed exchange into capture events: request started, response started, one
  * chunk per SSE event / NDJSON line / body piece, and the outcome. Holds per exchange only the
- * unfinished SSE event or line.
+ * unfinished SSE event or line. A compressed response is captured as raw body pieces; the
+ * processor decodes it.
  */
 public final class CapturingTap implements ExchangeTap {
 
@@ -77,26 +79,20 @@ public final class CapturingTap implements ExchangeTap {
                 .toList();
     }
 
-    static Framing framingOf(List<Map.Entry<String, String>> headers) {
+    private static String header(List<Map.Entry<String, String>> headers, String name) {
         for (Map.Entry<String, String> header : headers) {
-            if (header.getKey().equalsIgnoreCase("content-type")) {
-                String type = header.getValue().toLowerCase(Locale.ROOT);
-                if (type.startsWith("text/event-stream")) {
-                    return Framing.SSE;
-                }
-                if (type.startsWith("application/x-ndjson") || type.startsWith("application/ndjson")) {
-                    return Framing.NDJSON;
-                }
+            if (header.getKey().equalsIgnoreCase(name)) {
+                return header.getValue();
             }
         }
-        return Framing.BODY;
+        return null;
     }
 
     private final class Observer implements ExchangeObserver {
         private final ExchangeRequest request;
         private Framing framing = Framing.BODY;
         private SseFramer sse;
-        private final ByteArrayOutputStream ndjsonLine = new ByteArrayOutputStream();
+        private NdjsonFramer ndjson;
         private long sequence;
         private long bodyBytes;
         private boolean ended;
@@ -111,9 +107,12 @@ public final class CapturingTap implements ExchangeTap {
 
         @Override
         public void onResponseStarted(int status, List<Map.Entry<String, String>> responseHeaders) {
-            framing = framingOf(responseHeaders);
+            framing = Framings.forCapture(header(responseHeaders, "content-type"),
+                    header(responseHeaders, "content-encoding"));
             if (framing == Framing.SSE) {
                 sse = new SseFramer(this::chunk, maxChunkBytes);
+            } else if (framing == Framing.NDJSON) {
+                ndjson = new NdjsonFramer(line -> chunk(null, line), maxChunkBytes);
             }
             publish(request.completionId(), ResponseStarted.newBuilder()
                     .setStatus(status)
@@ -132,35 +131,13 @@ public final class CapturingTap implements ExchangeTap {
             try {
                 switch (framing) {
                     case SSE -> sse.feed(bytes);
-                    case NDJSON -> feedNdjson(bytes);
+                    case NDJSON -> ndjson.feed(bytes);
                     default -> chunk(null, bytes);
                 }
             } catch (IllegalStateException e) {
                 // the client still gets every byte; the capture of this exchange ends here
                 LOG.warn("exchange {}: capture stopped: {}", request.completionId(), e.getMessage());
                 onFailed(FailureReason.UNKNOWN, "capture stopped: " + e.getMessage());
-            }
-        }
-
-        private void feedNdjson(byte[] bytes) {
-            for (byte b : bytes) {
-                if (b == '\n') {
-                    flushNdjsonLine();
-                } else {
-                    if (ndjsonLine.size() >= maxChunkBytes) {
-                        throw new IllegalStateException("NDJSON line longer than " + maxChunkBytes + " bytes");
-                    }
-                    ndjsonLine.write(b);
-                }
-            }
-        }
-
-        private void flushNdjsonLine() {
-            byte[] line = ndjsonLine.toByteArray();
-            ndjsonLine.reset();
-            int end = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
-            if (end > 0) {
-                chunk(null, java.util.Arrays.copyOf(line, end));
             }
         }
 
@@ -180,8 +157,8 @@ public final class CapturingTap implements ExchangeTap {
             if (sse != null) {
                 sse.finish();
             }
-            if (ndjsonLine.size() > 0) {
-                flushNdjsonLine();
+            if (ndjson != null) {
+                ndjson.finish();
             }
         }
 

@@ -33,6 +33,18 @@ class CaptureProxyTest {
     private static final String SSE_BODY = "data: {\"id\":\"c1\",\"n\":1}\n\n: keep-alive\n\ndata: {\"id\":\"c1\",\"n\":2}\r\n\r\ndata: [DONE]\n\n";
     private static final String JSON_BODY = "{\"id\":\"c2\",\"object\":\"chat.completion\"}";
 
+    private static final byte[] GZIPPED = gzip(JSON_BODY);
+
+    private static byte[] gzip(String text) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(out)) {
+            zip.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
     private Vertx vertx;
     private HttpServer upstream;
     private CaptureProxy proxy;
@@ -60,6 +72,8 @@ class CaptureProxyTest {
                         req.response().putHeader("Content-Type", "application/json").end(JSON_BODY);
                     }
                 }
+                case "/v1/gzipped" -> req.response().putHeader("Content-Type", "application/json")
+                        .putHeader("Content-Encoding", "gzip").end(io.vertx.core.buffer.Buffer.buffer(GZIPPED));
                 case "/v1/broken" -> {
                     req.response().setChunked(true).putHeader("Content-Type", "text/event-stream").write("data: {\"a\":1}\n\n");
                     vertx.setTimer(50, t -> req.connection().close());
@@ -159,5 +173,21 @@ class CaptureProxyTest {
         assertThat(response.body()).contains("upstream_unreachable");
         await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeFailed.class).isEmpty());
         assertThat(payloads(ExchangeFailed.class).get(0).getReason()).isEqualTo(FailureReason.UPSTREAM_ERROR);
+    }
+
+    @Test
+    void givenGzippedUpstreamAnswer_whenProxied_thenClientGetsCompressedBytesAndCaptureKeepsThemRaw() throws Exception {
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/gzipped"))
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.headers().firstValue("Content-Encoding")).contains("gzip");
+        assertThat(response.body()).isEqualTo(GZIPPED);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeCompleted.class).isEmpty());
+        assertThat(payloads(ResponseStarted.class).get(0).getFraming()).isEqualTo(Framing.BODY);
+        byte[] captured = payloads(ChunkReceived.class).stream().map(c -> dev.tapeline.schema.Buffers.toArray(c.getData()))
+                .reduce(new byte[0], (a, b) -> { byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+                    System.arraycopy(b, 0, all, a.length, b.length); return all; });
+        assertThat(captured).isEqualTo(GZIPPED);
     }
 }

@@ -1,10 +1,10 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.RecordedChunk;
 import dev.tapeline.schema.Recording;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /** Reads a Recording from the topic as the exchange the fixture format renders. */
@@ -16,24 +16,17 @@ final class RecordingExchanges {
     static CapturedExchange toExchange(Recording recording) {
         List<byte[]> chunks = recording.getResponse().getChunks().stream()
                 .map(RecordedChunk::getData)
-                .map(RecordingExchanges::bytes)
+                .map(Buffers::toArray)
                 .toList();
         return new CapturedExchange(
                 recording.getRequest().getMethod(),
                 recording.getRequest().getUrl(),
                 recording.getRequest().getEndpoint(),
-                bytes(recording.getRequest().getBody()),
+                Buffers.toArray(recording.getRequest().getBody()),
                 recording.getTestId(),
                 recording.getRequest().getClientSdkVersion(),
                 recording.getResponse().getStatus(),
                 recording.getResponse().getFraming() != Framing.BODY,
                 chunks);
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return bytes;
     }
 }

@@ -232,4 +232,67 @@ class RecordingTopologyTest {
         KeyValueStore<Object, Object> store = driver.getKeyValueStore(ProcessorConfig.CHUNK_STORE);
         assertThat(store.approximateNumEntries()).isZero();
     }
+
+    private static byte[] gzip(String text) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(out)) {
+            zip.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    private void sendCompressed(String id, String contentType, String encoding, byte[] body) {
+        send(id, request(BODY));
+        send(id, ResponseStarted.newBuilder().setStatus(200).setFraming(Framing.BODY).setOffsetNanos(1)
+                .setHeaders(List.of(new dev.tapeline.schema.Header("Content-Type", contentType),
+                        new dev.tapeline.schema.Header("Content-Encoding", encoding))).build());
+        int half = body.length / 2;
+        send(id, ChunkReceived.newBuilder().setSequence(0).setOffsetNanos(2)
+                .setData(ByteBuffer.wrap(java.util.Arrays.copyOfRange(body, 0, half))).build());
+        send(id, ChunkReceived.newBuilder().setSequence(1).setOffsetNanos(3)
+                .setData(ByteBuffer.wrap(java.util.Arrays.copyOfRange(body, half, body.length))).build());
+        send(id, completed(2));
+    }
+
+    @Test
+    void givenGzipJsonBodyInPieces_whenCompleted_thenOneDecodedChunk() throws Exception {
+        sendCompressed("a", "application/json", "gzip", gzip("{\"id\":\"chatcmpl-1\",\"choices\":[]}"));
+
+        Recording recording = output.readValue();
+        assertThat(recording.getResponse().getFraming()).isEqualTo(Framing.BODY);
+        assertThat(data(recording)).containsExactly("{\"id\":\"chatcmpl-1\",\"choices\":[]}");
+        assertThat(recording.getOutcomeReason()).isNull();
+    }
+
+    @Test
+    void givenGzipSseStream_whenCompleted_thenDecodedAndFramedIntoEvents() throws Exception {
+        sendCompressed("a", "text/event-stream; charset=utf-8", "gzip",
+                gzip("data: {\"n\":0}\n\n: ping\n\ndata: {\"n\":1}\n\ndata: [DONE]\n\n"));
+
+        Recording recording = output.readValue();
+        assertThat(recording.getResponse().getFraming()).isEqualTo(Framing.SSE);
+        assertThat(data(recording)).containsExactly("{\"n\":0}", "{\"n\":1}", "[DONE]");
+    }
+
+    @Test
+    void givenDeflateBody_whenCompleted_thenDecoded() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream zip = new java.util.zip.DeflaterOutputStream(out)) {
+            zip.write("{\"ok\":true}".getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        sendCompressed("a", "application/json", "deflate", out.toByteArray());
+
+        assertThat(data(output.readValue())).containsExactly("{\"ok\":true}");
+    }
+
+    @Test
+    void givenUnsupportedEncoding_whenCompleted_thenRawBodyKeptWithReason() {
+        sendCompressed("a", "application/json", "br", new byte[] {1, 2, 3, 4});
+
+        Recording recording = output.readValue();
+        assertThat(recording.getOutcomeReason()).contains("content-encoding br not decoded");
+        assertThat(recording.getResponse().getChunks()).hasSize(1);
+    }
 }

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A deterministic OpenAI-compatible upstream for the demo and tests: chat completions (SSE or
- * JSON), completions, embeddings and the model list, answered without any network or key. The
+ * JSON), completions, embeddings and the model list, answered without any network or key, and
+ * compressed for clients that send {@code Accept-Encoding}. The
  * reply to a chat is derived from the last user message. Remembers what it sent (the last 1,000
  * exchanges), so a test can compare with what the client received.
  */
@@ -27,8 +28,13 @@ public final class SimulatedUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long CREATED = 1_764_115_200L;
 
-    /** One exchange as the upstream saw it. */
-    public record Served(String path, byte[] requestBody, String responseBody) {
+    /**
+     * One exchange as the upstream saw it.
+     *
+     * @param acceptEncoding the client's Accept-Encoding (the answer was compressed when it allows), or null
+     * @param responseBody   the answer before compression
+     */
+    public record Served(String path, byte[] requestBody, String acceptEncoding, String responseBody) {
     }
 
     private final Vertx vertx;
@@ -46,7 +52,9 @@ public final class SimulatedUpstream implements AutoCloseable {
     public static SimulatedUpstream start(long chunkIntervalMillis) {
         Vertx vertx = Vertx.vertx();
         SimulatedUpstream[] self = new SimulatedUpstream[1];
-        HttpServer server = vertx.createHttpServer().requestHandler(req -> self[0].handle(req));
+        // compresses answers for clients that accept gzip or deflate, as providers do
+        HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setCompressionSupported(true))
+                .requestHandler(req -> self[0].handle(req));
         self[0] = new SimulatedUpstream(vertx, server, chunkIntervalMillis);
         try {
             server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
@@ -107,7 +115,7 @@ public final class SimulatedUpstream implements AutoCloseable {
     }
 
     private void respond(HttpServerRequest request, Buffer body, int status, String text) {
-        remember(request.path(), body, text);
+        remember(request, body, text);
         request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                 .putHeader("x-request-id", "req_" + digest(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16)).end(text);
     }
@@ -115,7 +123,7 @@ public final class SimulatedUpstream implements AutoCloseable {
     private void stream(HttpServerRequest request, Buffer body, List<String> events) {
         StringBuilder all = new StringBuilder();
         events.forEach(all::append);
-        remember(request.path(), body, all.toString());
+        remember(request, body, all.toString());
         HttpServerResponse response = request.response().setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-cache");
         writeFrom(response, events, 0);
@@ -134,8 +142,8 @@ public final class SimulatedUpstream implements AutoCloseable {
         }
     }
 
-    private void remember(String path, Buffer body, String text) {
-        served.add(new Served(path, body.getBytes(), text));
+    private void remember(HttpServerRequest request, Buffer body, String text) {
+        served.add(new Served(request.path(), body.getBytes(), request.getHeader("Accept-Encoding"), text));
         while (served.size() > 1000) {
             served.pollFirst();
         }

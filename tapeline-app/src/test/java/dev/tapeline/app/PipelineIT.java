@@ -10,7 +10,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.tapeline.agent.Route;
-import dev.tapeline.agent.internal.SseFramer;
+import dev.tapeline.fixture.SseFramer;
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
@@ -120,6 +120,7 @@ class PipelineIT {
         }
 
         SimulatedUpstream.Served served = servedFor("stream me three words");
+        assertThat(served.acceptEncoding()).as("the SDK asks for gzip, so the stream came compressed").contains("gzip");
         List<String> sentData = new ArrayList<>();
         SseFramer framer = new SseFramer((name, data) -> sentData.add(new String(data, StandardCharsets.UTF_8)), 1 << 20);
         framer.feed(served.responseBody().getBytes(StandardCharsets.UTF_8));
@@ -148,6 +149,7 @@ class PipelineIT {
         ChatCompletion completion = client.chat().completions().create(params("answer me at once"));
 
         SimulatedUpstream.Served served = servedFor("answer me at once");
+        assertThat(served.acceptEncoding()).as("the SDK asks for gzip, so the answer came compressed").contains("gzip");
         assertThat(completion.id()).isEqualTo(PyJson.parse(served.responseBody()).path("id").asText());
         assertThat(completion.choices().get(0).message().content()).contains("Simulated reply to: answer me at once");
         assertFixtureWritten(expectedFixture(served, TEST_FILE + "::test_sdk"));
@@ -173,6 +175,26 @@ class PipelineIT {
 
     @Test
     @Order(4)
+    void givenClientAcceptingGzip_whenStreamingAndNot_thenClientGetsCompressedBytesAndFixtureIsDecoded() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (String body : List.of("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"gzip stream\"}],\"stream\":true}",
+                "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"gzip json\"}]}")) {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
+                    .header("Accept-Encoding", "gzip")
+                    .header("X-Test-Id", TEST_FILE + "::test_gzip")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+
+            assertThat(response.headers().firstValue("Content-Encoding")).contains("gzip");
+            byte[] decoded = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body())).readAllBytes();
+            SimulatedUpstream.Served served = upstream.served().stream()
+                    .filter(s -> new String(s.requestBody(), StandardCharsets.UTF_8).equals(body)).findFirst().orElseThrow();
+            assertThat(new String(decoded, StandardCharsets.UTF_8)).isEqualTo(served.responseBody());
+            assertFixtureWritten(expectedFixture(served, TEST_FILE + "::test_gzip"));
+        }
+    }
+
+    @Test
+    @Order(5)
     void givenSeveralRequests_whenDone_thenExactlyOneFixturePerRequest() throws Exception {
         int before = upstream.served().size();
         OpenAIClient other = sdk("test_count");
@@ -189,7 +211,7 @@ class PipelineIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void givenEverythingAbove_whenEveryByteOfEveryTopicIsScanned_thenTheApiKeyIsNowhere() throws Exception {
         TopicScanner.Scan scan = TopicScanner.find(tapeline.stack.bootstrapServers(),
                 SECRET.getBytes(StandardCharsets.UTF_8), "Bearer ".getBytes(StandardCharsets.UTF_8));

@@ -3,6 +3,7 @@ package dev.tapeline.processor.internal;
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;
@@ -16,8 +17,6 @@ import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
 import dev.tapeline.schema.internal.ExchangeState;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,14 +121,14 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     private Recording assemble(ExchangeState state, List<RecordedChunk> ordered) {
         RequestStarted request = state.getRequest();
         ResponseStarted response = state.getResponse();
-        Framing framing = response == null ? Framing.BODY : response.getFraming();
-        List<RecordedChunk> body = framing == Framing.BODY ? concatenated(ordered) : ordered;
+        ResponseBodies.Framed body = ResponseBodies.frame(response == null ? Framing.BODY : response.getFraming(),
+                response == null ? List.of() : response.getHeaders(), ordered);
         Outcome outcome;
-        String reason = null;
+        String reason = body.problem();
         long duration;
         if (state.getOutcome() instanceof ExchangeFailed failed) {
             outcome = Outcome.FAILED;
-            reason = failed.getReason() + ": " + failed.getMessage();
+            reason = failed.getReason() + ": " + failed.getMessage() + (reason == null ? "" : "; " + reason);
             duration = failed.getDurationNanos();
         } else {
             outcome = Outcome.COMPLETED;
@@ -146,8 +145,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         RecordedResponse recordedResponse = RecordedResponse.newBuilder()
                 .setStatus(response == null ? 0 : response.getStatus())
                 .setHeaders(response == null ? List.of() : response.getHeaders())
-                .setFraming(framing)
-                .setChunks(body)
+                .setFraming(body.framing())
+                .setChunks(body.chunks())
                 .build();
         return Recording.newBuilder()
                 .setFixtureKey(fixtureKey(state.getCompletionId(), request))
@@ -167,30 +166,11 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     private String fixtureKey(String completionId, RequestStarted request) {
         try {
             return keys.requestHash(new CapturedExchange(request.getMethod(), request.getRecordedUrl(),
-                    request.getEndpoint(), bytes(request.getBody()), request.getTestId(), null, 0, false, List.of()));
+                    request.getEndpoint(), Buffers.toArray(request.getBody()), request.getTestId(), null, 0, false, List.of()));
         } catch (RuntimeException e) {
             LOG.debug("exchange {}: request not hashable ({}); keyed by completion id", completionId, e.getMessage());
             return "unhashable-" + completionId;
         }
-    }
-
-    private static List<RecordedChunk> concatenated(List<RecordedChunk> pieces) {
-        if (pieces.size() == 1) {
-            return pieces;
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (RecordedChunk piece : pieces) {
-            body.writeBytes(bytes(piece.getData()));
-        }
-        long offset = pieces.isEmpty() ? 0 : pieces.get(0).getOffsetNanos();
-        return List.of(new RecordedChunk(offset, null, ByteBuffer.wrap(body.toByteArray())));
-    }
-
-    static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return bytes;
     }
 
     private void purgeEmitted(long now) {
