@@ -60,7 +60,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dataDir = Files.createTempDirectory("tapeline-demo-");
+        // beside the fixtures rather than in /tmp, which Kafka Streams warns against; removed afterwards
+        Files.createDirectories(Path.of(".tapeline-demo"));
+        Path dataDir = Files.createTempDirectory(Path.of(".tapeline-demo"), "run-");
         long start = System.nanoTime();
         Map<String, FixtureSink.Written> written = new ConcurrentHashMap<>();
         System.out.println("Tapeline demo: starting an in-process Kafka broker, schema registry, agent, processor and sink...");
@@ -85,6 +87,11 @@ final class DemoCommand implements Callable<Integer> {
             }
         } finally {
             deleteRecursively(dataDir);
+            try (Stream<Path> left = Files.list(dataDir.getParent())) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(dataDir.getParent());
+                }
+            }
         }
         return written.size() >= SAMPLES.size() ? 0 : 1;
     }
