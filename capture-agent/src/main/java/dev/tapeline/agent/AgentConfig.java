@@ -16,9 +16,10 @@ import java.util.Set;
  * @param maxRequestBodyBytes larger request bodies are refused with 413
  * @param redactedHeaders    header names (any case) never published, on top of the defaults
  * @param redactedQueryParams query parameter names whose values are masked in published paths
+ * @param mode               record, replay, record-if-missing or live
  */
 public record AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
-        Set<String> redactedHeaders, Set<String> redactedQueryParams) {
+        Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode) {
 
     /** Credential headers that are never published, whatever the configuration says. */
     public static final Set<String> ALWAYS_REDACTED_HEADERS = Set.of("authorization", "proxy-authorization", "api-key",
@@ -50,6 +51,9 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
         if (maxRequestBodyBytes <= 0) {
             problems.add("maxRequestBodyBytes: must be positive");
         }
+        if (mode == null) {
+            problems.add("mode: required, one of " + java.util.Arrays.toString(AgentMode.values()));
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
         }
@@ -60,9 +64,14 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
         redactedQueryParams = lowerCaseUnion(ALWAYS_REDACTED_QUERY_PARAMS, redactedQueryParams);
     }
 
-    /** Defaults: 64 MB request bodies, the built-in redactions. */
+    /** Record mode, 64 MB request bodies, the built-in redactions. */
     public static AgentConfig of(String host, int port, String agentId, List<Route> routes) {
-        return new AgentConfig(host, port, agentId, routes, 64L * 1024 * 1024, Set.of(), Set.of());
+        return of(host, port, agentId, routes, AgentMode.RECORD);
+    }
+
+    /** The given mode, 64 MB request bodies, the built-in redactions. */
+    public static AgentConfig of(String host, int port, String agentId, List<Route> routes, AgentMode mode) {
+        return new AgentConfig(host, port, agentId, routes, 64L * 1024 * 1024, Set.of(), Set.of(), mode);
     }
 
     /** The route serving this path, or null. */

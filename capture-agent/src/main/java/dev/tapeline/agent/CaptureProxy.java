@@ -48,19 +48,29 @@ public final class CaptureProxy implements AutoCloseable {
 
     private final AgentConfig config;
     private final ExchangeTap tap;
+    private final FixtureReplay replay;
     private final MeterRegistry metrics;
     private final Vertx vertx;
     private final boolean ownsVertx;
     private HttpServer server;
     private HttpClient client;
 
-    public CaptureProxy(AgentConfig config, ExchangeTap tap, MeterRegistry metrics) {
-        this(config, tap, metrics, Vertx.vertx(), true);
+    /**
+     * @param tap    sees the exchanges the mode captures
+     * @param replay the fixture repository, required by the replaying modes, else null
+     */
+    public CaptureProxy(AgentConfig config, ExchangeTap tap, FixtureReplay replay, MeterRegistry metrics) {
+        this(config, tap, replay, metrics, Vertx.vertx(), true);
     }
 
-    public CaptureProxy(AgentConfig config, ExchangeTap tap, MeterRegistry metrics, Vertx vertx, boolean ownsVertx) {
+    public CaptureProxy(AgentConfig config, ExchangeTap tap, FixtureReplay replay, MeterRegistry metrics, Vertx vertx,
+            boolean ownsVertx) {
+        if (config.mode().replays() && replay == null) {
+            throw new IllegalArgumentException("mode " + config.mode() + " needs a fixture repository to replay from");
+        }
         this.config = config;
-        this.tap = tap;
+        this.tap = config.mode().captures() ? tap : ExchangeTap.NONE;
+        this.replay = replay;
         this.metrics = metrics;
         this.vertx = vertx;
         this.ownsVertx = ownsVertx;
@@ -140,6 +150,48 @@ public final class CaptureProxy implements AutoCloseable {
                 route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery),
                 requestHeaders, body.getBytes(), TestIds.fromHeaders(request::getHeader),
                 clientSdkVersion(request), startNanos);
+        if (!config.mode().replays()) {
+            proxy(request, route, body, exchange, upstreamUrl);
+            return;
+        }
+        vertx.executeBlocking(() -> replay.find(exchange), false).onComplete(lookup -> {
+            if (lookup.failed()) {
+                // a request that cannot name a fixture (body not JSON, unsafe test id)
+                if (config.mode() == AgentMode.REPLAY) {
+                    error(request.response(), 400, "replay_unmatchable", "cannot look this request up for replay: "
+                            + lookup.cause().getMessage());
+                } else {
+                    proxy(request, route, body, exchange, upstreamUrl);
+                }
+            } else if (lookup.result() instanceof FixtureReplay.Hit hit) {
+                serve(request.response(), hit);
+                count("replayed");
+            } else if (config.mode() == AgentMode.REPLAY) {
+                error(request.response(), 404, "replay_miss", ((FixtureReplay.Miss) lookup.result()).message());
+                count("replay_miss");
+            } else {
+                proxy(request, route, body, exchange, upstreamUrl);
+            }
+        });
+    }
+
+    /** Answers from a fixture as the upstream would: SSE chunk by chunk, JSON otherwise. */
+    private static void serve(HttpServerResponse response, FixtureReplay.Hit hit) {
+        response.putHeader("X-Tapeline-Replay", hit.requestHash());
+        if (hit.streaming()) {
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
+            for (byte[] chunk : hit.chunks()) {
+                response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\n\n"));
+            }
+            response.end("data: [DONE]\n\n");
+        } else {
+            response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
+        }
+    }
+
+    private void proxy(HttpServerRequest request, Route route, Buffer body, ExchangeRequest exchange, String upstreamUrl) {
+        String completionId = exchange.completionId();
+        List<Map.Entry<String, String>> requestHeaders = exchange.headers();
         ExchangeObserver observer = openSafely(exchange);
         HttpServerResponse response = request.response();
 

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A request as the agent received it, secrets already removed.
+ * A request as the agent received it. Headers are all there, for the upstream; whatever is
+ * published from them passes the tap's redaction first.
  *
  * @param completionId id minted by the agent for this exchange
  * @param route        the route that serves it
@@ -12,7 +13,7 @@ import java.util.Map;
  * @param path         path and query the client sent, secret query values masked
  * @param endpoint     path below the route prefix
  * @param upstreamUrl  where it is forwarded (query masked)
- * @param headers      request headers in arrival order, credentials removed
+ * @param headers      request headers in arrival order
  * @param body         the request body
  * @param testId       test id from the request headers, or null
  * @param clientSdkVersion OpenAI Python SDK version from {@code X-Stainless-Package-Version}, or null

@@ -12,9 +12,9 @@ class AgentConfigTest {
 
     @Test
     void givenSeveralProblems_whenBuilt_thenAllReportedWithFieldNames() {
-        assertThatThrownBy(() -> new AgentConfig("", 70000, " ", List.of(), 0, Set.of(), Set.of()))
+        assertThatThrownBy(() -> new AgentConfig("", 70000, " ", List.of(), 0, Set.of(), Set.of(), null))
                 .hasMessageContaining("host").hasMessageContaining("port").hasMessageContaining("agentId")
-                .hasMessageContaining("routes").hasMessageContaining("maxRequestBodyBytes");
+                .hasMessageContaining("routes").hasMessageContaining("maxRequestBodyBytes").hasMessageContaining("mode");
     }
 
     @Test
@@ -39,7 +39,7 @@ class AgentConfigTest {
     @Test
     void givenCustomRedactedHeaders_whenBuilt_thenDefaultsKeptAndCaseFolded() {
         AgentConfig config = new AgentConfig("h", 1, "a", List.of(Route.catchAll("http://x", "http://x/v1")), 1,
-                Set.of("X-Custom-Token"), Set.of());
+                Set.of("X-Custom-Token"), Set.of(), AgentMode.RECORD);
 
         assertThat(config.redactedHeaders()).contains("authorization", "x-api-key", "x-custom-token");
     }

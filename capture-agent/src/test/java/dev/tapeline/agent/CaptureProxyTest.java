@@ -83,9 +83,9 @@ class CaptureProxyTest {
         })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
         AgentConfig config = new AgentConfig("127.0.0.1", 0, "agent-test",
                 List.of(Route.catchAll("http://127.0.0.1:" + upstream.actualPort(), "https://api.openai.com/v1")),
-                1024, java.util.Set.of(), java.util.Set.of());
+                1024, java.util.Set.of(), java.util.Set.of(), AgentMode.RECORD);
         CapturingTap tap = new CapturingTap("agent-test", events::add, Clock.systemUTC(), config.redactedHeaders(), 1 << 20);
-        proxy = new CaptureProxy(config, tap, new SimpleMeterRegistry(), vertx, false);
+        proxy = new CaptureProxy(config, tap, null, new SimpleMeterRegistry(), vertx, false);
         proxy.start().await(10, TimeUnit.SECONDS);
     }
 

@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.sink.FixtureSink;
 import java.io.IOException;
@@ -68,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("Tapeline demo: starting an in-process Kafka broker, schema registry, agent, processor and sink...");
         try (SimulatedUpstream upstream = SimulatedUpstream.start(5);
              Stack stack = Stack.start(Stack.Settings.allInOne(dataDir,
-                     List.of(new Route("simulated", "/", URI.create(upstream.url()), RECORDED_BASE_URL)), fixtures),
+                     List.of(new Route("simulated", "/", URI.create(upstream.url()), RECORDED_BASE_URL)), fixtures, AgentMode.RECORD),
                      w -> written.put(w.path().toString(), w))) {
             System.out.printf("Ready in %.1f s. Agent: http://127.0.0.1:%d/v1 -> simulated upstream %s%n%n",
                     (System.nanoTime() - start) / 1e9, stack.agentPort(), upstream.url());

@@ -1,7 +1,10 @@
 package dev.tapeline.app;
 
+import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.CaptureProxy;
 import dev.tapeline.agent.CapturingTap;
+import dev.tapeline.agent.ExchangeTap;
+import dev.tapeline.agent.FixtureReplay;
 import dev.tapeline.agent.KafkaEventPublisher;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.RecordingTopology;
@@ -69,11 +72,14 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startAll(Consumer<FixtureSink.Written> onFixture) throws Exception {
-        try (Admin admin = Admin.create(clientConfig())) {
-            config.topics().ensure(admin);
-        }
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(RegistryConfig.of(config.registryUrl()));
         Set<PipelineConfig.Component> components = config.components();
+        RestSchemaRegistryClient registry = null;
+        if (config.needsKafka()) {
+            try (Admin admin = Admin.create(clientConfig())) {
+                config.topics().ensure(admin);
+            }
+            registry = new RestSchemaRegistryClient(RegistryConfig.of(config.registryUrl()));
+        }
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
             streams = new KafkaStreams(RecordingTopology.build(
@@ -98,11 +104,17 @@ public final class Pipeline implements AutoCloseable {
         }
 
         if (components.contains(PipelineConfig.Component.AGENT)) {
-            publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
-                    ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry), 100_000, metrics);
-            CapturingTap tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
-                    config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
-            proxy = new CaptureProxy(config.agent(), tap, metrics);
+            AgentMode mode = config.agent().mode();
+            ExchangeTap tap = ExchangeTap.NONE;
+            if (mode.captures()) {
+                publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
+                        ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry), 100_000, metrics);
+                tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
+                        config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
+            }
+            FixtureReplay replay = mode.replays()
+                    ? new FixtureReplay(config.fixtureRoot(), config.profile(), config.sharedDir()) : null;
+            proxy = new CaptureProxy(config.agent(), tap, replay, metrics);
             proxy.start().await(30, TimeUnit.SECONDS);
         }
         if (streams != null) {

@@ -1,6 +1,7 @@
 package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.agent.AgentMode;
 import dev.tapeline.fixture.FixtureProfile;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,12 +32,23 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
     public enum Component { AGENT, PROCESSOR, SINK }
 
+    /** Whether these components talk to Kafka at all: an agent that only replays or proxies does not. */
+    public static boolean needsKafka(Set<Component> components, AgentMode mode) {
+        return components.contains(Component.PROCESSOR) || components.contains(Component.SINK)
+                || (components.contains(Component.AGENT) && mode.captures());
+    }
+
+    public boolean needsKafka() {
+        return needsKafka(components, agent.mode());
+    }
+
     public PipelineConfig {
         List<String> problems = new ArrayList<>();
-        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+        boolean kafka = agent != null && components != null && needsKafka(components, agent.mode());
+        if (kafka && (bootstrapServers == null || bootstrapServers.isBlank())) {
             problems.add("bootstrapServers: required");
         }
-        if (registryUrl == null || registryUrl.isBlank()) {
+        if (kafka && (registryUrl == null || registryUrl.isBlank())) {
             problems.add("registryUrl: required");
         }
         if (topics == null) {

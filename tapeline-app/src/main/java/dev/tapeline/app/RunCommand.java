@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureProfile;
 import java.net.URI;
@@ -55,6 +56,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shared-dir", defaultValue = "", description = "Directory (under --fixtures) for exchanges without a test id.")
     String sharedDir;
 
+    @Option(names = "--mode", defaultValue = "RECORD",
+            description = "Agent mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). REPLAY and LIVE need no Kafka.")
+    AgentMode mode;
+
     @Option(names = "--components", split = ",", defaultValue = "AGENT,PROCESSOR,SINK",
             description = "Parts to run in this JVM, comma-separated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Set<PipelineConfig.Component> components;
@@ -68,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
         String base = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
         Route route = new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1");
         Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
-                registryPort, host, port, List.of(route), fixtures, profile, sharedDir, components), written -> System.out.println(
+                registryPort, host, port, List.of(route), fixtures, profile, sharedDir, components, mode), written -> System.out.println(
                         "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);
@@ -82,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
             stopped.countDown();
         }, "tapeline-shutdown"));
         System.out.printf("""
-                Tapeline is recording (ready in %.1f s; running %s).
+                Tapeline is ready (%.1f s; mode %s; running %s).
                   Point clients at:  %s
                   Forwarding to:     %s
                   Fixtures:          %s
@@ -90,12 +95,16 @@ final class RunCommand implements Callable<Integer> {
                   Schema registry:   %s
                   Metrics:           %s
                 Ctrl-C stops it; data in %s is kept.
-                """, (System.nanoTime() - start) / 1e9, components, stack.agentPort() < 0 ? "(no agent in this JVM)"
+                """, (System.nanoTime() - start) / 1e9, mode, components, stack.agentPort() < 0 ? "(no agent in this JVM)"
                         : String.format("http://%s:%d/v1   (export OPENAI_BASE_URL=http://%s:%d/v1)", host, stack.agentPort(),
                                 host, stack.agentPort()), base,
-                fixtures.toAbsolutePath(), stack.bootstrapServers(), stack.registryUrl(),
+                fixtures.toAbsolutePath(), orNotUsed(stack.bootstrapServers()), orNotUsed(stack.registryUrl()),
                 metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics", dataDir.toAbsolutePath());
         stopped.await();
         return 0;
+    }
+
+    private static String orNotUsed(String value) {
+        return value == null ? "(not used in this mode)" : value;
     }
 }

@@ -1,6 +1,7 @@
 package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
@@ -34,15 +35,16 @@ public final class Stack implements AutoCloseable {
      * @param profile          fixture layout
      * @param sharedDir        fixture dir for exchanges without test id
      * @param components       the parts this JVM runs
+     * @param mode             the agent's mode
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
             int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureProfile profile,
-            String sharedDir, Set<PipelineConfig.Component> components) {
+            String sharedDir, Set<PipelineConfig.Component> components, AgentMode mode) {
 
         /** Everything in one JVM, the in-process broker and registry on free ports. */
-        public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures) {
+        public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, AgentMode mode) {
             return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, FixtureProfile.CURRENT, "",
-                    EnumSet.allOf(PipelineConfig.Component.class));
+                    EnumSet.allOf(PipelineConfig.Component.class), mode);
         }
     }
 
@@ -65,18 +67,20 @@ public final class Stack implements AutoCloseable {
 
     private void startAll(Settings settings, Consumer<FixtureSink.Written> onFixture) throws Exception {
         Files.createDirectories(settings.dataDir());
+        boolean kafkaNeeded = PipelineConfig.needsKafka(settings.components(), settings.mode());
         bootstrapServers = settings.bootstrapServers();
-        if (bootstrapServers == null) {
+        if (bootstrapServers == null && kafkaNeeded) {
             kafka = EmbeddedKafka.start(settings.dataDir().resolve("kafka"), settings.kafkaPort(), settings.controllerPort());
             bootstrapServers = kafka.bootstrapServers();
         }
         registryUrl = settings.registryUrl();
-        if (registryUrl == null) {
+        if (registryUrl == null && kafkaNeeded) {
             registry = EmbeddedSchemaRegistry.start(settings.registryPort(),
                     new InMemorySchemaRegistry(settings.dataDir().resolve("schemas.jsonl")));
             registryUrl = registry.url();
         }
-        AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes());
+        AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
+                settings.mode());
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.profile(), settings.sharedDir(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components()), onFixture);

@@ -50,7 +50,7 @@ class RunCommandIT {
         });
         reader.setDaemon(true);
         reader.start();
-        await().atMost(Duration.ofSeconds(90)).until(() -> output.stream().anyMatch(l -> l.startsWith("Tapeline is recording"))
+        await().atMost(Duration.ofSeconds(90)).until(() -> output.stream().anyMatch(l -> l.startsWith("Tapeline is ready"))
                 || !process.isAlive());
         assertThat(process.isAlive()).as("tapeline run exited early:%n%s", String.join("\n", output)).isTrue();
         return process;

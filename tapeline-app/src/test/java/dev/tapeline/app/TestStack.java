@@ -2,6 +2,7 @@ package dev.tapeline.app;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.sink.FixtureSink;
 import java.nio.file.Path;
@@ -18,8 +19,12 @@ final class TestStack implements AutoCloseable {
     final Map<Path, FixtureSink.Written> written = new ConcurrentHashMap<>();
 
     TestStack(Path dir, List<Route> routes) throws Exception {
+        this(dir, routes, AgentMode.RECORD);
+    }
+
+    TestStack(Path dir, List<Route> routes, AgentMode mode) throws Exception {
         this.fixtures = dir.resolve("fixtures");
-        this.stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures), w -> written.put(w.path(), w));
+        this.stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, mode), w -> written.put(w.path(), w));
     }
 
     String agentUrl() {
