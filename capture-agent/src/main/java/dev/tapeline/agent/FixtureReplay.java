@@ -33,7 +33,7 @@ public final class FixtureReplay {
     }
 
     /** What to send back: the stored response in wire form. */
-    public record Hit(String requestHash, Path file, boolean streaming, List<byte[]> chunks) implements Lookup {
+    public record Hit(String requestHash, Path file, int status, boolean streaming, List<byte[]> chunks) implements Lookup {
     }
 
     /** Nothing stored for the request; {@link #message()} says what was looked for and how to record it. */
@@ -95,7 +95,7 @@ public final class FixtureReplay {
     private static Hit hit(String hash, Path file) {
         try {
             FixtureFile fixture = FixtureFile.read(file);
-            return new Hit(hash, file, fixture.isStreaming(), fixture.wireResponseChunks());
+            return new Hit(hash, file, fixture.wireStatus(), fixture.isStreaming(), fixture.wireResponseChunks());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
         }
@@ -119,15 +119,14 @@ public final class FixtureReplay {
     private static Hit mergedModels(String hash, List<Path> files) {
         Map<String, JsonNode> byId = new LinkedHashMap<>();
         for (Path file : files) {
-            for (byte[] model : hit(hash, file).chunks()) {
-                JsonNode node = PyJson.parse(model);
-                byId.putIfAbsent(node.path("id").asText(), node);
+            for (JsonNode model : PyJson.parse(hit(hash, file).chunks().get(0)).path("data")) {
+                byId.putIfAbsent(model.path("id").asText(), model);
             }
         }
         ObjectNode list = JsonNodeFactory.instance.objectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
         byId.values().forEach(data::add);
-        return new Hit(hash, files.get(0), false, List.of(PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8)));
+        return new Hit(hash, files.get(0), 200, false, List.of(PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String modelOf(byte[] body) {

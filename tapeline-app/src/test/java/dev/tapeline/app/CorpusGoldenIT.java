@@ -27,8 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Golden test over real llama-stack recordings: each is served as an upstream would serve it
- * (compact JSON; SSE {@code data:} lines ending with {@code data: [DONE]}), captured through the
+ * Golden test over real llama-stack recordings (20 streamed and 20 plain chat completions, the
+ * recorded exceptions, model lists, completions, embeddings): each is served as an upstream
+ * would serve it (compact JSON, its status; SSE {@code data:} lines ending with
+ * {@code data: [DONE]}), captured through the
  * agent, the broker, the topology and the sink, and the file written must be byte-identical to
  * the original. Skipped where the corpus is absent.
  */
@@ -57,19 +59,25 @@ class CorpusGoldenIT {
     }
 
     @Test
-    void givenCorpusChatCompletions_whenServedAsWireTrafficThroughThePipeline_thenEveryFixtureByteIdentical() throws Exception {
+    void givenCorpusRecordings_whenServedAsWireTrafficThroughThePipeline_thenEveryFixtureByteIdentical() throws Exception {
         Path root = Corpus.root();
+        List<FixtureFile> placed = Corpus.openAiCompatible().stream().filter(f -> placedByTestId(f, root)).toList();
         List<FixtureFile> sample = new ArrayList<>();
         sample.addAll(spread(Corpus.chatCompletions(true).stream().filter(f -> placedByTestId(f, root)).toList(), PER_KIND));
         sample.addAll(spread(Corpus.chatCompletions(false).stream().filter(f -> placedByTestId(f, root)).toList(), PER_KIND));
+        // every other shape: recorded exceptions, model lists, completions, embeddings
+        sample.addAll(placed.stream().filter(FixtureFile::isException).toList());
+        sample.addAll(spread(placed.stream().filter(f -> f.endpoint().equals("/v1/models")).toList(), 5));
+        sample.addAll(placed.stream().filter(f -> f.endpoint().equals("/v1/completions")
+                || f.endpoint().equals("/v1/embeddings")).toList());
         Map<String, FixtureFile> byName = new LinkedHashMap<>();
         sample.forEach(f -> byName.put(f.path().getFileName().toString(), f));
 
         Vertx vertx = Vertx.vertx();
         HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
             FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
-            HttpServerResponse response = req.response();
-            if (file.isStreaming()) {
+            HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
+            if (file.isStreaming() && !file.isException()) {
                 response.setChunked(true).putHeader("Content-Type", "text/event-stream");
                 for (byte[] chunk : file.wireResponseChunks()) {
                     response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
@@ -93,14 +101,19 @@ class CorpusGoldenIT {
                 HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/r"
                                 + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
                         .header("Authorization", "Bearer sk-corpus-golden")
-                        .header("Content-Type", "application/json")
                         .header("X-LlamaStack-Provider-Data", "{\"__test_id\": " + PyJson.dumpsCompact(TextNode.valueOf(file.testId())) + "}")
-                        .header(FIXTURE_HEADER, file.path().getFileName().toString())
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()));
+                        .header(FIXTURE_HEADER, file.path().getFileName().toString());
+                if (file.endpoint().endsWith("/models")) {
+                    request.GET();
+                } else {
+                    request.header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()));
+                }
                 if (file.clientSdkVersion() != null) {
                     request.header("X-Stainless-Lang", "python").header("X-Stainless-Package-Version", file.clientSdkVersion());
                 }
-                assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+                assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+                        .isEqualTo(file.wireStatus());
             }
             tapeline.awaitFixtures(sample.size());
 
@@ -111,6 +124,8 @@ class CorpusGoldenIT {
                     different.add(root.relativize(file.path()).toString());
                 }
             }
+            assertThat(sample).filteredOn(FixtureFile::isException).hasSizeGreaterThanOrEqualTo(5);
+            assertThat(sample).filteredOn(f -> f.endpoint().endsWith("/models")).hasSize(5);
             assertThat(tapeline.written).hasSize(sample.size());
             assertThat(different).as("fixtures that differ from the corpus original").isEmpty();
         } finally {
