@@ -27,6 +27,9 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
     /** Query parameters whose values are always masked. */
     public static final Set<String> ALWAYS_REDACTED_QUERY_PARAMS = Set.of("key", "api_key", "api-key");
 
+    /** Request header that picks a route by name, whatever the path; never forwarded. */
+    public static final String ROUTE_HEADER = "X-Tapeline-Route";
+
     public AgentConfig {
         List<String> problems = new ArrayList<>();
         if (host == null || host.isBlank()) {
@@ -42,9 +45,13 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
             problems.add("routes: at least one route is required");
         } else {
             Set<String> prefixes = new LinkedHashSet<>();
+            Set<String> names = new LinkedHashSet<>();
             for (Route route : routes) {
                 if (!prefixes.add(route.prefix())) {
                     problems.add("routes: prefix " + route.prefix() + " is used twice");
+                }
+                if (!names.add(route.name())) {
+                    problems.add("routes: name " + route.name() + " is used twice");
                 }
             }
         }
@@ -72,6 +79,11 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
     /** The given mode, 64 MB request bodies, the built-in redactions. */
     public static AgentConfig of(String host, int port, String agentId, List<Route> routes, AgentMode mode) {
         return new AgentConfig(host, port, agentId, routes, 64L * 1024 * 1024, Set.of(), Set.of(), mode);
+    }
+
+    /** The route with this name, or null. */
+    public Route routeNamed(String name) {
+        return routes.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
     }
 
     /** The route serving this path, or null. */

@@ -44,7 +44,8 @@ public final class CaptureProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProxy.class);
     /** Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1). */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "host", "content-length", "expect");
+            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "host", "content-length", "expect",
+            AgentConfig.ROUTE_HEADER.toLowerCase(Locale.ROOT));
 
     private final AgentConfig config;
     private final ExchangeTap tap;
@@ -102,10 +103,12 @@ public final class CaptureProxy implements AutoCloseable {
     private void handle(HttpServerRequest request) {
         long startNanos = System.nanoTime();
         String path = request.path();
-        Route route = config.routeFor(path);
+        String named = request.getHeader(AgentConfig.ROUTE_HEADER);
+        Route route = named != null ? config.routeNamed(named) : config.routeFor(path);
         if (route == null) {
-            error(request.response(), 404, "no_route", "no route serves path " + path
-                    + "; configured prefixes: " + config.routes().stream().map(Route::prefix).toList());
+            error(request.response(), 404, "no_route", (named != null ? "no route named '" + named + "'"
+                    : "no route serves path " + path) + "; configured routes: "
+                    + config.routes().stream().map(r -> r.name() + " " + r.prefix()).toList());
             return;
         }
         String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -138,7 +141,8 @@ public final class CaptureProxy implements AutoCloseable {
     }
 
     private void forward(HttpServerRequest request, Route route, Buffer body, long startNanos) {
-        String endpoint = route.endpointOf(request.path());
+        // a route picked by header serves any path; its prefix is stripped where the path has it
+        String endpoint = route.matches(request.path()) ? route.endpointOf(request.path()) : request.path();
         String query = request.query();
         String upstreamUrl = route.upstream() + endpoint + (query == null ? "" : "?" + query);
         String maskedQuery = Redaction.maskQuery(query, config.redactedQueryParams());

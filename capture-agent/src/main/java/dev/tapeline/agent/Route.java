@@ -45,6 +45,39 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         return new Route("default", "/", URI.create(trimSlash(upstream)), recordedBaseUrl);
     }
 
+    /**
+     * Parses {@code name=N,prefix=P,upstream=U,recorded-base-url=B} (prefix defaults to
+     * {@code /<name>}, the recorded base URL to {@code <upstream>/v1}); every problem is reported.
+     */
+    public static Route parse(String spec) {
+        java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                problems.add("'" + part + "' is not key=value");
+                continue;
+            }
+            String key = part.substring(0, eq).trim();
+            if (!java.util.Set.of("name", "prefix", "upstream", "recorded-base-url").contains(key)) {
+                problems.add("unknown key '" + key + "' (known: name, prefix, upstream, recorded-base-url)");
+            }
+            fields.put(key, part.substring(eq + 1).trim());
+        }
+        if (!fields.containsKey("name")) {
+            problems.add("name is required");
+        }
+        if (!fields.containsKey("upstream")) {
+            problems.add("upstream is required");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid route '" + spec + "': " + String.join("; ", problems));
+        }
+        String upstream = trimSlash(fields.get("upstream"));
+        return new Route(fields.get("name"), fields.getOrDefault("prefix", "/" + fields.get("name")),
+                URI.create(upstream), fields.getOrDefault("recorded-base-url", upstream + "/v1"));
+    }
+
     /** Whether the route serves this request path. */
     public boolean matches(String path) {
         return prefix.equals("/") || path.equals(prefix) || path.startsWith(prefix + "/");

@@ -43,4 +43,24 @@ class AgentConfigTest {
 
         assertThat(config.redactedHeaders()).contains("authorization", "x-api-key", "x-custom-token");
     }
+
+    @Test
+    void givenRouteSpecs_whenParsed_thenDefaultsFilledAndEveryProblemNamed() {
+        Route ollama = Route.parse("name=ollama,upstream=http://localhost:11434/");
+
+        assertThat(ollama.prefix()).isEqualTo("/ollama");
+        assertThat(ollama.upstream()).hasToString("http://localhost:11434");
+        assertThat(ollama.recordedBaseUrl()).isEqualTo("http://localhost:11434/v1");
+        assertThat(Route.parse("name=azure,prefix=/,upstream=https://x.openai.azure.com,recorded-base-url=https://x.openai.azure.com/openai/v1")
+                .recordedBaseUrl()).isEqualTo("https://x.openai.azure.com/openai/v1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Route.parse("prefix=/x,colour=red,oops"))
+                .hasMessageContaining("name is required").hasMessageContaining("upstream is required")
+                .hasMessageContaining("unknown key 'colour'").hasMessageContaining("'oops' is not key=value");
+    }
+
+    @Test
+    void givenDuplicateRouteNames_whenBuilt_thenRefused() {
+        assertThatThrownBy(() -> AgentConfig.of("h", 0, "a", List.of(Route.parse("name=a,upstream=http://x"),
+                Route.parse("name=a,prefix=/b,upstream=http://y")))).hasMessageContaining("name a is used twice");
+    }
 }

@@ -190,4 +190,20 @@ class CaptureProxyTest {
                     System.arraycopy(b, 0, all, a.length, b.length); return all; });
         assertThat(captured).isEqualTo(GZIPPED);
     }
+
+    @Test
+    void givenRouteHeader_whenRouteExists_thenUsedAndHeaderNotForwardedElseClear404() throws Exception {
+        HttpResponse<String> routed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                        + "/v1/chat/completions")).header(AgentConfig.ROUTE_HEADER, "default")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                        + "/v1/chat/completions")).header(AgentConfig.ROUTE_HEADER, "nope")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(routed.statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(RequestStarted.class).isEmpty());
+        assertThat(payloads(RequestStarted.class).get(0).getRoute()).isEqualTo("default");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("no route named 'nope'", "default /");
+    }
 }

@@ -5,12 +5,16 @@ import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureProfile;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Runs agent, processor and sink until Ctrl-C, on an in-process broker unless one is given. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -34,6 +38,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--recorded-base-url", description = "Base URL the fixtures record, as the SDK was configured (default: <upstream>/v1).")
     String recordedBaseUrl;
+
+    @Option(names = "--route", paramLabel = "SPEC",
+            description = "An upstream route, repeatable: name=N,upstream=URL[,prefix=/p][,recorded-base-url=URL]."
+                    + " Replaces --upstream; a request picks one by path prefix or by the X-Tapeline-Route header.")
+    List<String> routeSpecs;
 
     @Option(names = "--bootstrap-servers", description = "External Kafka; without it an in-process KRaft broker runs.")
     String bootstrapServers;
@@ -60,9 +69,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Agent mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). REPLAY and LIVE need no Kafka.")
     AgentMode mode;
 
-    @Option(names = "--components", split = ",", defaultValue = "AGENT,PROCESSOR,SINK",
-            description = "Parts to run in this JVM, comma-separated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--components", split = ",",
+            description = "Parts to run in this JVM, comma-separated: ${COMPLETION-CANDIDATES} (default: all three;"
+                    + " only AGENT in modes that capture nothing).")
     Set<PipelineConfig.Component> components;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--metrics-port", defaultValue = "9464", description = "Prometheus /metrics port; -1 disables (default: ${DEFAULT-VALUE}).")
     int metricsPort;
@@ -71,9 +84,19 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         String base = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
-        Route route = new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1");
+        List<Route> routes;
+        try {
+            routes = routeSpecs == null || routeSpecs.isEmpty()
+                    ? List.of(new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1"))
+                    : routeSpecs.stream().map(Route::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (components == null) {
+            components = mode.captures() ? EnumSet.allOf(PipelineConfig.Component.class) : EnumSet.of(PipelineConfig.Component.AGENT);
+        }
         Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
-                registryPort, host, port, List.of(route), fixtures, profile, sharedDir, components, mode), written -> System.out.println(
+                registryPort, host, port, routes, fixtures, profile, sharedDir, components, mode), written -> System.out.println(
                         "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);
@@ -89,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
         System.out.printf("""
                 Tapeline is ready (%.1f s; mode %s; running %s).
                   Point clients at:  %s
-                  Forwarding to:     %s
+                  Routes:            %s
                   Fixtures:          %s
                   Kafka:             %s
                   Schema registry:   %s
@@ -97,7 +120,8 @@ final class RunCommand implements Callable<Integer> {
                 Ctrl-C stops it; data in %s is kept.
                 """, (System.nanoTime() - start) / 1e9, mode, components, stack.agentPort() < 0 ? "(no agent in this JVM)"
                         : String.format("http://%s:%d/v1   (export OPENAI_BASE_URL=http://%s:%d/v1)", host, stack.agentPort(),
-                                host, stack.agentPort()), base,
+                                host, stack.agentPort()), routes.stream().map(r -> r.name() + " " + r.prefix() + " -> " + r.upstream()
+                        + " (recorded as " + r.recordedBaseUrl() + ")").toList(),
                 fixtures.toAbsolutePath(), orNotUsed(stack.bootstrapServers()), orNotUsed(stack.registryUrl()),
                 metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics", dataDir.toAbsolutePath());
         stopped.await();

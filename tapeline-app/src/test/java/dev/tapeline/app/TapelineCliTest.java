@@ -46,4 +46,13 @@ class TapelineCliTest {
         assertThat(badProfile.exitCode()).isEqualTo(2);
         assertThat(badProfile.err()).contains("--profile", "CURRENT", "LEGACY");
     }
+
+    @Test
+    void givenInvalidRoute_whenRun_thenEveryProblemReportedWithoutStackTrace() {
+        Result result = run("run", "--route", "name=x,colour=red");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("invalid route 'name=x,colour=red'", "upstream is required", "unknown key 'colour'")
+                .doesNotContain("at dev.tapeline");
+    }
 }
