@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Golden test over real llama-stack recordings (20 streamed and 20 plain chat completions, the
  * recorded exceptions, model lists, completions, embeddings): each is served as an upstream
- * would serve it (compact JSON, its status; SSE {@code data:} lines ending with
- * {@code data: [DONE]}), captured through the
+ * would serve it (compact JSON in provider form: its own key order, nulls left out, real-looking
+ * ids and timestamps; its status; SSE {@code data:} lines ending with {@code data: [DONE]}),
+ * captured through the
  * agent, the broker, the topology and the sink, and the file written must be byte-identical to
  * the original. Skipped where the corpus is absent.
  */
@@ -79,12 +80,12 @@ class CorpusGoldenIT {
             HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
             if (file.isStreaming() && !file.isException()) {
                 response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-                for (byte[] chunk : file.wireResponseChunks()) {
+                for (byte[] chunk : file.providerResponseChunks()) {
                     response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
                 }
                 response.end("data: [DONE]\n\n");
             } else {
-                response.putHeader("Content-Type", "application/json").end(new String(file.wireResponseChunks().get(0),
+                response.putHeader("Content-Type", "application/json").end(new String(file.providerResponseChunks().get(0),
                         StandardCharsets.UTF_8));
             }
         })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
