@@ -53,8 +53,19 @@ public final class FixtureReplay {
     private final Path root;
     private final FixtureRenderer renderer;
     private final String sharedDir;
+    private final boolean providerForm;
 
+    /** Serves the recorded data as recorded (the SDK's dump, normalized), as llama-stack replays it. */
     public FixtureReplay(Path root, FixtureProfile profile, String sharedDir) {
+        this(root, profile, sharedDir, false);
+    }
+
+    /**
+     * @param providerForm serve as a provider would send it instead (key order changed, nulls left
+     *                     out, ids and timestamps de-normalized): for round-trip checks of a capture
+     */
+    public FixtureReplay(Path root, FixtureProfile profile, String sharedDir, boolean providerForm) {
+        this.providerForm = providerForm;
         if (profile != FixtureProfile.CURRENT) {
             throw new IllegalArgumentException("replay reads the CURRENT fixture layout only, not " + profile);
         }
@@ -92,10 +103,11 @@ public final class FixtureReplay {
         return new Miss(hash, request.testId(), request.endpoint(), modelOf(request.body()), lookedFor);
     }
 
-    private static Hit hit(String hash, Path file) {
+    private Hit hit(String hash, Path file) {
         try {
             FixtureFile fixture = FixtureFile.read(file);
-            return new Hit(hash, file, fixture.wireStatus(), fixture.isStreaming(), fixture.wireResponseChunks());
+            return new Hit(hash, file, fixture.wireStatus(), fixture.isStreaming(),
+                    providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
         }
@@ -116,7 +128,7 @@ public final class FixtureReplay {
     }
 
     /** The model lists of every file, merged by id in file order, as an OpenAI list response. */
-    private static Hit mergedModels(String hash, List<Path> files) {
+    private Hit mergedModels(String hash, List<Path> files) {
         Map<String, JsonNode> byId = new LinkedHashMap<>();
         for (Path file : files) {
             for (JsonNode model : PyJson.parse(hit(hash, file).chunks().get(0)).path("data")) {

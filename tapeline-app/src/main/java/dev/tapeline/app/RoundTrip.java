@@ -1,0 +1,201 @@
+package dev.tapeline.app;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.agent.AgentMode;
+import dev.tapeline.agent.CaptureProxy;
+import dev.tapeline.agent.ExchangeTap;
+import dev.tapeline.agent.FixtureReplay;
+import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.PyJson;
+import dev.tapeline.fixture.TestIds;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Checks a fixture repository against Tapeline itself: every file is served by a replay-mode
+ * agent acting as the upstream, in provider form (the provider's key order, nulls left out,
+ * real-looking ids and timestamps), captured through a record-mode agent and the whole pipeline,
+ * and the fixture written is compared with the original.
+ */
+final class RoundTrip {
+
+    private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+            "/v1/models");
+
+    enum Kind { IDENTICAL, DIFFERENT, SKIPPED }
+
+    /** What became of one file; {@code detail} is the first difference or the reason for skipping. */
+    record Outcome(String path, Kind kind, String detail) {
+    }
+
+    /** All outcomes, in file order. */
+    record Report(List<Outcome> outcomes) {
+
+        long count(Kind kind) {
+            return outcomes.stream().filter(o -> o.kind() == kind).count();
+        }
+
+        void print(PrintStream out, Path fixtures) {
+            out.printf("Round trip of %d files under %s:%n  identical: %d%n  different: %d%n  skipped:   %d%n",
+                    outcomes.size(), fixtures, count(Kind.IDENTICAL), count(Kind.DIFFERENT), count(Kind.SKIPPED));
+            outcomes.stream().filter(o -> o.kind() == Kind.DIFFERENT).forEach(o ->
+                    out.printf("different: %s: %s%n", o.path(), o.detail()));
+            Map<String, Integer> reasons = new TreeMap<>();
+            outcomes.stream().filter(o -> o.kind() == Kind.SKIPPED).forEach(o -> reasons.merge(o.detail(), 1, Integer::sum));
+            reasons.forEach((reason, count) -> out.printf("skipped %d: %s%n", count, reason));
+        }
+    }
+
+    private RoundTrip() {
+    }
+
+    static Report run(Path fixtures, Path workDir, PrintStream progress) throws Exception {
+        Path root = fixtures.toAbsolutePath().normalize();
+        List<Path> paths;
+        try (Stream<Path> files = Files.walk(root)) {
+            paths = files.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
+        }
+        Map<Path, Outcome> outcomes = new LinkedHashMap<>();
+        List<FixtureFile> eligible = new ArrayList<>();
+        for (Path path : paths) {
+            String relative = root.relativize(path).toString();
+            try {
+                FixtureFile file = FixtureFile.read(path);
+                String reason = skipReason(file, relative);
+                if (reason == null) {
+                    eligible.add(file);
+                } else {
+                    outcomes.put(path, new Outcome(relative, Kind.SKIPPED, reason));
+                }
+            } catch (IOException | RuntimeException e) {
+                outcomes.put(path, new Outcome(relative, Kind.SKIPPED, "unreadable: " + e.getMessage()));
+            }
+        }
+        if (!eligible.isEmpty()) {
+            capture(root, eligible, workDir, outcomes, progress);
+        }
+        List<Outcome> ordered = new ArrayList<>();
+        paths.forEach(p -> ordered.add(outcomes.get(p)));
+        return new Report(ordered);
+    }
+
+    private static String skipReason(FixtureFile file, String relative) {
+        if (!file.isInferenceShape()) {
+            return "not an OpenAI-compatible HTTP recording (passthrough SSE or a call inside llama-stack)";
+        }
+        if (!file.hasTestIdField()) {
+            return "older generation layout: the round trip writes the current profile";
+        }
+        if (!ENDPOINTS.contains(file.endpoint())) {
+            return "endpoint " + file.endpoint() + " has no fixture shape yet";
+        }
+        String where = (file.testId() == null ? "recordings/" : TestIds.recordingsDir(file.testId()));
+        if (!relative.startsWith(where) || relative.substring(where.length()).contains("/")) {
+            return "not where its test id places it (" + where + "), so a capture is written elsewhere";
+        }
+        if (!file.isHashConsistent(FixtureProfile.CURRENT)) {
+            return "its name is not the hash of its request under the current rules, so replay cannot find it";
+        }
+        return null;
+    }
+
+    private static void capture(Path root, List<FixtureFile> files, Path workDir, Map<Path, Outcome> outcomes,
+            PrintStream progress) throws Exception {
+        List<String> bases = files.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+        List<Route> replayRoutes = new ArrayList<>();
+        for (int i = 0; i < bases.size(); i++) {
+            replayRoutes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
+        }
+        CaptureProxy upstream = new CaptureProxy(AgentConfig.of("127.0.0.1", 0, "roundtrip-upstream", replayRoutes,
+                AgentMode.REPLAY), ExchangeTap.NONE, new FixtureReplay(root, FixtureProfile.CURRENT, "", true),
+                new SimpleMeterRegistry());
+        int upstreamPort = upstream.start().await(30, TimeUnit.SECONDS);
+        List<Route> recordRoutes = new ArrayList<>();
+        for (int i = 0; i < bases.size(); i++) {
+            recordRoutes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstreamPort + "/r" + i),
+                    bases.get(i)));
+        }
+        Path out = workDir.resolve("fixtures");
+        Map<Path, Boolean> written = new ConcurrentHashMap<>();
+        try (Stack stack = Stack.start(Stack.Settings.allInOne(workDir.resolve("data"), recordRoutes, out, AgentMode.RECORD),
+                w -> written.put(w.path(), true))) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            int sent = 0;
+            for (FixtureFile file : files) {
+                http.send(request(stack.agentPort(), bases.indexOf(file.recordedBaseUrl()), file),
+                        HttpResponse.BodyHandlers.discarding());
+                if (++sent % 100 == 0) {
+                    progress.printf("  sent %d of %d%n", sent, files.size());
+                }
+            }
+            long expected = files.stream().map(f -> out.resolve(root.relativize(f.path()).toString())).distinct().count();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60 + files.size() / 10).toNanos();
+            while (written.size() < expected && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } finally {
+            upstream.close();
+        }
+        for (FixtureFile file : files) {
+            String relative = root.relativize(file.path()).toString();
+            outcomes.put(file.path(), compare(relative, Files.readAllBytes(file.path()), out.resolve(relative)));
+        }
+    }
+
+    private static HttpRequest request(int agentPort, int route, FixtureFile file) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/r" + route
+                + file.endpoint())).timeout(Duration.ofSeconds(60));
+        if (file.testId() != null) {
+            request.header("X-LlamaStack-Provider-Data", "{\"__test_id\": " + PyJson.dumpsCompact(TextNode.valueOf(file.testId())) + "}");
+        }
+        if (file.clientSdkVersion() != null) {
+            request.header("X-Stainless-Lang", "python").header("X-Stainless-Package-Version", file.clientSdkVersion());
+        }
+        if (file.endpoint().endsWith("/models")) {
+            return request.GET().build();
+        }
+        return request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody())).build();
+    }
+
+    static Outcome compare(String relative, byte[] original, Path written) throws IOException {
+        if (!Files.exists(written)) {
+            return new Outcome(relative, Kind.DIFFERENT, "no fixture was written");
+        }
+        byte[] actual = Files.readAllBytes(written);
+        if (Arrays.equals(original, actual)) {
+            return new Outcome(relative, Kind.IDENTICAL, "");
+        }
+        String[] expected = new String(original, StandardCharsets.UTF_8).split("\n", -1);
+        String[] got = new String(actual, StandardCharsets.UTF_8).split("\n", -1);
+        int line = 0;
+        while (line < expected.length && line < got.length && expected[line].equals(got[line])) {
+            line++;
+        }
+        return new Outcome(relative, Kind.DIFFERENT, "line " + (line + 1) + ": expected "
+                + (line < expected.length ? "`" + expected[line].strip() + "`" : "end of file") + ", got "
+                + (line < got.length ? "`" + got[line].strip() + "`" : "end of file"));
+    }
+}

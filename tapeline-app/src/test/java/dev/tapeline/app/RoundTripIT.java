@@ -1,0 +1,81 @@
+package dev.tapeline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapeline.fixture.Corpus;
+import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.TestIds;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The corpus round-trip command on a sample of every shape, and of files it must skip. */
+class RoundTripIT {
+
+    @TempDir
+    Path dir;
+
+    private static List<FixtureFile> pick(List<FixtureFile> files, Predicate<FixtureFile> which, int count) {
+        List<FixtureFile> matching = files.stream().filter(which).toList();
+        List<FixtureFile> picked = new ArrayList<>();
+        for (int i = 0; i < Math.min(count, matching.size()); i++) {
+            picked.add(matching.get(i * matching.size() / Math.min(count, matching.size())));
+        }
+        return picked;
+    }
+
+    @Test
+    void givenASampleOfTheCorpus_whenRoundTripped_thenEveryEligibleFileIdenticalAndTheRestSkippedWithReasons() throws Exception {
+        Path root = Corpus.root();
+        List<FixtureFile> all = Corpus.readAll(Corpus.currentGeneration());
+        Predicate<FixtureFile> placed = f -> f.testId() != null && root.relativize(f.path()).toString()
+                .equals(TestIds.recordingsDir(f.testId()) + f.path().getFileName());
+        List<FixtureFile> openAi = Corpus.openAiCompatible().stream()
+                .filter(placed)
+                .filter(f -> !f.path().getFileName().toString().startsWith("models-")
+                        || all.stream().filter(o -> o.nameHash().equals(f.nameHash())).count() == 1)
+                .toList();
+        List<FixtureFile> eligible = new ArrayList<>();
+        eligible.addAll(pick(openAi, f -> f.isStreaming() && f.endpoint().endsWith("/chat/completions"), 10));
+        eligible.addAll(pick(openAi, f -> !f.isStreaming() && !f.isException() && f.endpoint().endsWith("/chat/completions"), 10));
+        eligible.addAll(pick(openAi, FixtureFile::isException, 2));
+        eligible.addAll(pick(openAi, f -> f.endpoint().endsWith("/models"), 2));
+        eligible.addAll(pick(openAi, f -> f.endpoint().endsWith("/embeddings") || f.endpoint().endsWith("/v1/completions"), 2));
+        List<FixtureFile> skipped = new ArrayList<>();
+        skipped.addAll(pick(all, f -> !f.isInferenceShape(), 1));
+        skipped.addAll(pick(all, f -> f.isInferenceShape() && f.endpoint().startsWith("/api/"), 1));
+        skipped.addAll(pick(all, f -> f.isInferenceShape() && f.hasTestIdField() && placed.test(f)
+                && f.endpoint().equals("/v1/chat/completions") && !f.isHashConsistent(FixtureProfile.CURRENT), 1));
+        Path fixtures = dir.resolve("repo");
+        for (FixtureFile file : concat(eligible, skipped)) {
+            Path copy = fixtures.resolve(root.relativize(file.path()).toString());
+            Files.createDirectories(copy.getParent());
+            Files.copy(file.path(), copy);
+        }
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        RoundTrip.Report report = RoundTrip.run(fixtures, dir.resolve("work"), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        report.print(new PrintStream(printed, true, StandardCharsets.UTF_8), fixtures);
+
+        assertThat(report.outcomes()).filteredOn(o -> o.kind() == RoundTrip.Kind.DIFFERENT).isEmpty();
+        assertThat(report.count(RoundTrip.Kind.IDENTICAL)).isEqualTo(eligible.size()).isGreaterThanOrEqualTo(24);
+        assertThat(report.count(RoundTrip.Kind.SKIPPED)).isEqualTo(3);
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("identical: " + eligible.size(), "different: 0",
+                "skipped 1: not an OpenAI-compatible HTTP recording", "skipped 1: endpoint /api/",
+                "skipped 1: its name is not the hash of its request");
+    }
+
+    private static List<FixtureFile> concat(List<FixtureFile> a, List<FixtureFile> b) {
+        List<FixtureFile> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}
