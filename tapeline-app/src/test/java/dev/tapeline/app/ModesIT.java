@@ -38,18 +38,6 @@ class ModesIT {
     @TempDir
     Path dir;
 
-    private static List<FixtureFile> sample(boolean streaming, int count, Path root) {
-        List<FixtureFile> files = Corpus.chatCompletions(streaming).stream()
-                .filter(f -> f.testId() != null && (TestIds.recordingsDir(f.testId()) + f.path().getFileName())
-                        .equals(root.relativize(f.path()).toString()))
-                .toList();
-        List<FixtureFile> picked = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            picked.add(files.get(i * files.size() / count));
-        }
-        return picked;
-    }
-
     private static String deltas(JsonNode chunks) {
         StringBuilder text = new StringBuilder();
         for (JsonNode chunk : chunks) {
@@ -61,11 +49,23 @@ class ModesIT {
         return text.toString();
     }
 
+    /** The part of the endpoint the SDK appends to its base URL. */
+    private static String sdkPath(String endpoint) {
+        for (String path : List.of("/chat/completions", "/completions", "/embeddings", "/models")) {
+            if (endpoint.endsWith(path)) {
+                return path;
+            }
+        }
+        throw new IllegalArgumentException(endpoint);
+    }
+
     @Test
-    void givenCorpusFixtures_whenReplayedToTheOpenAiSdk_thenEachAnswerIsTheFixturesWithoutKafkaOrUpstream() throws Exception {
+    void givenEveryCorpusRecording_whenReplayedToTheOpenAiSdk_thenEachAnswerIsItsFixtureWithoutKafkaOrUpstream() throws Exception {
         Path root = Corpus.root();
-        List<FixtureFile> files = new ArrayList<>(sample(true, 20, root));
-        files.addAll(sample(false, 20, root));
+        List<FixtureFile> files = Corpus.openAiCompatible().stream()
+                .filter(f -> f.testId() != null && (TestIds.recordingsDir(f.testId()) + f.path().getFileName())
+                        .equals(root.relativize(f.path()).toString()))
+                .toList();
         Path fixtures = dir.resolve("fixtures");
         for (FixtureFile file : files) {
             Path copy = fixtures.resolve(root.relativize(file.path()).toString());
@@ -81,41 +81,74 @@ class ModesIT {
         Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0, routes,
                 fixtures, dev.tapeline.fixture.FixtureProfile.CURRENT, "", java.util.EnumSet.of(PipelineConfig.Component.AGENT),
                 AgentMode.REPLAY), w -> { });
+        java.util.Map<String, OpenAIClient> clients = new java.util.HashMap<>();
+        int streamed = 0;
+        int exceptions = 0;
         try {
             assertThat(stack.bootstrapServers()).as("replay needs no Kafka").isNull();
             for (FixtureFile file : files) {
                 String base = "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(file.recordedBaseUrl())
-                        + file.endpoint().replace("/chat/completions", "");
-                OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(base).apiKey("sk-replay").maxRetries(0)
-                        .putHeader("X-LlamaStack-Provider-Data", "{\"__test_id\": "
-                                + PyJson.dumpsCompact(com.fasterxml.jackson.databind.node.TextNode.valueOf(file.testId())) + "}")
-                        .build();
-                ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
-                        .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(), ChatCompletionCreateParams.Body.class))
-                        .build();
+                        + file.endpoint().substring(0, file.endpoint().length() - sdkPath(file.endpoint()).length());
+                OpenAIClient client = clients.computeIfAbsent(base, b -> OpenAIOkHttpClient.builder().baseUrl(b)
+                        .apiKey("sk-replay").maxRetries(0).build());
+                String testId = "{\"__test_id\": " + PyJson.dumpsCompact(com.fasterxml.jackson.databind.node.TextNode.valueOf(file.testId())) + "}";
                 JsonNode recorded = file.root().path("response").path("body");
-                if (file.isStreaming()) {
-                    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
-                        List<ChatCompletionChunk> chunks = stream.stream().toList();
-                        assertThat(chunks).as(file.path().toString()).hasSize(recorded.size());
-                        assertThat(chunks.stream().flatMap(c -> c.choices().stream())
-                                .map(c -> c.delta().content().orElse("")).collect(Collectors.joining()))
-                                .isEqualTo(deltas(recorded));
+                String what = file.path().toString();
+                if (file.endpoint().endsWith("/models")) {
+                    List<String> ids = client.models().list(com.openai.models.models.ModelListParams.builder()
+                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build(), com.openai.core.RequestOptions.none())
+                            .data().stream().map(com.openai.models.models.Model::id).toList();
+                    List<String> recordedIds = new ArrayList<>();
+                    recorded.forEach(model -> recordedIds.add(model.path("__data__").path("id").asText()));
+                    assertThat(ids).as(what).containsAll(recordedIds);
+                } else if (file.endpoint().endsWith("/embeddings")) {
+                    var embeddings = client.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                            .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(),
+                                    com.openai.models.embeddings.EmbeddingCreateParams.Body.class))
+                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build());
+                    assertThat(embeddings.data()).as(what).hasSize(recorded.path("__data__").path("data").size());
+                } else if (file.endpoint().endsWith("/chat/completions")) {
+                    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                            .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(), ChatCompletionCreateParams.Body.class))
+                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build();
+                    if (file.isException()) {
+                        exceptions++;
+                        assertThatThrownBy(() -> client.chat().completions().create(params)).as(what)
+                                .isInstanceOf(com.openai.errors.BadRequestException.class)
+                                .hasMessageContaining(file.root().path("response").path("exception_data").path("body")
+                                        .path("message").asText());
+                    } else if (file.isStreaming()) {
+                        streamed++;
+                        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                            List<ChatCompletionChunk> chunks = stream.stream().toList();
+                            assertThat(chunks).as(what).hasSize(recorded.size());
+                            assertThat(chunks.stream().flatMap(c -> c.choices().stream())
+                                    .map(c -> c.delta().content().orElse("")).collect(Collectors.joining()))
+                                    .as(what).isEqualTo(deltas(recorded));
+                        }
+                    } else {
+                        ChatCompletion completion = client.chat().completions().create(params);
+                        JsonNode data = recorded.path("__data__");
+                        assertThat(completion.id()).as(what).isEqualTo(data.path("id").asText());
+                        assertThat(completion.choices().get(0).message().content().orElse("")).as(what)
+                                .isEqualTo(data.path("choices").path(0).path("message").path("content").asText(""));
                     }
                 } else {
-                    ChatCompletion completion = client.chat().completions().create(params);
-                    JsonNode data = recorded.path("__data__");
-                    assertThat(completion.id()).isEqualTo(data.path("id").asText());
-                    assertThat(completion.choices().get(0).message().content().orElse(""))
-                            .isEqualTo(data.path("choices").path(0).path("message").path("content").asText(""));
+                    var completion = client.completions().create(com.openai.models.completions.CompletionCreateParams.builder()
+                            .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(),
+                                    com.openai.models.completions.CompletionCreateParams.Body.class))
+                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build());
+                    assertThat(completion.id()).as(what).isEqualTo(recorded.path("__data__").path("id").asText());
                 }
             }
+            assertThat(files).hasSizeGreaterThan(700);
+            assertThat(streamed).isGreaterThan(300);
+            assertThat(exceptions).isGreaterThanOrEqualTo(5);
 
-            OpenAIClient stranger = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + stack.agentPort() + "/r0/v1")
-                    .apiKey("sk-replay").maxRetries(0).putHeader("X-Test-Id", "tests/integration/x/test_y.py::test_never")
-                    .build();
+            OpenAIClient stranger = clients.values().iterator().next();
             assertThatThrownBy(() -> stranger.chat().completions().create(ChatCompletionCreateParams.builder()
-                    .model("gpt-never").addUserMessage("never recorded").build()))
+                    .model("gpt-never").addUserMessage("never recorded")
+                    .putAdditionalHeader("X-Test-Id", "tests/integration/x/test_y.py::test_never").build()))
                     .isInstanceOf(NotFoundException.class)
                     .hasMessageContaining("no recording for this request in replay mode")
                     .hasMessageContaining("tests/integration/x/test_y.py::test_never")
@@ -124,20 +157,21 @@ class ModesIT {
                     .hasMessageContaining("--mode record-if-missing");
 
             // curl, as a shell script in a test suite would call it
-            FixtureFile streamed = files.stream().filter(FixtureFile::isStreaming).findFirst().orElseThrow();
+            FixtureFile streamedFile = files.stream().filter(f -> f.isStreaming() && !f.isException()).findFirst().orElseThrow();
             assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl not installed; curl replay check skipped");
             Path body = dir.resolve("body.json");
-            Files.write(body, streamed.wireRequestBody());
+            Files.write(body, streamedFile.wireRequestBody());
             Process curl = new ProcessBuilder("/usr/bin/curl", "-sS", "-N", "-X", "POST",
-                    "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(streamed.recordedBaseUrl()) + streamed.endpoint(),
-                    "-H", "Content-Type: application/json", "-H", "X-Test-Id: " + streamed.testId(),
+                    "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(streamedFile.recordedBaseUrl()) + streamedFile.endpoint(),
+                    "-H", "Content-Type: application/json", "-H", "X-Test-Id: " + streamedFile.testId(),
                     "--data-binary", "@" + body).redirectErrorStream(true).start();
             String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(curl.waitFor()).isZero();
             StringBuilder expected = new StringBuilder();
-            streamed.wireResponseChunks().forEach(c -> expected.append("data: ").append(new String(c, StandardCharsets.UTF_8)).append("\n\n"));
+            streamedFile.wireResponseChunks().forEach(c -> expected.append("data: ").append(new String(c, StandardCharsets.UTF_8)).append("\n\n"));
             assertThat(output).isEqualTo(expected + "data: [DONE]\n\n");
         } finally {
+            clients.values().forEach(OpenAIClient::close);
             stack.close();
         }
     }
