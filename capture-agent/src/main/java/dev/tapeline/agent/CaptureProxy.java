@@ -50,6 +50,7 @@ public final class CaptureProxy implements AutoCloseable {
     private final AgentConfig config;
     private final ExchangeTap tap;
     private final FixtureReplay replay;
+    private final Map<String, Future<String>> serverVersions = new java.util.concurrent.ConcurrentHashMap<>();
     private final MeterRegistry metrics;
     private final Vertx vertx;
     private final boolean ownsVertx;
@@ -149,11 +150,17 @@ public final class CaptureProxy implements AutoCloseable {
 
         List<Map.Entry<String, String>> requestHeaders = entries(request.headers());
         String completionId = UuidV7.next(System.currentTimeMillis()).toString();
-        ExchangeRequest exchange = new ExchangeRequest(completionId, route, request.method().name(),
-                request.path() + (maskedQuery == null ? "" : "?" + maskedQuery), endpoint,
-                route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery),
-                requestHeaders, body.getBytes(), TestIds.fromHeaders(request::getHeader),
-                clientSdkVersion(request), startNanos);
+        String sdkVersion = clientSdkVersion(request);
+        // like llama-stack, ask the upstream for its version when an OpenAI Python client records
+        Future<String> serverVersion = config.mode().captures() && sdkVersion != null
+                ? serverVersions.computeIfAbsent(route.name(), name -> probeVersion(route)) : Future.succeededFuture();
+        serverVersion.onComplete(version -> dispatch(request, route, body, upstreamUrl, new ExchangeRequest(completionId,
+                route, request.method().name(), request.path() + (maskedQuery == null ? "" : "?" + maskedQuery), endpoint,
+                route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery), requestHeaders,
+                body.getBytes(), TestIds.fromHeaders(request::getHeader), sdkVersion, startNanos, version.result())));
+    }
+
+    private void dispatch(HttpServerRequest request, Route route, Buffer body, String upstreamUrl, ExchangeRequest exchange) {
         if (!config.mode().replays()) {
             proxy(request, route, body, exchange, upstreamUrl);
             return;
@@ -177,6 +184,35 @@ public final class CaptureProxy implements AutoCloseable {
                 proxy(request, route, body, exchange, upstreamUrl);
             }
         });
+    }
+
+    /**
+     * The upstream's {@code GET <base path without /v1>/version} answer's {@code version}, as
+     * llama-stack's recorder asks vLLM servers; null when there is none. Asked once per route.
+     */
+    private Future<String> probeVersion(Route route) {
+        String url = route.upstream() + versionPath(route.recordedBaseUrl());
+        return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
+                        .setConnectTimeout(5_000).setIdleTimeout(5_000))
+                .compose(versionRequest -> versionRequest.send())
+                .compose(response -> response.body().map(bytes -> response.statusCode() == 200 ? bytes : null))
+                .map(bytes -> {
+                    if (bytes == null) {
+                        return (String) null;
+                    }
+                    com.fasterxml.jackson.databind.JsonNode version = PyJson.parse(bytes.getBytes()).get("version");
+                    return version == null || !version.isTextual() ? null : version.textValue();
+                })
+                .otherwise(error -> {
+                    LOG.debug("route {}: no server version at {}: {}", route.name(), url, error.toString());
+                    return null;
+                });
+    }
+
+    static String versionPath(String recordedBaseUrl) {
+        String path = java.net.URI.create(recordedBaseUrl).getRawPath();
+        path = path == null ? "" : path.replaceAll("/+$", "");
+        return (path.endsWith("/v1") ? path.substring(0, path.length() - 3) : path) + "/version";
     }
 
     /** Answers from a fixture as the upstream would: SSE chunk by chunk, JSON otherwise, errors with their status. */

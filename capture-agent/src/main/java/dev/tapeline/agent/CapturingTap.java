@@ -59,6 +59,7 @@ public final class CapturingTap implements ExchangeTap {
                 .setBody(ByteBuffer.wrap(request.body()))
                 .setTestId(request.testId())
                 .setClientSdkVersion(request.clientSdkVersion())
+                .setServerVersion(request.serverVersion())
                 .build());
         return new Observer(request);
     }

@@ -18,13 +18,23 @@ import java.util.Map;
  * @param testId       test id from the request headers, or null
  * @param clientSdkVersion OpenAI Python SDK version from {@code X-Stainless-Package-Version}, or null
  * @param startNanos   {@link System#nanoTime()} when the request arrived
+ * @param serverVersion version the upstream reports at {@code /version} (vLLM), or null
  */
 public record ExchangeRequest(String completionId, Route route, String method, String path, String endpoint,
         String upstreamUrl, List<Map.Entry<String, String>> headers, byte[] body, String testId,
-        String clientSdkVersion, long startNanos) {
+        String clientSdkVersion, long startNanos, String serverVersion) {
 
-    /** The URL llama-stack would record: the route's recorded base URL plus the endpoint. */
+    /**
+     * The URL llama-stack would record: the route's recorded base URL plus the endpoint, with a
+     * Databricks workspace host replaced by {@code __databricks__} as its recorder does.
+     */
     public String recordedUrl() {
-        return route.recordedBaseUrl() + endpoint;
+        return recordedUrl(route.recordedBaseUrl(), endpoint);
+    }
+
+    static String recordedUrl(String baseUrl, String endpoint) {
+        String url = baseUrl + endpoint;
+        int databricks = url.lastIndexOf("cloud.databricks.com");
+        return databricks < 0 ? url : "__databricks__" + url.substring(databricks + "cloud.databricks.com".length());
     }
 }

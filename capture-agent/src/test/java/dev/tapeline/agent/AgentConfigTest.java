@@ -63,4 +63,12 @@ class AgentConfigTest {
         assertThatThrownBy(() -> AgentConfig.of("h", 0, "a", List.of(Route.parse("name=a,upstream=http://x"),
                 Route.parse("name=a,prefix=/b,upstream=http://y")))).hasMessageContaining("name a is used twice");
     }
+
+    @Test
+    void givenDatabricksBaseUrl_whenRecorded_thenWorkspaceHostHiddenLikeLlamaStack() {
+        assertThat(ExchangeRequest.recordedUrl("https://adb-1234567890123456.7.cloud.databricks.com/serving-endpoints",
+                "/v1/chat/completions")).isEqualTo("__databricks__/serving-endpoints/v1/chat/completions");
+        assertThat(ExchangeRequest.recordedUrl("https://api.openai.com/v1", "/v1/models"))
+                .isEqualTo("https://api.openai.com/v1/v1/models");
+    }
 }

@@ -56,8 +56,11 @@ class CaptureProxyTest {
     void start() throws Exception {
         vertx = Vertx.vertx();
         upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-            upstreamAuth.add(String.valueOf(req.getHeader("Authorization")));
+            if (!req.path().equals("/version")) {
+                upstreamAuth.add(String.valueOf(req.getHeader("Authorization")));
+            }
             switch (req.path()) {
+                case "/version" -> req.response().putHeader("Content-Type", "application/json").end("{\"version\":\"0.9.2rc1\"}");
                 case "/v1/chat/completions" -> {
                     if (body.toString().contains("\"stream\":true")) {
                         req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
@@ -119,6 +122,7 @@ class CaptureProxyTest {
         assertThat(request.getRecordedUrl()).isEqualTo("https://api.openai.com/v1/v1/chat/completions");
         assertThat(request.getTestId()).isEqualTo("tests/integration/inference/test_a.py::test_b");
         assertThat(request.getClientSdkVersion()).isEqualTo("2.5.0");
+        assertThat(request.getServerVersion()).as("asked at the upstream's /version, as llama-stack does").isEqualTo("0.9.2rc1");
         assertThat(request.getHeaders()).noneMatch(h -> h.getName().equalsIgnoreCase("authorization"));
         assertThat(payloads(ResponseStarted.class).get(0).getFraming()).isEqualTo(Framing.SSE);
         assertThat(payloads(ChunkReceived.class)).extracting(c -> StandardCharsets.UTF_8.decode(c.getData()).toString())
@@ -205,5 +209,13 @@ class CaptureProxyTest {
         assertThat(payloads(RequestStarted.class).get(0).getRoute()).isEqualTo("default");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).contains("no route named 'nope'", "default /");
+    }
+
+    @Test
+    void givenRecordedBaseUrls_whenVersionPathDerived_thenV1StrippedLikeLlamaStack() {
+        assertThat(CaptureProxy.versionPath("http://localhost:8000/v1")).isEqualTo("/version");
+        assertThat(CaptureProxy.versionPath("http://localhost:8000/v1/")).isEqualTo("/version");
+        assertThat(CaptureProxy.versionPath("https://x.example.com/openai/v1")).isEqualTo("/openai/version");
+        assertThat(CaptureProxy.versionPath("http://localhost:8000")).isEqualTo("/version");
     }
 }

@@ -25,7 +25,7 @@ class FixtureReplayTest {
 
     private static ExchangeRequest request(String method, String endpoint, String body, String testId) {
         return new ExchangeRequest("c", ROUTE, method, endpoint, endpoint, "http://upstream" + endpoint, List.of(),
-                body.getBytes(StandardCharsets.UTF_8), testId, null, 0);
+                body.getBytes(StandardCharsets.UTF_8), testId, null, 0, null);
     }
 
     private void store(CapturedExchange exchange) throws Exception {

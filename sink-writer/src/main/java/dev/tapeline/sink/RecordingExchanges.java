@@ -27,6 +27,7 @@ final class RecordingExchanges {
                 recording.getRequest().getClientSdkVersion(),
                 recording.getResponse().getStatus(),
                 recording.getResponse().getFraming() != Framing.BODY,
-                chunks);
+                chunks,
+                recording.getRequest().getServerVersion());
     }
 }

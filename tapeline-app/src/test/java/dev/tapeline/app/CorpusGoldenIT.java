@@ -71,11 +71,29 @@ class CorpusGoldenIT {
         sample.addAll(spread(placed.stream().filter(f -> f.endpoint().equals("/v1/models")).toList(), 5));
         sample.addAll(placed.stream().filter(f -> f.endpoint().equals("/v1/completions")
                 || f.endpoint().equals("/v1/embeddings")).toList());
+        // recorded against vLLM: provider_metadata carries the server's /version; one live server has
+        // one version, so per base URL only the recordings of its first version are replayed
+        java.util.Map<String, String> versions = new java.util.HashMap<>();
+        placed.stream().filter(f -> f.serverVersion() != null).forEach(f -> versions.putIfAbsent(f.recordedBaseUrl(), f.serverVersion()));
+        sample.addAll(placed.stream().filter(f -> f.serverVersion() != null && !sample.contains(f)).toList());
+        sample.removeIf(f -> f.serverVersion() != null && !f.serverVersion().equals(versions.get(f.recordedBaseUrl())));
         Map<String, FixtureFile> byName = new LinkedHashMap<>();
         sample.forEach(f -> byName.put(f.path().getFileName().toString(), f));
 
+        // one route per base URL the corpus clients used: /r0, /r1, ... each to its own upstream path,
+        // where the upstream also answers /version as a vLLM server would
+        List<String> bases = sample.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
         Vertx vertx = Vertx.vertx();
         HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+            if (req.path().endsWith("/version")) {
+                String base = bases.get(Integer.parseInt(req.path().substring(2, req.path().indexOf('/', 1))));
+                if (versions.containsKey(base)) {
+                    req.response().end("{\"version\":\"" + versions.get(base) + "\"}");
+                } else {
+                    req.response().setStatusCode(404).end();
+                }
+                return;
+            }
             FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
             HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
             if (file.isStreaming() && !file.isException()) {
@@ -90,11 +108,10 @@ class CorpusGoldenIT {
             }
         })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
 
-        // one route per base URL the corpus clients used: /r0, /r1, ...
-        List<String> bases = sample.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
         List<Route> routes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
-            routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstream.actualPort()), bases.get(i)));
+            routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstream.actualPort() + "/r" + i),
+                    bases.get(i)));
         }
         try (TestStack tapeline = new TestStack(dir, routes)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -126,7 +143,8 @@ class CorpusGoldenIT {
                 }
             }
             assertThat(sample).filteredOn(FixtureFile::isException).hasSizeGreaterThanOrEqualTo(5);
-            assertThat(sample).filteredOn(f -> f.endpoint().endsWith("/models")).hasSize(5);
+            assertThat(sample).filteredOn(f -> f.endpoint().endsWith("/models")).hasSizeGreaterThanOrEqualTo(5);
+            assertThat(sample).filteredOn(f -> f.serverVersion() != null).isNotEmpty();
             assertThat(tapeline.written).hasSize(sample.size());
             assertThat(different).as("fixtures that differ from the corpus original").isEmpty();
         } finally {

@@ -40,6 +40,8 @@ class RoundTripIT {
                 .equals(TestIds.recordingsDir(f.testId()) + f.path().getFileName());
         List<FixtureFile> openAi = Corpus.openAiCompatible().stream()
                 .filter(placed)
+                // a replay upstream has no /version to report, so vLLM server versions do not come back
+                .filter(f -> f.serverVersion() == null)
                 .filter(f -> !f.path().getFileName().toString().startsWith("models-")
                         || all.stream().filter(o -> o.nameHash().equals(f.nameHash())).count() == 1)
                 .toList();

@@ -141,6 +141,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 .setHeaders(request.getHeaders())
                 .setBody(request.getBody())
                 .setClientSdkVersion(request.getClientSdkVersion())
+                .setServerVersion(request.getServerVersion())
                 .build();
         RecordedResponse recordedResponse = RecordedResponse.newBuilder()
                 .setStatus(response == null ? 0 : response.getStatus())
