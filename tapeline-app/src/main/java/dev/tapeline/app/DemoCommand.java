@@ -2,6 +2,7 @@ package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.TestIds;
 import dev.tapeline.sink.FixtureSink;
 import java.io.IOException;
 import java.net.URI;
@@ -102,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
         for (Sample sample : SAMPLES) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + sample.path()))
                     .header("Authorization", "Bearer sk-demo-this-key-never-reaches-kafka")
-                    .header("X-LlamaStack-Provider-Data", "{\"__test_id\": \"" + TEST_FILE + "::" + sample.name() + "\"}")
+                    .header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(TEST_FILE + "::" + sample.name()))
                     .header("X-Stainless-Lang", "python")
                     .header("X-Stainless-Package-Version", "2.5.0");
             if (sample.method().equals("GET")) {

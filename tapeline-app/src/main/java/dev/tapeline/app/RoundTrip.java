@@ -168,7 +168,7 @@ final class RoundTrip {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/r" + route
                 + file.endpoint())).timeout(Duration.ofSeconds(60));
         if (file.testId() != null) {
-            request.header("X-LlamaStack-Provider-Data", "{\"__test_id\": " + PyJson.dumpsCompact(TextNode.valueOf(file.testId())) + "}");
+            request.header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()));
         }
         if (file.clientSdkVersion() != null) {
             request.header("X-Stainless-Lang", "python").header("X-Stainless-Package-Version", file.clientSdkVersion());

@@ -53,19 +53,13 @@ class CorpusGoldenIT {
         return picked;
     }
 
-    /** Files whose test id places them where they are (the sink derives the directory from it). */
-    private static boolean placedByTestId(FixtureFile file, Path root) {
-        return file.testId() != null && (TestIds.recordingsDir(file.testId()) + file.path().getFileName())
-                .equals(root.relativize(file.path()).toString());
-    }
-
     @Test
     void givenCorpusRecordings_whenServedAsWireTrafficThroughThePipeline_thenEveryFixtureByteIdentical() throws Exception {
         Path root = Corpus.root();
-        List<FixtureFile> placed = Corpus.openAiCompatible().stream().filter(f -> placedByTestId(f, root)).toList();
+        List<FixtureFile> placed = Corpus.openAiCompatible().stream().filter(Corpus::placedByTestId).toList();
         List<FixtureFile> sample = new ArrayList<>();
-        sample.addAll(spread(Corpus.chatCompletions(true).stream().filter(f -> placedByTestId(f, root)).toList(), PER_KIND));
-        sample.addAll(spread(Corpus.chatCompletions(false).stream().filter(f -> placedByTestId(f, root)).toList(), PER_KIND));
+        sample.addAll(spread(Corpus.chatCompletions(true).stream().filter(Corpus::placedByTestId).toList(), PER_KIND));
+        sample.addAll(spread(Corpus.chatCompletions(false).stream().filter(Corpus::placedByTestId).toList(), PER_KIND));
         // every other shape: recorded exceptions, model lists, completions, embeddings
         sample.addAll(placed.stream().filter(FixtureFile::isException).toList());
         sample.addAll(spread(placed.stream().filter(f -> f.endpoint().equals("/v1/models")).toList(), 5));
@@ -119,7 +113,7 @@ class CorpusGoldenIT {
                 HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/r"
                                 + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
                         .header("Authorization", "Bearer sk-corpus-golden")
-                        .header("X-LlamaStack-Provider-Data", "{\"__test_id\": " + PyJson.dumpsCompact(TextNode.valueOf(file.testId())) + "}")
+                        .header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()))
                         .header(FIXTURE_HEADER, file.path().getFileName().toString());
                 if (file.endpoint().endsWith("/models")) {
                     request.GET();

@@ -62,10 +62,7 @@ class ModesIT {
     @Test
     void givenEveryCorpusRecording_whenReplayedToTheOpenAiSdk_thenEachAnswerIsItsFixtureWithoutKafkaOrUpstream() throws Exception {
         Path root = Corpus.root();
-        List<FixtureFile> files = Corpus.openAiCompatible().stream()
-                .filter(f -> f.testId() != null && (TestIds.recordingsDir(f.testId()) + f.path().getFileName())
-                        .equals(root.relativize(f.path()).toString()))
-                .toList();
+        List<FixtureFile> files = Corpus.openAiCompatible().stream().filter(Corpus::placedByTestId).toList();
         Path fixtures = dir.resolve("fixtures");
         for (FixtureFile file : files) {
             Path copy = fixtures.resolve(root.relativize(file.path()).toString());
@@ -91,7 +88,7 @@ class ModesIT {
                         + file.endpoint().substring(0, file.endpoint().length() - sdkPath(file.endpoint()).length());
                 OpenAIClient client = clients.computeIfAbsent(base, b -> OpenAIOkHttpClient.builder().baseUrl(b)
                         .apiKey("sk-replay").maxRetries(0).build());
-                String testId = "{\"__test_id\": " + PyJson.dumpsCompact(com.fasterxml.jackson.databind.node.TextNode.valueOf(file.testId())) + "}";
+                String testId = TestIds.providerDataHeader(file.testId());
                 JsonNode recorded = file.root().path("response").path("body");
                 String what = file.path().toString();
                 if (file.endpoint().endsWith("/models")) {

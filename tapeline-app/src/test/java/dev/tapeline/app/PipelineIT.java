@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -104,6 +105,23 @@ class PipelineIT {
                 .reduce((a, b) -> b).orElseThrow();
     }
 
+    /** Posts a raw chat completion with the given extra headers; returns the response and what the upstream saw. */
+    private static Map.Entry<HttpResponse<byte[]>, SimulatedUpstream.Served> postRaw(String body, String test, String... headers)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + SECRET)
+                .header("X-Test-Id", TEST_FILE + "::" + test)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        HttpResponse<byte[]> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        SimulatedUpstream.Served served = upstream.served().stream()
+                .filter(s -> new String(s.requestBody(), StandardCharsets.UTF_8).equals(body)).findFirst().orElseThrow();
+        return Map.entry(response, served);
+    }
+
     private static void assertFixtureWritten(RenderedFixture expected) {
         Path path = tapeline.fixtures.resolve(expected.relativePath());
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(path));
@@ -158,16 +176,12 @@ class PipelineIT {
     @Test
     @Order(3)
     void givenRawClient_whenStreamingAndNot_thenResponseBytesIdenticalToUpstream() throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (String body : List.of("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"raw bytes please\"}],\"stream\":true}",
                 "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"raw json please\"}]}")) {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
-                    .header("Authorization", "Bearer " + SECRET)
-                    .header("X-Test-Id", TEST_FILE + "::test_raw")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            Map.Entry<HttpResponse<byte[]>, SimulatedUpstream.Served> exchange = postRaw(body, "test_raw");
+            HttpResponse<byte[]> response = exchange.getKey();
+            SimulatedUpstream.Served served = exchange.getValue();
 
-            SimulatedUpstream.Served served = upstream.served().stream()
-                    .filter(s -> new String(s.requestBody(), StandardCharsets.UTF_8).equals(body)).findFirst().orElseThrow();
             assertThat(response.body()).isEqualTo(served.responseBody().getBytes(StandardCharsets.UTF_8));
             assertFixtureWritten(expectedFixture(served, TEST_FILE + "::test_raw"));
         }
@@ -176,18 +190,14 @@ class PipelineIT {
     @Test
     @Order(4)
     void givenClientAcceptingGzip_whenStreamingAndNot_thenClientGetsCompressedBytesAndFixtureIsDecoded() throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (String body : List.of("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"gzip stream\"}],\"stream\":true}",
                 "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"gzip json\"}]}")) {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
-                    .header("Accept-Encoding", "gzip")
-                    .header("X-Test-Id", TEST_FILE + "::test_gzip")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            Map.Entry<HttpResponse<byte[]>, SimulatedUpstream.Served> exchange = postRaw(body, "test_gzip", "Accept-Encoding", "gzip");
+            HttpResponse<byte[]> response = exchange.getKey();
+            SimulatedUpstream.Served served = exchange.getValue();
 
             assertThat(response.headers().firstValue("Content-Encoding")).contains("gzip");
             byte[] decoded = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body())).readAllBytes();
-            SimulatedUpstream.Served served = upstream.served().stream()
-                    .filter(s -> new String(s.requestBody(), StandardCharsets.UTF_8).equals(body)).findFirst().orElseThrow();
             assertThat(new String(decoded, StandardCharsets.UTF_8)).isEqualTo(served.responseBody());
             assertFixtureWritten(expectedFixture(served, TEST_FILE + "::test_gzip"));
         }

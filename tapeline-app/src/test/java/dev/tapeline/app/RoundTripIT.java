@@ -36,8 +36,7 @@ class RoundTripIT {
     void givenASampleOfTheCorpus_whenRoundTripped_thenEveryEligibleFileIdenticalAndTheRestSkippedWithReasons() throws Exception {
         Path root = Corpus.root();
         List<FixtureFile> all = Corpus.readAll(Corpus.currentGeneration());
-        Predicate<FixtureFile> placed = f -> f.testId() != null && root.relativize(f.path()).toString()
-                .equals(TestIds.recordingsDir(f.testId()) + f.path().getFileName());
+        Predicate<FixtureFile> placed = Corpus::placedByTestId;
         List<FixtureFile> openAi = Corpus.openAiCompatible().stream()
                 .filter(placed)
                 // a replay upstream has no /version to report, so vLLM server versions do not come back
