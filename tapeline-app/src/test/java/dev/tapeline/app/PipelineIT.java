@@ -16,6 +16,7 @@ import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
 import dev.tapeline.fixture.PyJson;
+import dev.tapeline.fixture.TestIds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,7 +77,7 @@ class PipelineIT {
                 .baseUrl(tapeline.agentUrl() + "/v1")
                 .apiKey(SECRET)
                 .maxRetries(0)
-                .putHeader("X-LlamaStack-Provider-Data", "{\"__test_id\": \"" + TEST_FILE + "::" + test + "\"}")
+                .putHeader("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(TEST_FILE + "::" + test))
                 .build();
     }
 
