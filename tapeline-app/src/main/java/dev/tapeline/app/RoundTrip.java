@@ -118,7 +118,21 @@ final class RoundTrip {
         if (!file.isHashConsistent(FixtureProfile.CURRENT)) {
             return "its name is not the hash of its request under the current rules, so replay cannot find it";
         }
+        if (file.serverVersion() != null) {
+            return "recorded against a vLLM server whose /version a replay upstream cannot report";
+        }
+        if (file.endpoint().endsWith("/models") && siblingModelLists(file) > 1) {
+            return "one of several model lists of the same request: replay serves them merged, as llama-stack does";
+        }
         return null;
+    }
+
+    private static long siblingModelLists(FixtureFile file) {
+        try (Stream<Path> siblings = Files.list(file.path().getParent())) {
+            return siblings.filter(p -> p.getFileName().toString().startsWith("models-" + file.nameHash() + "-")).count();
+        } catch (IOException e) {
+            return 1;
+        }
     }
 
     private static void capture(Path root, List<FixtureFile> files, Path workDir, Map<Path, Outcome> outcomes,
