@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -66,7 +67,16 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         try {
             consumer.subscribe(List.of(config.recordingsTopic()));
             while (running) {
-                ConsumerRecords<String, Recording> records = consumer.poll(config.pollTimeout());
+                ConsumerRecords<String, Recording> records;
+                try {
+                    records = consumer.poll(config.pollTimeout());
+                } catch (RecordDeserializationException e) {
+                    // a record that is not a Recording: say where it is and go on past it
+                    LOG.error("recording at {} offset {} cannot be read and is skipped: {}", e.topicPartition(), e.offset(),
+                            e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                    continue;
+                }
                 for (ConsumerRecord<String, Recording> record : records) {
                     handle(record);
                 }

@@ -141,6 +141,10 @@ public final class Pipeline implements AutoCloseable {
         props.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Topics.MAX_MESSAGE_BYTES));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
         props.put("processing.exception.handler.global.enabled", true);
+        // an undecodable record is logged with its position and skipped, never a crash loop
+        // (a dead-letter topic replaces this in the reliability work)
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class);
         return props;
     }
 

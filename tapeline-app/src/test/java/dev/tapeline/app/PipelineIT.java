@@ -223,6 +223,27 @@ class PipelineIT {
 
     @Test
     @Order(6)
+    void givenUndecodableRecordsOnBothTopics_whenMoreTrafficFollows_thenProcessorAndSinkKeepGoing() throws Exception {
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", tapeline.stack.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (String topic : List.of("tapeline.capture.events", "tapeline.recordings")) {
+                for (int partition = 0; partition < 3; partition++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, partition, "poison".getBytes(),
+                            "not avro at all".getBytes())).get();
+                }
+            }
+        }
+
+        Map.Entry<HttpResponse<byte[]>, SimulatedUpstream.Served> exchange = postRaw(
+                "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"after the poison\"}]}", "test_poison");
+
+        assertThat(exchange.getKey().statusCode()).isEqualTo(200);
+        assertFixtureWritten(expectedFixture(exchange.getValue(), TEST_FILE + "::test_poison"));
+    }
+
+    @Test
+    @Order(7)
     void givenEverythingAbove_whenEveryByteOfEveryTopicIsScanned_thenTheApiKeyIsNowhere() throws Exception {
         TopicScanner.Scan scan = TopicScanner.find(tapeline.stack.bootstrapServers(),
                 SECRET.getBytes(StandardCharsets.UTF_8), "Bearer ".getBytes(StandardCharsets.UTF_8));
