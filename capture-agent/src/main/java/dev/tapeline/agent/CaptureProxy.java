@@ -218,7 +218,9 @@ public final class CaptureProxy implements AutoCloseable {
     /** Answers from a fixture as the upstream would: SSE chunk by chunk, JSON otherwise, errors with their status. */
     private static void serve(HttpServerResponse response, FixtureReplay.Hit hit) {
         response.putHeader("X-Tapeline-Replay", hit.requestHash()).setStatusCode(hit.status());
-        if (hit.streaming()) {
+        if (hit.streaming() && hit.raw()) {
+            response.putHeader("Content-Type", "text/event-stream; charset=utf-8").end(Buffer.buffer(hit.chunks().get(0)));
+        } else if (hit.streaming()) {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
             for (byte[] chunk : hit.chunks()) {
                 response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\n\n"));

@@ -32,8 +32,12 @@ public final class FixtureReplay {
     public sealed interface Lookup permits Hit, Miss {
     }
 
-    /** What to send back: the stored response in wire form. */
-    public record Hit(String requestHash, Path file, int status, boolean streaming, List<byte[]> chunks) implements Lookup {
+    /**
+     * What to send back: the stored response in wire form. {@code raw}: one chunk holding the
+     * whole SSE stream as recorded (HTTP passthrough), rather than one chunk per event.
+     */
+    public record Hit(String requestHash, Path file, int status, boolean streaming, boolean raw, List<byte[]> chunks)
+            implements Lookup {
     }
 
     /** Nothing stored for the request; {@link #message()} says what was looked for and how to record it. */
@@ -106,7 +110,7 @@ public final class FixtureReplay {
     private Hit hit(String hash, Path file) {
         try {
             FixtureFile fixture = FixtureFile.read(file);
-            return new Hit(hash, file, fixture.wireStatus(), fixture.isStreaming(),
+            return new Hit(hash, file, fixture.wireStatus(), fixture.isStreaming(), fixture.isPassthrough(),
                     providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
@@ -138,7 +142,7 @@ public final class FixtureReplay {
         ObjectNode list = JsonNodeFactory.instance.objectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
         byId.values().forEach(data::add);
-        return new Hit(hash, files.get(0), 200, false, List.of(PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8)));
+        return new Hit(hash, files.get(0), 200, false, false, List.of(PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String modelOf(byte[] body) {

@@ -28,6 +28,7 @@ final class RecordingExchanges {
                 recording.getResponse().getStatus(),
                 recording.getResponse().getFraming() != Framing.BODY,
                 chunks,
-                recording.getRequest().getServerVersion());
+                recording.getRequest().getServerVersion(),
+                recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList());
     }
 }

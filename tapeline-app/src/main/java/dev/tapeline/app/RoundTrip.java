@@ -102,13 +102,13 @@ final class RoundTrip {
     }
 
     private static String skipReason(FixtureFile file, String relative) {
-        if (!file.isInferenceShape()) {
-            return "not an OpenAI-compatible HTTP recording (passthrough SSE or a call inside llama-stack)";
+        if (!file.isInferenceShape() && !file.isPassthrough()) {
+            return "a call recorded inside llama-stack (tool invocation, file processor), not HTTP traffic";
         }
         if (!file.hasTestIdField()) {
             return "older generation layout: the round trip writes the current profile";
         }
-        if (!ENDPOINTS.contains(file.endpoint())) {
+        if (!file.isPassthrough() && !ENDPOINTS.contains(file.endpoint())) {
             return "endpoint " + file.endpoint() + " has no fixture shape yet";
         }
         String where = (file.testId() == null ? "recordings/" : TestIds.recordingsDir(file.testId()));

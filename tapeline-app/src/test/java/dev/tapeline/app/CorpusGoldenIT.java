@@ -65,6 +65,9 @@ class CorpusGoldenIT {
         sample.addAll(spread(placed.stream().filter(f -> f.endpoint().equals("/v1/models")).toList(), 5));
         sample.addAll(placed.stream().filter(f -> f.endpoint().equals("/v1/completions")
                 || f.endpoint().equals("/v1/embeddings")).toList());
+        // HTTP passthrough: Anthropic Messages API and Gemini interactions, streamed and not
+        sample.addAll(Corpus.readAll(Corpus.currentGeneration()).stream().filter(FixtureFile::isPassthrough)
+                .filter(Corpus::placedByTestId).toList());
         // recorded against vLLM: provider_metadata carries the server's /version; one live server has
         // one version, so per base URL only the recordings of its first version are replayed
         java.util.Map<String, String> versions = new java.util.HashMap<>();
@@ -90,7 +93,11 @@ class CorpusGoldenIT {
             }
             FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
             HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
-            if (file.isStreaming() && !file.isException()) {
+            if (file.isPassthrough() && file.isStreaming()) {
+                // the stream exactly as recorded: event and data lines, blank-line separated
+                response.putHeader("Content-Type", "text/event-stream").end(new String(file.wireResponseChunks().get(0),
+                        StandardCharsets.UTF_8));
+            } else if (file.isStreaming() && !file.isException()) {
                 response.setChunked(true).putHeader("Content-Type", "text/event-stream");
                 for (byte[] chunk : file.providerResponseChunks()) {
                     response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
@@ -139,6 +146,7 @@ class CorpusGoldenIT {
             assertThat(sample).filteredOn(FixtureFile::isException).hasSizeGreaterThanOrEqualTo(5);
             assertThat(sample).filteredOn(f -> f.endpoint().endsWith("/models")).hasSizeGreaterThanOrEqualTo(5);
             assertThat(sample).filteredOn(f -> f.serverVersion() != null).isNotEmpty();
+            assertThat(sample).filteredOn(FixtureFile::isPassthrough).hasSizeGreaterThanOrEqualTo(10);
             assertThat(tapeline.written).hasSize(sample.size());
             assertThat(different).as("fixtures that differ from the corpus original").isEmpty();
         } finally {

@@ -51,7 +51,8 @@ class RoundTripIT {
         eligible.addAll(pick(openAi, f -> f.endpoint().endsWith("/models"), 2));
         eligible.addAll(pick(openAi, f -> f.endpoint().endsWith("/embeddings") || f.endpoint().endsWith("/v1/completions"), 2));
         List<FixtureFile> skipped = new ArrayList<>();
-        skipped.addAll(pick(all, f -> !f.isInferenceShape(), 1));
+        skipped.addAll(pick(all, f -> !f.isInferenceShape() && !f.isPassthrough(), 1));
+        eligible.addAll(pick(all, f -> f.isPassthrough() && placed.test(f), 3));
         skipped.addAll(pick(all, f -> f.isInferenceShape() && f.endpoint().startsWith("/api/"), 1));
         skipped.addAll(pick(all, f -> f.isInferenceShape() && f.hasTestIdField() && placed.test(f)
                 && f.endpoint().equals("/v1/chat/completions") && !f.isHashConsistent(FixtureProfile.CURRENT), 1));
@@ -68,10 +69,10 @@ class RoundTripIT {
         report.print(new PrintStream(printed, true, StandardCharsets.UTF_8), fixtures);
 
         assertThat(report.outcomes()).filteredOn(o -> o.kind() == RoundTrip.Kind.DIFFERENT).isEmpty();
-        assertThat(report.count(RoundTrip.Kind.IDENTICAL)).isEqualTo(eligible.size()).isGreaterThanOrEqualTo(24);
+        assertThat(report.count(RoundTrip.Kind.IDENTICAL)).isEqualTo(eligible.size()).isGreaterThanOrEqualTo(27);
         assertThat(report.count(RoundTrip.Kind.SKIPPED)).isEqualTo(4);
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("identical: " + eligible.size(), "different: 0",
-                "skipped 1: not an OpenAI-compatible HTTP recording", "skipped 1: endpoint /api/",
+                "skipped 1: a call recorded inside llama-stack", "skipped 1: endpoint /api/",
                 "skipped 1: its name is not the hash of its request", "skipped 1: recorded against a vLLM server");
     }
 
