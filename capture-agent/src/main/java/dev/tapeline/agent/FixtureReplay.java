@@ -1,9 +1,6 @@
 package dev.tapeline.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureFile;
 import dev.tapeline.fixture.FixtureProfile;
@@ -12,7 +9,6 @@ import dev.tapeline.fixture.PyJson;
 import dev.tapeline.fixture.TestIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,10 +135,7 @@ public final class FixtureReplay {
                 byId.putIfAbsent(model.path("id").asText(), model);
             }
         }
-        ObjectNode list = JsonNodeFactory.instance.objectNode().put("object", "list");
-        ArrayNode data = list.putArray("data");
-        byId.values().forEach(data::add);
-        return new Hit(hash, files.get(0), 200, false, false, List.of(PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8)));
+        return new Hit(hash, files.get(0), 200, false, false, List.of(FixtureFile.modelListWire(byId.values())));
     }
 
     private static String modelOf(byte[] body) {

@@ -28,10 +28,6 @@ public final class FixtureWriter {
         this.root = root.toAbsolutePath().normalize();
     }
 
-    public Path root() {
-        return root;
-    }
-
     /** The absolute path of a fixture, refused if it would leave the root. */
     public Path resolve(String relativePath) {
         Path target = root.resolve(relativePath).normalize();

@@ -15,7 +15,6 @@ import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.FixtureSink;
 import dev.tapeline.sink.SinkConfig;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -161,10 +160,6 @@ public final class Pipeline implements AutoCloseable {
     /** The port clients talk to, or -1 where this JVM runs no agent. */
     public int agentPort() {
         return proxy == null ? -1 : proxy.port();
-    }
-
-    public MeterRegistry metrics() {
-        return metrics;
     }
 
     /** The metrics in Prometheus text format. */
