@@ -215,19 +215,27 @@ public final class CaptureProxy implements AutoCloseable {
         return (path.endsWith("/v1") ? path.substring(0, path.length() - 3) : path) + "/version";
     }
 
-    /** Answers from a fixture as the upstream would: SSE chunk by chunk, JSON otherwise, errors with their status. */
+    /** Answers from a fixture as the upstream would: SSE or NDJSON chunk by chunk, JSON otherwise, errors with their status. */
     private static void serve(HttpServerResponse response, FixtureReplay.Hit hit) {
         response.putHeader("X-Tapeline-Replay", hit.requestHash()).setStatusCode(hit.status());
-        if (hit.streaming() && hit.raw()) {
-            response.putHeader("Content-Type", "text/event-stream; charset=utf-8").end(Buffer.buffer(hit.chunks().get(0)));
-        } else if (hit.streaming()) {
-            response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
-            for (byte[] chunk : hit.chunks()) {
-                response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\n\n"));
+        switch (hit.body()) {
+            case RAW_SSE -> response.putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                    .end(Buffer.buffer(hit.chunks().get(0)));
+            case SSE -> {
+                response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
+                for (byte[] chunk : hit.chunks()) {
+                    response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\n\n"));
+                }
+                response.end("data: [DONE]\n\n");
             }
-            response.end("data: [DONE]\n\n");
-        } else {
-            response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
+            case NDJSON -> {
+                response.setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+                for (byte[] chunk : hit.chunks()) {
+                    response.write(Buffer.buffer(chunk).appendString("\n"));
+                }
+                response.end();
+            }
+            case JSON -> response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
         }
     }
 

@@ -32,6 +32,11 @@ public record ExchangeRequest(String completionId, Route route, String method, S
         return recordedUrl(route.recordedBaseUrl(), endpoint);
     }
 
+    /** The query string the client sent (secret values masked), or null. */
+    public String query() {
+        return dev.tapeline.fixture.CapturedExchange.queryOf(path);
+    }
+
     static String recordedUrl(String baseUrl, String endpoint) {
         String url = baseUrl + endpoint;
         int databricks = url.lastIndexOf("cloud.databricks.com");

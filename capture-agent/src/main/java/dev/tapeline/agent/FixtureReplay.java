@@ -1,26 +1,34 @@
 package dev.tapeline.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.EndpointKind;
 import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.fixture.HashRules;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.PyJson;
 import dev.tapeline.fixture.TestIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Finds the fixture for a request in a fixture repository, as llama-stack's replay does: by the
  * request hash, in the test's recordings directory first, then in the shared one; model lists
- * ({@code models-<hash>-*.json}) from every file of that hash, merged.
+ * ({@code models-<hash>-*.json}) from every file of that hash, merged. A repository written by
+ * several llama-stack versions replays whole: a miss under today's hash rules is looked up again
+ * under the earlier ones ({@link HashRules}).
  */
 public final class FixtureReplay {
 
@@ -28,12 +36,24 @@ public final class FixtureReplay {
     public sealed interface Lookup permits Hit, Miss {
     }
 
-    /**
-     * What to send back: the stored response in wire form. {@code raw}: one chunk holding the
-     * whole SSE stream as recorded (HTTP passthrough), rather than one chunk per event.
-     */
-    public record Hit(String requestHash, Path file, int status, boolean streaming, boolean raw, List<byte[]> chunks)
-            implements Lookup {
+    /** How a hit's chunks go on the wire. */
+    public enum Body {
+        /** One JSON document. */
+        JSON,
+        /** Each chunk as an SSE {@code data:} event, then {@code data: [DONE]}. */
+        SSE,
+        /** One chunk holding the whole SSE stream as recorded (HTTP passthrough). */
+        RAW_SSE,
+        /** Each chunk as one line of newline-delimited JSON (Ollama). */
+        NDJSON
+    }
+
+    /** What to send back: the stored response in wire form. */
+    public record Hit(String requestHash, Path file, int status, Body body, List<byte[]> chunks) implements Lookup {
+
+        public boolean streaming() {
+            return body != Body.JSON;
+        }
     }
 
     /** Nothing stored for the request; {@link #message()} says what was looked for and how to record it. */
@@ -51,47 +71,72 @@ public final class FixtureReplay {
     }
 
     private final Path root;
-    private final FixtureRenderer renderer;
+    private final FixtureProfile profile;
+    private final List<FixtureRenderer> renderers = new ArrayList<>();
     private final String sharedDir;
     private final boolean providerForm;
 
     /** Serves the recorded data as recorded (the SDK's dump, normalized), as llama-stack replays it. */
-    public FixtureReplay(Path root, FixtureProfile profile, String sharedDir) {
-        this(root, profile, sharedDir, false);
+    public FixtureReplay(Path root, FixtureLayout layout) {
+        this(root, layout, false);
     }
 
     /**
      * @param providerForm serve as a provider would send it instead (key order changed, nulls left
      *                     out, ids and timestamps de-normalized): for round-trip checks of a capture
      */
-    public FixtureReplay(Path root, FixtureProfile profile, String sharedDir, boolean providerForm) {
+    public FixtureReplay(Path root, FixtureLayout layout, boolean providerForm) {
         this.providerForm = providerForm;
-        if (profile != FixtureProfile.CURRENT) {
-            throw new IllegalArgumentException("replay reads the CURRENT fixture layout only, not " + profile);
-        }
+        this.profile = layout.profile();
         this.root = root.toAbsolutePath().normalize();
-        this.renderer = new FixtureRenderer(profile, sharedDir);
-        this.sharedDir = sharedDir.isEmpty() || sharedDir.endsWith("/") ? sharedDir : sharedDir + "/";
+        renderers.add(layout.renderer());
+        for (HashRules rules : HashRules.values()) {
+            if (rules != layout.hashRules() && profile.testScoped()) {
+                renderers.add(layout.withHashRules(rules).renderer());
+            }
+        }
+        this.sharedDir = layout.sharedDir();
     }
 
     public Lookup find(ExchangeRequest request) {
-        String hash = renderer.requestHash(new CapturedExchange(request.method(), request.recordedUrl(),
-                request.endpoint(), request.body(), request.testId(), null, 0, false, List.of()));
-        boolean models = request.endpoint().endsWith("/models");
+        CapturedExchange exchange = new CapturedExchange(request.method(), request.recordedUrl(), request.endpoint(),
+                request.body(), request.testId(), null, 0, false, List.of(), null, List.of(), request.query());
+        EndpointKind kind = EndpointKind.ofWire(request.endpoint());
+        List<Path> lookedFor = new ArrayList<>();
+        String firstHash = null;
+        for (FixtureRenderer renderer : renderers) {
+            String hash = renderer.requestHash(exchange);
+            if (firstHash == null) {
+                firstHash = hash;
+            } else if (hash.equals(firstHash)) {
+                continue;
+            }
+            Hit hit = find(kind, request.testId(), hash, lookedFor);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        return new Miss(firstHash, request.testId(), request.endpoint(), modelOf(request.body()), lookedFor);
+    }
+
+    private Hit find(EndpointKind kind, String testId, String hash, List<Path> lookedFor) {
+        if (!profile.testScoped()) {
+            Path file = root.resolve(sharedDir.isEmpty() ? "recordings/" : sharedDir)
+                    .resolve("responses/" + hash.substring(0, 12) + ".json").normalize();
+            lookedFor.add(file);
+            return Files.isRegularFile(file) ? hit(hash, file) : null;
+        }
         List<String> dirs = new ArrayList<>();
-        if (request.testId() != null) {
-            dirs.add(TestIds.recordingsDir(request.testId()));
+        if (testId != null) {
+            dirs.add(TestIds.recordingsDir(testId));
         }
         dirs.add(sharedDir + "recordings/");
-        List<Path> lookedFor = new ArrayList<>();
+        List<Path> modelLists = new ArrayList<>();
         for (String dir : dirs.stream().distinct().toList()) {
             Path directory = root.resolve(dir).normalize();
-            if (models) {
+            if (kind.isModelList()) {
                 lookedFor.add(directory.resolve("models-" + hash + "-*.json"));
-                List<Path> files = modelFiles(directory, hash);
-                if (!files.isEmpty()) {
-                    return mergedModels(hash, files);
-                }
+                modelLists.addAll(modelFiles(directory, hash));
             } else {
                 Path file = directory.resolve(hash + ".json");
                 lookedFor.add(file);
@@ -100,13 +145,20 @@ public final class FixtureReplay {
                 }
             }
         }
-        return new Miss(hash, request.testId(), request.endpoint(), modelOf(request.body()), lookedFor);
+        if (modelLists.isEmpty()) {
+            return null;
+        }
+        // a provider sends its one list as it is; llama-stack's replay merges and sorts
+        return providerForm && modelLists.size() == 1 ? hit(hash, modelLists.get(0)) : mergedModels(kind, hash, modelLists);
     }
 
     private Hit hit(String hash, Path file) {
         try {
             FixtureFile fixture = FixtureFile.read(file);
-            return new Hit(hash, file, fixture.wireStatus(), fixture.isStreaming(), fixture.isPassthrough(),
+            Body body = !fixture.isStreaming() ? Body.JSON
+                    : fixture.isPassthrough() ? Body.RAW_SSE
+                    : fixture.kind().framing() == EndpointKind.Framing.NDJSON ? Body.NDJSON : Body.SSE;
+            return new Hit(hash, file, fixture.wireStatus(), body,
                     providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
@@ -127,15 +179,28 @@ public final class FixtureReplay {
         return files;
     }
 
-    /** The model lists of every file, merged by id in file order, as an OpenAI list response. */
-    private Hit mergedModels(String hash, List<Path> files) {
-        Map<String, JsonNode> byId = new LinkedHashMap<>();
+    /**
+     * The model lists of every file merged as llama-stack merges them: keyed by id (Ollama: by
+     * {@code model}), a later file's entry replacing an earlier one's, sorted by key.
+     */
+    private Hit mergedModels(EndpointKind kind, String hash, List<Path> files) {
+        String key = kind == EndpointKind.OLLAMA_TAGS ? "model" : "id";
+        Map<String, JsonNode> byKey = new TreeMap<>(PyJson::compareCodePoints);
         for (Path file : files) {
-            for (JsonNode model : PyJson.parse(hit(hash, file).chunks().get(0)).path("data")) {
-                byId.putIfAbsent(model.path("id").asText(), model);
+            JsonNode listing = PyJson.parse(hit(hash, file).chunks().get(0));
+            for (JsonNode model : kind == EndpointKind.OLLAMA_TAGS ? listing.path("models") : listing.path("data")) {
+                byKey.put(model.path(key).asText(), model);
             }
         }
-        return new Hit(hash, files.get(0), 200, false, false, List.of(FixtureFile.modelListWire(byId.values())));
+        byte[] merged;
+        if (kind == EndpointKind.OLLAMA_TAGS) {
+            ObjectNode list = JsonNodeFactory.instance.objectNode();
+            list.putArray("models").addAll(byKey.values());
+            merged = PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8);
+        } else {
+            merged = FixtureFile.modelListWire(byKey.values());
+        }
+        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged));
     }
 
     private static String modelOf(byte[] body) {

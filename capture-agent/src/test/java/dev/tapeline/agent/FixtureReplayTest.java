@@ -45,7 +45,7 @@ class FixtureReplayTest {
                 BODY.getBytes(StandardCharsets.UTF_8), TEST_ID, null, 200, true,
                 bytes("{\"id\":\"chatcmpl-9\",\"created\":5,\"choices\":[]}", "[DONE]")));
 
-        FixtureReplay.Lookup lookup = new FixtureReplay(root, FixtureProfile.CURRENT, "")
+        FixtureReplay.Lookup lookup = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
                 .find(request("POST", "/v1/chat/completions", BODY, TEST_ID));
 
         assertThat(lookup).isInstanceOf(FixtureReplay.Hit.class);
@@ -63,7 +63,7 @@ class FixtureReplayTest {
         // recorded without a test id (session setup); llama-stack falls back to the shared recordings dir
         store(new CapturedExchange("POST", "http://localhost:8000/v1/v1/chat/completions", "/v1/chat/completions",
                 BODY.getBytes(StandardCharsets.UTF_8), null, null, 200, false, bytes("{\"id\":\"x\"}")));
-        FixtureReplay replay = new FixtureReplay(root, FixtureProfile.CURRENT, "");
+        FixtureReplay replay = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current());
 
         assertThat(replay.find(request("POST", "/v1/chat/completions", BODY, null))).isInstanceOf(FixtureReplay.Hit.class);
         assertThat(replay.find(request("POST", "/v1/chat/completions", BODY, TEST_ID))).isInstanceOf(FixtureReplay.Miss.class);
@@ -81,7 +81,7 @@ class FixtureReplayTest {
                     null, 200, false, bytes("{\"object\":\"list\",\"data\":[" + data + "]}")));
         }
 
-        FixtureReplay.Hit hit = (FixtureReplay.Hit) new FixtureReplay(root, FixtureProfile.CURRENT, "")
+        FixtureReplay.Hit hit = (FixtureReplay.Hit) new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
                 .find(request("GET", "/v1/models", "", TEST_ID));
 
         assertThat(PyJson.parse(hit.chunks().get(0)).findValuesAsText("id")).containsExactly("a", "b", "c");
@@ -89,7 +89,7 @@ class FixtureReplayTest {
 
     @Test
     void givenNothingStored_whenLookedUp_thenMissNamesHashTestIdEndpointModelFileAndHowToRecord() {
-        FixtureReplay.Lookup lookup = new FixtureReplay(root, FixtureProfile.CURRENT, "")
+        FixtureReplay.Lookup lookup = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
                 .find(request("POST", "/v1/chat/completions", BODY, TEST_ID));
 
         String message = ((FixtureReplay.Miss) lookup).message();

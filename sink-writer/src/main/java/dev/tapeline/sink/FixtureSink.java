@@ -56,7 +56,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(settings, new StringDeserializer(), deserializer);
-        this.renderer = new FixtureRenderer(config.profile(), config.sharedDir());
+        this.renderer = config.layout().renderer();
         this.writer = new FixtureWriter(config.fixtureRoot());
         this.listener = listener;
     }

@@ -29,6 +29,7 @@ final class RecordingExchanges {
                 recording.getResponse().getFraming() != Framing.BODY,
                 chunks,
                 recording.getRequest().getServerVersion(),
-                recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList());
+                recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList(),
+                recording.getRequest().getQuery());
     }
 }

@@ -1,6 +1,6 @@
 package dev.tapeline.sink;
 
-import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,12 +12,11 @@ import java.util.List;
  * @param recordingsTopic topic to consume
  * @param groupId         consumer group
  * @param fixtureRoot     root of the fixture repository
- * @param profile         fixture layout to write
- * @param sharedDir       where recordings without a test id go, relative to the root ("" = root)
+ * @param layout          fixture generation, storage dir and hash rules to write
  * @param pollTimeout     consumer poll timeout
  */
-public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoot, FixtureProfile profile,
-        String sharedDir, Duration pollTimeout) {
+public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout,
+        Duration pollTimeout) {
 
     public SinkConfig {
         List<String> problems = new ArrayList<>();
@@ -30,11 +29,8 @@ public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoo
         if (fixtureRoot == null) {
             problems.add("fixtureRoot: required");
         }
-        if (profile == null) {
-            problems.add("profile: required");
-        }
-        if (sharedDir == null || sharedDir.startsWith("/") || sharedDir.contains("..")) {
-            problems.add("sharedDir: must be a relative path inside the fixture root");
+        if (layout == null) {
+            problems.add("layout: required");
         }
         if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
             problems.add("pollTimeout: must be positive");
@@ -45,7 +41,7 @@ public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoo
     }
 
     public static SinkConfig defaults(String recordingsTopic, Path fixtureRoot) {
-        return new SinkConfig(recordingsTopic, "tapeline-sink", fixtureRoot, FixtureProfile.CURRENT, "",
+        return new SinkConfig(recordingsTopic, "tapeline-sink", fixtureRoot, FixtureLayout.current(),
                 Duration.ofMillis(200));
     }
 }

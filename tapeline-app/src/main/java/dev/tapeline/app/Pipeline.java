@@ -95,7 +95,7 @@ public final class Pipeline implements AutoCloseable {
             Map<String, Object> consumer = clientConfig();
             consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
             sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
-                    config.fixtureRoot(), config.profile(), config.sharedDir(), Duration.ofMillis(100)),
+                    config.fixtureRoot(), config.layout(), Duration.ofMillis(100)),
                     consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry), onFixture);
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
@@ -112,7 +112,7 @@ public final class Pipeline implements AutoCloseable {
                         config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
             }
             FixtureReplay replay = mode.replays()
-                    ? new FixtureReplay(config.fixtureRoot(), config.profile(), config.sharedDir()) : null;
+                    ? new FixtureReplay(config.fixtureRoot(), config.layout()) : null;
             proxy = new CaptureProxy(config.agent(), tap, replay, metrics);
             proxy.start().await(30, TimeUnit.SECONDS);
         }

@@ -2,7 +2,7 @@ package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
-import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +19,13 @@ import java.util.Set;
  * @param topics           topic names and layout
  * @param agent            capture agent settings
  * @param fixtureRoot      where the sink writes fixtures
- * @param profile          fixture layout
- * @param sharedDir        fixture dir (relative) for exchanges without test id
+ * @param layout           fixture generation, storage dir and hash rules
  * @param stateDir         Kafka Streams state directory
  * @param applicationId    Kafka Streams application id (also the sink's group id prefix)
  * @param components       which of agent, processor and sink this JVM runs
  */
 public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
-        Topics topics, AgentConfig agent, Path fixtureRoot, FixtureProfile profile, String sharedDir, Path stateDir,
+        Topics topics, AgentConfig agent, Path fixtureRoot, FixtureLayout layout, Path stateDir,
         String applicationId, Set<Component> components) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
@@ -60,8 +59,8 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         if (fixtureRoot == null) {
             problems.add("fixtureRoot: required");
         }
-        if (profile == null) {
-            problems.add("profile: required");
+        if (layout == null) {
+            problems.add("layout: required");
         }
         if (stateDir == null) {
             problems.add("stateDir: required");
@@ -76,7 +75,6 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
             throw new IllegalArgumentException("invalid pipeline configuration: " + String.join("; ", problems));
         }
         kafkaClientConfig = Map.copyOf(kafkaClientConfig == null ? Map.of() : kafkaClientConfig);
-        sharedDir = sharedDir == null ? "" : sharedDir;
         components = Set.copyOf(components);
     }
 }

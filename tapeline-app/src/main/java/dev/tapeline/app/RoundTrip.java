@@ -7,7 +7,9 @@ import dev.tapeline.agent.CaptureProxy;
 import dev.tapeline.agent.ExchangeTap;
 import dev.tapeline.agent.FixtureReplay;
 import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.EndpointKind;
 import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.PyJson;
 import dev.tapeline.fixture.TestIds;
@@ -27,7 +29,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,13 +37,12 @@ import java.util.stream.Stream;
 /**
  * Checks a fixture repository against Tapeline itself: every file is served by a replay-mode
  * agent acting as the upstream, in provider form (the provider's key order, nulls left out,
- * real-looking ids and timestamps), captured through a record-mode agent and the whole pipeline,
- * and the fixture written is compared with the original.
+ * real-looking ids and timestamps), requested as the client's SDK sends it, captured through a
+ * record-mode agent and the whole pipeline, and the fixture written is compared with the
+ * original. Files are captured in groups, one pipeline per layout: the generation that wrote
+ * them, their storage dir and the hash rules that named them.
  */
 final class RoundTrip {
-
-    private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
-            "/v1/models");
 
     enum Kind { IDENTICAL, DIFFERENT, SKIPPED }
 
@@ -78,14 +78,14 @@ final class RoundTrip {
             paths = files.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
         }
         Map<Path, Outcome> outcomes = new LinkedHashMap<>();
-        List<FixtureFile> eligible = new ArrayList<>();
+        Map<FixtureLayout, List<FixtureFile>> eligible = new LinkedHashMap<>();
         for (Path path : paths) {
             String relative = root.relativize(path).toString();
             try {
                 FixtureFile file = FixtureFile.read(path);
                 String reason = skipReason(file, relative);
                 if (reason == null) {
-                    eligible.add(file);
+                    eligible.computeIfAbsent(layoutOf(file, root), k -> new ArrayList<>()).add(file);
                 } else {
                     outcomes.put(path, new Outcome(relative, Kind.SKIPPED, reason));
                 }
@@ -93,8 +93,10 @@ final class RoundTrip {
                 outcomes.put(path, new Outcome(relative, Kind.SKIPPED, "unreadable: " + e.getMessage()));
             }
         }
-        if (!eligible.isEmpty()) {
-            capture(root, eligible, workDir, outcomes, progress);
+        int group = 0;
+        for (Map.Entry<FixtureLayout, List<FixtureFile>> entry : eligible.entrySet()) {
+            progress.printf("  capturing %d files written as %s%n", entry.getValue().size(), entry.getKey());
+            capture(root, entry.getKey(), entry.getValue(), workDir.resolve("group-" + group++), outcomes, progress);
         }
         List<Outcome> ordered = new ArrayList<>();
         paths.forEach(p -> ordered.add(outcomes.get(p)));
@@ -105,26 +107,39 @@ final class RoundTrip {
         if (!file.isInferenceShape() && !file.isPassthrough()) {
             return "a call recorded inside llama-stack (tool invocation, file processor), not HTTP traffic";
         }
-        if (!file.hasTestIdField()) {
-            return "older generation layout: the round trip writes the current profile";
-        }
-        if (!file.isPassthrough() && !ENDPOINTS.contains(file.endpoint())) {
+        if (!file.isPassthrough() && file.kind() == EndpointKind.OTHER) {
             return "endpoint " + file.endpoint() + " has no fixture shape yet";
         }
-        String where = (file.testId() == null ? "recordings/" : TestIds.recordingsDir(file.testId()));
-        if (!relative.startsWith(where) || relative.substring(where.length()).contains("/")) {
-            return "not where its test id places it (" + where + "), so a capture is written elsewhere";
+        if (file.isChatLabelledAsCompletion()) {
+            return "a chat completion an older recorder labelled /v1/completions: the path called is not recorded";
         }
-        if (!file.isHashConsistent(FixtureProfile.CURRENT)) {
-            return "its name is not the hash of its request under the current rules, so replay cannot find it";
+        if (!file.idsMatchName()) {
+            return "its normalized ids (rec-...) were made from another hash than its name (renamed after recording)";
+        }
+        if (file.testId() != null) {
+            String where = TestIds.recordingsDir(file.testId());
+            if (!relative.startsWith(where) || relative.substring(where.length()).contains("/")) {
+                return "not where its test id places it (" + where + "), so a capture is written elsewhere";
+            }
+        }
+        if (!file.isHashConsistent(file.profile())) {
+            return "its name is not the hash of its request under any known generation of the rules, so replay cannot"
+                    + " find it";
         }
         if (file.serverVersion() != null) {
             return "recorded against a vLLM server whose /version a replay upstream cannot report";
         }
-        if (file.endpoint().endsWith("/models") && siblingModelLists(file) > 1) {
+        if (file.kind().isModelList() && siblingModelLists(file) > 1) {
             return "one of several model lists of the same request: replay serves them merged, as llama-stack does";
         }
         return null;
+    }
+
+    /** The layout that writes the file where it lies: its generation, storage dir and hash rules. */
+    private static FixtureLayout layoutOf(FixtureFile file, Path root) {
+        FixtureProfile profile = file.profile();
+        String storage = profile.testScoped() && file.testId() != null ? "" : file.storageDir(root);
+        return new FixtureLayout(profile, storage, file.hashRules(profile));
     }
 
     private static long siblingModelLists(FixtureFile file) {
@@ -135,15 +150,15 @@ final class RoundTrip {
         }
     }
 
-    private static void capture(Path root, List<FixtureFile> files, Path workDir, Map<Path, Outcome> outcomes,
-            PrintStream progress) throws Exception {
+    private static void capture(Path root, FixtureLayout layout, List<FixtureFile> files, Path workDir,
+            Map<Path, Outcome> outcomes, PrintStream progress) throws Exception {
         List<String> bases = files.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
         List<Route> replayRoutes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
             replayRoutes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
         }
         CaptureProxy upstream = new CaptureProxy(AgentConfig.of("127.0.0.1", 0, "roundtrip-upstream", replayRoutes,
-                AgentMode.REPLAY), ExchangeTap.NONE, new FixtureReplay(root, FixtureProfile.CURRENT, "", true),
+                AgentMode.REPLAY), ExchangeTap.NONE, new FixtureReplay(root, layout, true),
                 new SimpleMeterRegistry());
         int upstreamPort = upstream.start().await(30, TimeUnit.SECONDS);
         List<Route> recordRoutes = new ArrayList<>();
@@ -153,7 +168,8 @@ final class RoundTrip {
         }
         Path out = workDir.resolve("fixtures");
         Map<Path, Boolean> written = new ConcurrentHashMap<>();
-        try (Stack stack = Stack.start(Stack.Settings.allInOne(workDir.resolve("data"), recordRoutes, out, AgentMode.RECORD),
+        try (Stack stack = Stack.start(Stack.Settings.allInOne(workDir.resolve("data"), recordRoutes, out, layout,
+                AgentMode.RECORD),
                 w -> written.put(w.path(), true))) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             int sent = 0;
@@ -179,15 +195,16 @@ final class RoundTrip {
     }
 
     private static HttpRequest request(int agentPort, int route, FixtureFile file) {
+        String query = file.wireQuery();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/r" + route
-                + file.endpoint())).timeout(Duration.ofSeconds(60));
+                + file.wireEndpoint() + (query == null ? "" : "?" + query))).timeout(Duration.ofSeconds(60));
         if (file.testId() != null) {
             request.header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()));
         }
         if (file.clientSdkVersion() != null) {
             request.header("X-Stainless-Lang", "python").header("X-Stainless-Package-Version", file.clientSdkVersion());
         }
-        if (file.endpoint().endsWith("/models")) {
+        if (file.wireMethod().equals("GET")) {
             return request.GET().build();
         }
         return request.header("Content-Type", "application/json")

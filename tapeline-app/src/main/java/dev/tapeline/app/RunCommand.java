@@ -2,7 +2,9 @@ package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.HashRules;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -65,6 +67,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shared-dir", defaultValue = "", description = "Directory (under --fixtures) for exchanges without a test id.")
     String sharedDir;
 
+    @Option(names = "--hash-rules", defaultValue = "CURRENT",
+            description = "Generation of llama-stack's request-hash rules that names new files: ${COMPLETION-CANDIDATES}"
+                    + " (default: ${DEFAULT-VALUE}). Replay finds files named under any of them.")
+    HashRules hashRules;
+
     @Option(names = "--mode", defaultValue = "RECORD",
             description = "Agent mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). REPLAY and LIVE need no Kafka.")
     AgentMode mode;
@@ -95,8 +102,14 @@ final class RunCommand implements Callable<Integer> {
         if (components == null) {
             components = mode.captures() ? EnumSet.allOf(PipelineConfig.Component.class) : EnumSet.of(PipelineConfig.Component.AGENT);
         }
+        FixtureLayout layout;
+        try {
+            layout = new FixtureLayout(profile, sharedDir, hashRules);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
-                registryPort, host, port, routes, fixtures, profile, sharedDir, components, mode), written -> System.out.println(
+                registryPort, host, port, routes, fixtures, layout, components, mode), written -> System.out.println(
                         "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);

@@ -3,7 +3,7 @@ package dev.tapeline.app;
 import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
 import dev.tapeline.schema.registry.InMemorySchemaRegistry;
 import dev.tapeline.sink.FixtureSink;
@@ -32,18 +32,23 @@ public final class Stack implements AutoCloseable {
      * @param port             agent port (0 = free port)
      * @param routes           agent routes
      * @param fixtures         fixture root
-     * @param profile          fixture layout
-     * @param sharedDir        fixture dir for exchanges without test id
+     * @param layout           fixture generation, storage dir and hash rules
      * @param components       the parts this JVM runs
      * @param mode             the agent's mode
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
-            int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureProfile profile,
-            String sharedDir, Set<PipelineConfig.Component> components, AgentMode mode) {
+            int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
+            Set<PipelineConfig.Component> components, AgentMode mode) {
 
         /** Everything in one JVM, the in-process broker and registry on free ports. */
         public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, AgentMode mode) {
-            return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, FixtureProfile.CURRENT, "",
+            return allInOne(dataDir, routes, fixtures, FixtureLayout.current(), mode);
+        }
+
+        /** Everything in one JVM, writing fixtures in the given layout. */
+        public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, FixtureLayout layout,
+                AgentMode mode) {
+            return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, layout,
                     EnumSet.allOf(PipelineConfig.Component.class), mode);
         }
     }
@@ -82,7 +87,7 @@ public final class Stack implements AutoCloseable {
         AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
                 settings.mode());
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
-                Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.profile(), settings.sharedDir(),
+                Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components()), onFixture);
     }
 

@@ -76,7 +76,7 @@ class ModesIT {
             routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
         }
         Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0, routes,
-                fixtures, dev.tapeline.fixture.FixtureProfile.CURRENT, "", java.util.EnumSet.of(PipelineConfig.Component.AGENT),
+                fixtures, dev.tapeline.fixture.FixtureLayout.current(), java.util.EnumSet.of(PipelineConfig.Component.AGENT),
                 AgentMode.REPLAY), w -> { });
         java.util.Map<String, OpenAIClient> clients = new java.util.HashMap<>();
         int streamed = 0;
@@ -92,8 +92,12 @@ class ModesIT {
                 JsonNode recorded = file.root().path("response").path("body");
                 String what = file.path().toString();
                 if (file.endpoint().endsWith("/models")) {
-                    List<String> ids = client.models().list(com.openai.models.models.ModelListParams.builder()
-                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build(), com.openai.core.RequestOptions.none())
+                    var listParams = com.openai.models.models.ModelListParams.builder()
+                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId);
+                    // models.list(extra_query=...) as llama-stack calls it for watsonx
+                    file.requestBody().path("extra_query").fields()
+                            .forEachRemaining(q -> listParams.putAdditionalQueryParam(q.getKey(), q.getValue().asText()));
+                    List<String> ids = client.models().list(listParams.build(), com.openai.core.RequestOptions.none())
                             .data().stream().map(com.openai.models.models.Model::id).toList();
                     List<String> recordedIds = new ArrayList<>();
                     recorded.forEach(model -> recordedIds.add(model.path("__data__").path("id").asText()));
@@ -171,6 +175,60 @@ class ModesIT {
             clients.values().forEach(OpenAIClient::close);
             stack.close();
         }
+    }
+
+    @Test
+    void givenOllamaRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsOllamaWould() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl not installed; curl replay check skipped");
+        Path root = Corpus.root();
+        List<FixtureFile> ollamaFiles = new ArrayList<>(Corpus.readAll(Corpus.olderGeneration()).stream()
+                .filter(f -> f.kind().isOllama()).toList());
+        ollamaFiles.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
+                .filter(f -> f.kind().isOllama() && Corpus.placedByTestId(f)).toList());
+        // one replay agent per layout: older recorder storage dirs (recordings/, recordings/vision/) and the current one
+        java.util.Map<dev.tapeline.fixture.FixtureLayout, List<FixtureFile>> byLayout = new java.util.LinkedHashMap<>();
+        for (FixtureFile file : ollamaFiles) {
+            byLayout.computeIfAbsent(new dev.tapeline.fixture.FixtureLayout(file.profile(),
+                    file.profile().testScoped() ? "" : file.storageDir(root), dev.tapeline.fixture.HashRules.CURRENT),
+                    k -> new ArrayList<>()).add(file);
+        }
+        int served = 0;
+        for (var group : byLayout.entrySet()) {
+            List<FixtureFile> files = group.getValue();
+            Path fixtures = dir.resolve("ollama-" + served);
+            for (FixtureFile file : files) {
+                Path copy = fixtures.resolve(root.relativize(file.path()).toString());
+                Files.createDirectories(copy.getParent());
+                Files.copy(file.path(), copy);
+            }
+            Route ollama = new Route("ollama", "/", URI.create("http://127.0.0.1:9"), files.get(0).recordedBaseUrl());
+            try (Stack stack = Stack.start(new Stack.Settings(dir.resolve("data-" + served), null, 0, 0, null, 0, "127.0.0.1", 0,
+                    List.of(ollama), fixtures, group.getKey(), java.util.EnumSet.of(PipelineConfig.Component.AGENT),
+                    AgentMode.REPLAY), w -> { })) {
+                for (FixtureFile file : files) {
+                    Path body = dir.resolve("ollama-body.json");
+                    Files.write(body, file.wireRequestBody());
+                    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "-N", "-X", file.wireMethod(),
+                            "http://127.0.0.1:" + stack.agentPort() + file.wireEndpoint()));
+                    if (file.testId() != null) {
+                        command.addAll(List.of("-H", "X-Test-Id: " + file.testId()));
+                    }
+                    if (file.wireMethod().equals("POST")) {
+                        command.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", "@" + body));
+                    }
+                    Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+                    String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(curl.waitFor()).isZero();
+                    StringBuilder expected = new StringBuilder();
+                    file.wireResponseChunks().forEach(c -> expected.append(new String(c, StandardCharsets.UTF_8))
+                            .append(file.isStreaming() ? "\n" : ""));
+                    assertThat(output).as(file.path().toString()).isEqualTo(expected.toString());
+                    served++;
+                }
+            }
+        }
+        assertThat(served).as("Ollama files served: /api/generate, /api/chat, /api/embed, /api/ps, /api/pull")
+                .isGreaterThanOrEqualTo(45);
     }
 
     @Test

@@ -142,6 +142,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 .setBody(request.getBody())
                 .setClientSdkVersion(request.getClientSdkVersion())
                 .setServerVersion(request.getServerVersion())
+                .setQuery(CapturedExchange.queryOf(request.getPath()))
                 .build();
         RecordedResponse recordedResponse = RecordedResponse.newBuilder()
                 .setStatus(response == null ? 0 : response.getStatus())
@@ -167,7 +168,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     private String fixtureKey(String completionId, RequestStarted request) {
         try {
             return keys.requestHash(new CapturedExchange(request.getMethod(), request.getRecordedUrl(),
-                    request.getEndpoint(), Buffers.toArray(request.getBody()), request.getTestId(), null, 0, false, List.of()));
+                    request.getEndpoint(), Buffers.toArray(request.getBody()), request.getTestId(), null, 0, false, List.of(),
+                    null, List.of(), CapturedExchange.queryOf(request.getPath())));
         } catch (RuntimeException e) {
             LOG.debug("exchange {}: request not hashable ({}); keyed by completion id", completionId, e.getMessage());
             return "unhashable-" + completionId;
