@@ -217,7 +217,12 @@ public final class CaptureProxy implements AutoCloseable {
 
     /** Answers from a fixture as the upstream would: SSE or NDJSON chunk by chunk, JSON otherwise, errors with their status. */
     private static void serve(HttpServerResponse response, FixtureReplay.Hit hit) {
-        response.putHeader("X-Tapeline-Replay", hit.requestHash()).setStatusCode(hit.status());
+        response.setStatusCode(hit.status());
+        if (!hit.headers().isEmpty()) {
+            serveWithRecordedHeaders(response, hit, hit.asProvider());
+            return;
+        }
+        response.putHeader("X-Tapeline-Replay", hit.requestHash());
         switch (hit.body()) {
             case RAW_SSE -> response.putHeader("Content-Type", "text/event-stream; charset=utf-8")
                     .end(Buffer.buffer(hit.chunks().get(0)));
@@ -228,6 +233,11 @@ public final class CaptureProxy implements AutoCloseable {
                 }
                 response.end("data: [DONE]\n\n");
             }
+            case SSE_UNTERMINATED -> {
+                response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
+                hit.chunks().forEach(chunk -> response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\r\n\r\n")));
+                response.end();
+            }
             case NDJSON -> {
                 response.setChunked(true).putHeader("Content-Type", "application/x-ndjson");
                 for (byte[] chunk : hit.chunks()) {
@@ -237,6 +247,49 @@ public final class CaptureProxy implements AutoCloseable {
             }
             case JSON -> response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
         }
+    }
+
+    /**
+     * Answers with the headers the upstream sent, in their order (the genai SDK records them), a
+     * gzip {@code Content-Encoding} honoured. Framing headers are the server's own, except when
+     * acting as the provider for a round trip ({@code exact}): then every header keeps its
+     * recorded place.
+     */
+    private static void serveWithRecordedHeaders(HttpServerResponse response, FixtureReplay.Hit hit, boolean exact) {
+        boolean gzip = hit.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("content-encoding")
+                && h.getValue().equalsIgnoreCase("gzip"));
+        List<Buffer> pieces = new ArrayList<>();
+        for (byte[] chunk : hit.chunks()) {
+            pieces.add(hit.streaming() ? Buffer.buffer("data: ").appendBytes(chunk).appendString("\r\n\r\n")
+                    : Buffer.buffer(chunk));
+        }
+        if (gzip) {
+            Buffer whole = Buffer.buffer();
+            pieces.forEach(whole::appendBuffer);
+            java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(zipped)) {
+                out.write(whole.getBytes());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            pieces = List.of(Buffer.buffer(zipped.toByteArray()));
+        }
+        Buffer body = Buffer.buffer();
+        pieces.forEach(body::appendBuffer);
+        for (Map.Entry<String, String> header : hit.headers()) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("content-length")) {
+                response.headers().add(header.getKey(), Integer.toString(body.length()));
+            } else if (exact || !name.equals("transfer-encoding")) {
+                response.headers().add(header.getKey(), header.getValue());
+            }
+        }
+        if (!exact) {
+            response.headers().add("X-Tapeline-Replay", hit.requestHash());
+        }
+        // exact: Netty's encoder chunks the body itself when the headers say so; the Content-Length
+        // Vert.x then appends is dropped by the receiving HTTP/1.1 client
+        response.end(body);
     }
 
     private void proxy(HttpServerRequest request, Route route, Buffer body, ExchangeRequest exchange, String upstreamUrl) {

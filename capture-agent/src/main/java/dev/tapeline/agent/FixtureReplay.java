@@ -42,14 +42,21 @@ public final class FixtureReplay {
         JSON,
         /** Each chunk as an SSE {@code data:} event, then {@code data: [DONE]}. */
         SSE,
+        /** Each chunk as an SSE {@code data:} event, no terminator (Google's streams). */
+        SSE_UNTERMINATED,
         /** One chunk holding the whole SSE stream as recorded (HTTP passthrough). */
         RAW_SSE,
         /** Each chunk as one line of newline-delimited JSON (Ollama). */
         NDJSON
     }
 
-    /** What to send back: the stored response in wire form. */
-    public record Hit(String requestHash, Path file, int status, Body body, List<byte[]> chunks) implements Lookup {
+    /**
+     * What to send back: the stored response in wire form, with the upstream's headers where the
+     * recording keeps them (genai's {@code sdk_http_response}), else none; {@code asProvider}:
+     * exactly as the provider sent it, for a round trip.
+     */
+    public record Hit(String requestHash, Path file, int status, Body body, List<byte[]> chunks,
+            List<Map.Entry<String, String>> headers, boolean asProvider) implements Lookup {
 
         public boolean streaming() {
             return body != Body.JSON;
@@ -157,9 +164,11 @@ public final class FixtureReplay {
             FixtureFile fixture = FixtureFile.read(file);
             Body body = !fixture.isStreaming() ? Body.JSON
                     : fixture.isPassthrough() ? Body.RAW_SSE
+                    : fixture.kind().isGemini() ? Body.SSE_UNTERMINATED
                     : fixture.kind().framing() == EndpointKind.Framing.NDJSON ? Body.NDJSON : Body.SSE;
             return new Hit(hash, file, fixture.wireStatus(), body,
-                    providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks());
+                    providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks(), fixture.responseHeaders(),
+                    providerForm);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
         }
@@ -200,7 +209,7 @@ public final class FixtureReplay {
         } else {
             merged = FixtureFile.modelListWire(byKey.values());
         }
-        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged));
+        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged), List.of(), providerForm);
     }
 
     private static String modelOf(byte[] body) {

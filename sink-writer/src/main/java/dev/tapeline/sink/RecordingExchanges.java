@@ -30,6 +30,8 @@ final class RecordingExchanges {
                 chunks,
                 recording.getRequest().getServerVersion(),
                 recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList(),
-                recording.getRequest().getQuery());
+                recording.getRequest().getQuery(),
+                recording.getResponse().getHeaders().stream()
+                        .map(h -> java.util.Map.entry(h.getName(), h.getValue())).toList());
     }
 }

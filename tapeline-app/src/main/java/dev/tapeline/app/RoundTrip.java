@@ -104,14 +104,11 @@ final class RoundTrip {
     }
 
     private static String skipReason(FixtureFile file, String relative) {
-        if (!file.isInferenceShape() && !file.isPassthrough()) {
-            return "a call recorded inside llama-stack (tool invocation, file processor), not HTTP traffic";
+        if (file.notOnTheWire() != null) {
+            return file.notOnTheWire();
         }
         if (!file.isPassthrough() && file.kind() == EndpointKind.OTHER) {
             return "endpoint " + file.endpoint() + " has no fixture shape yet";
-        }
-        if (file.isChatLabelledAsCompletion()) {
-            return "a chat completion an older recorder labelled /v1/completions: the path called is not recorded";
         }
         if (!file.idsMatchName()) {
             return "its normalized ids (rec-...) were made from another hash than its name (renamed after recording)";

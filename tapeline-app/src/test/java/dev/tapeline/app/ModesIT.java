@@ -178,38 +178,41 @@ class ModesIT {
     }
 
     @Test
-    void givenOllamaRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsOllamaWould() throws Exception {
+    void givenOllamaAndGenaiRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsTheProviderWould()
+            throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl not installed; curl replay check skipped");
         Path root = Corpus.root();
-        List<FixtureFile> ollamaFiles = new ArrayList<>(Corpus.readAll(Corpus.olderGeneration()).stream()
+        List<FixtureFile> files = new ArrayList<>(Corpus.readAll(Corpus.olderGeneration()).stream()
                 .filter(f -> f.kind().isOllama()).toList());
-        ollamaFiles.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
-                .filter(f -> f.kind().isOllama() && Corpus.placedByTestId(f)).toList());
+        files.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
+                .filter(f -> (f.kind().isOllama() || f.kind().isGemini()) && Corpus.placedByTestId(f)).toList());
         // one replay agent per layout: older recorder storage dirs (recordings/, recordings/vision/) and the current one
         java.util.Map<dev.tapeline.fixture.FixtureLayout, List<FixtureFile>> byLayout = new java.util.LinkedHashMap<>();
-        for (FixtureFile file : ollamaFiles) {
+        for (FixtureFile file : files) {
             byLayout.computeIfAbsent(new dev.tapeline.fixture.FixtureLayout(file.profile(),
                     file.profile().testScoped() ? "" : file.storageDir(root), dev.tapeline.fixture.HashRules.CURRENT),
                     k -> new ArrayList<>()).add(file);
         }
-        int served = 0;
+        int ollama = 0;
+        int genai = 0;
         for (var group : byLayout.entrySet()) {
-            List<FixtureFile> files = group.getValue();
-            Path fixtures = dir.resolve("ollama-" + served);
-            for (FixtureFile file : files) {
+            Path fixtures = dir.resolve("replay-" + (ollama + genai));
+            for (FixtureFile file : group.getValue()) {
                 Path copy = fixtures.resolve(root.relativize(file.path()).toString());
                 Files.createDirectories(copy.getParent());
                 Files.copy(file.path(), copy);
             }
-            Route ollama = new Route("ollama", "/", URI.create("http://127.0.0.1:9"), files.get(0).recordedBaseUrl());
-            try (Stack stack = Stack.start(new Stack.Settings(dir.resolve("data-" + served), null, 0, 0, null, 0, "127.0.0.1", 0,
-                    List.of(ollama), fixtures, group.getKey(), java.util.EnumSet.of(PipelineConfig.Component.AGENT),
-                    AgentMode.REPLAY), w -> { })) {
-                for (FixtureFile file : files) {
-                    Path body = dir.resolve("ollama-body.json");
+            Route route = new Route("provider", "/", URI.create("http://127.0.0.1:9"), "http://localhost:11434");
+            try (Stack stack = Stack.start(new Stack.Settings(dir.resolve("data-" + (ollama + genai)), null, 0, 0, null, 0,
+                    "127.0.0.1", 0, List.of(route), fixtures, group.getKey(),
+                    java.util.EnumSet.of(PipelineConfig.Component.AGENT), AgentMode.REPLAY), w -> { })) {
+                for (FixtureFile file : group.getValue()) {
+                    Path body = dir.resolve("request-body.json");
                     Files.write(body, file.wireRequestBody());
-                    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "-N", "-X", file.wireMethod(),
-                            "http://127.0.0.1:" + stack.agentPort() + file.wireEndpoint()));
+                    String query = file.wireQuery();
+                    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "-N", "--compressed", "-X",
+                            file.wireMethod(), "http://127.0.0.1:" + stack.agentPort() + file.wireEndpoint()
+                                    + (query == null ? "" : "?" + query)));
                     if (file.testId() != null) {
                         command.addAll(List.of("-H", "X-Test-Id: " + file.testId()));
                     }
@@ -220,15 +223,23 @@ class ModesIT {
                     String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     assertThat(curl.waitFor()).isZero();
                     StringBuilder expected = new StringBuilder();
-                    file.wireResponseChunks().forEach(c -> expected.append(new String(c, StandardCharsets.UTF_8))
-                            .append(file.isStreaming() ? "\n" : ""));
+                    for (byte[] chunk : file.wireResponseChunks()) {
+                        String text = new String(chunk, StandardCharsets.UTF_8);
+                        expected.append(!file.isStreaming() ? text
+                                : file.kind().isGemini() ? "data: " + text + "\r\n\r\n" : text + "\n");
+                    }
                     assertThat(output).as(file.path().toString()).isEqualTo(expected.toString());
-                    served++;
+                    if (file.kind().isGemini()) {
+                        genai++;
+                    } else {
+                        ollama++;
+                    }
                 }
             }
         }
-        assertThat(served).as("Ollama files served: /api/generate, /api/chat, /api/embed, /api/ps, /api/pull")
+        assertThat(ollama).as("Ollama files: /api/generate, /api/chat, /api/embed, /api/ps, /api/pull")
                 .isGreaterThanOrEqualTo(45);
+        assertThat(genai).as("genai generate_content and generate_content_stream files").isGreaterThanOrEqualTo(50);
     }
 
     @Test

@@ -67,10 +67,16 @@ class RoundTripIT {
             eligible.addAll(pick(older, f -> f.kind() == ollama, 1));
         }
         eligible.addAll(pick(all, f -> f.kind() == EndpointKind.OLLAMA_PS && placed.test(f), 1));
+        // google-genai on Vertex AI: streamed and not (gzip), with tools and a system instruction
+        eligible.addAll(pick(all, f -> f.kind() == EndpointKind.GEMINI_GENERATE && f.notOnTheWire() == null, 2));
+        eligible.addAll(pick(all, f -> f.kind() == EndpointKind.GEMINI_STREAM && f.notOnTheWire() == null
+                && f.requestBody().path("config").has("tools"), 1));
+        eligible.addAll(pick(all, f -> f.kind() == EndpointKind.GEMINI_STREAM && f.notOnTheWire() == null
+                && f.requestBody().path("config").has("system_instruction"), 1));
         List<FixtureFile> skipped = new ArrayList<>();
         skipped.addAll(pick(all, f -> !f.isInferenceShape() && !f.isPassthrough(), 1));
         eligible.addAll(pick(all, f -> f.isPassthrough() && placed.test(f), 3));
-        skipped.addAll(pick(all, f -> f.isInferenceShape() && f.endpoint().startsWith("/generate_content"), 1));
+        skipped.addAll(pick(all, f -> f.kind().isGemini() && f.notOnTheWire() != null, 1));
         skipped.addAll(pick(all, f -> f.isInferenceShape() && f.hasTestIdField() && placed.test(f)
                 && f.endpoint().equals("/v1/chat/completions") && !f.isHashConsistent(f.profile()), 1));
         skipped.addAll(pick(Corpus.openAiCompatible(), f -> placed.test(f) && f.serverVersion() != null, 1));
@@ -89,7 +95,7 @@ class RoundTripIT {
         assertThat(report.count(RoundTrip.Kind.IDENTICAL)).isEqualTo(eligible.size()).isGreaterThanOrEqualTo(40);
         assertThat(report.count(RoundTrip.Kind.SKIPPED)).isEqualTo(4);
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("identical: " + eligible.size(), "different: 0",
-                "skipped 1: a call recorded inside llama-stack", "skipped 1: endpoint /generate_content",
+                "skipped 1: a call recorded inside llama-stack", "skipped 1: a genai call with config.response_schema",
                 "skipped 1: its name is not the hash of its request", "skipped 1: recorded against a vLLM server");
     }
 
