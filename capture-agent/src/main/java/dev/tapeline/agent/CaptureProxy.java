@@ -175,7 +175,7 @@ public final class CaptureProxy implements AutoCloseable {
                     proxy(request, route, body, exchange, upstreamUrl);
                 }
             } else if (lookup.result() instanceof FixtureReplay.Hit hit) {
-                serve(request.response(), hit);
+                serve(request.response(), hit, exchange.startNanos());
                 count("replayed");
             } else if (config.mode() == AgentMode.REPLAY) {
                 error(request.response(), 404, "replay_miss", ((FixtureReplay.Miss) lookup.result()).message());
@@ -215,38 +215,60 @@ public final class CaptureProxy implements AutoCloseable {
         return (path.endsWith("/v1") ? path.substring(0, path.length() - 3) : path) + "/version";
     }
 
-    /** Answers from a fixture as the upstream would: SSE or NDJSON chunk by chunk, JSON otherwise, errors with their status. */
-    private static void serve(HttpServerResponse response, FixtureReplay.Hit hit) {
+    /**
+     * Answers from a fixture as the upstream would: SSE or NDJSON chunk by chunk (at the recorded
+     * pace where the fixture has its chunk timing), JSON otherwise, errors with their status.
+     */
+    private void serve(HttpServerResponse response, FixtureReplay.Hit hit, long startNanos) {
         response.setStatusCode(hit.status());
-        if (!hit.headers().isEmpty()) {
+        if (!hit.headers().isEmpty() && (hit.asProvider() || hit.offsetsNanos().isEmpty())) {
             serveWithRecordedHeaders(response, hit, hit.asProvider());
             return;
         }
         response.putHeader("X-Tapeline-Replay", hit.requestHash());
+        List<Buffer> frames = new ArrayList<>();
+        String end = "";
         switch (hit.body()) {
-            case RAW_SSE -> response.putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                    .end(Buffer.buffer(hit.chunks().get(0)));
-            case SSE -> {
-                response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
-                for (byte[] chunk : hit.chunks()) {
-                    response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\n\n"));
-                }
-                response.end("data: [DONE]\n\n");
+            case RAW_SSE -> {
+                response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
+                frames.add(Buffer.buffer(hit.chunks().get(0)));
             }
-            case SSE_UNTERMINATED -> {
-                response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
-                hit.chunks().forEach(chunk -> response.write(Buffer.buffer("data: ").appendBytes(chunk).appendString("\r\n\r\n")));
-                response.end();
+            case SSE, SSE_UNTERMINATED -> {
+                response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
+                String separator = hit.body() == FixtureReplay.Body.SSE ? "\n\n" : "\r\n\r\n";
+                hit.chunks().forEach(chunk -> frames.add(Buffer.buffer("data: ").appendBytes(chunk).appendString(separator)));
+                end = hit.body() == FixtureReplay.Body.SSE ? "data: [DONE]\n\n" : "";
             }
             case NDJSON -> {
-                response.setChunked(true).putHeader("Content-Type", "application/x-ndjson");
-                for (byte[] chunk : hit.chunks()) {
-                    response.write(Buffer.buffer(chunk).appendString("\n"));
-                }
-                response.end();
+                response.putHeader("Content-Type", "application/x-ndjson");
+                hit.chunks().forEach(chunk -> frames.add(Buffer.buffer(chunk).appendString("\n")));
             }
-            case JSON -> response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
+            case JSON -> {
+                response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
+                return;
+            }
         }
+        response.setChunked(true);
+        writePaced(response, frames, hit.offsetsNanos(), startNanos, 0, end);
+    }
+
+    /** Writes frame {@code i} and the rest, each when its recorded offset after the request is reached. */
+    private void writePaced(HttpServerResponse response, List<Buffer> frames, List<Long> offsetsNanos, long startNanos,
+            int i, String end) {
+        while (i < frames.size()) {
+            long dueInNanos = i < offsetsNanos.size() ? startNanos + offsetsNanos.get(i) - System.nanoTime() : 0;
+            if (dueInNanos >= 1_000_000) {
+                int next = i;
+                vertx.setTimer(dueInNanos / 1_000_000, t -> {
+                    if (!response.closed()) {
+                        writePaced(response, frames, offsetsNanos, startNanos, next, end);
+                    }
+                });
+                return;
+            }
+            response.write(frames.get(i++));
+        }
+        response.end(end);
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.ChunkTiming;
 import dev.tapeline.fixture.EndpointKind;
 import dev.tapeline.fixture.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
@@ -53,10 +54,11 @@ public final class FixtureReplay {
     /**
      * What to send back: the stored response in wire form, with the upstream's headers where the
      * recording keeps them (genai's {@code sdk_http_response}), else none; {@code asProvider}:
-     * exactly as the provider sent it, for a round trip.
+     * exactly as the provider sent it, for a round trip; {@code offsetsNanos}: when each chunk is
+     * due after the request (recorded chunk timing), or empty to send at once.
      */
     public record Hit(String requestHash, Path file, int status, Body body, List<byte[]> chunks,
-            List<Map.Entry<String, String>> headers, boolean asProvider) implements Lookup {
+            List<Map.Entry<String, String>> headers, boolean asProvider, List<Long> offsetsNanos) implements Lookup {
 
         public boolean streaming() {
             return body != Body.JSON;
@@ -82,6 +84,7 @@ public final class FixtureReplay {
     private final List<FixtureRenderer> renderers = new ArrayList<>();
     private final String sharedDir;
     private final boolean providerForm;
+    private final boolean chunkTiming;
 
     /** Serves the recorded data as recorded (the SDK's dump, normalized), as llama-stack replays it. */
     public FixtureReplay(Path root, FixtureLayout layout) {
@@ -94,6 +97,7 @@ public final class FixtureReplay {
      */
     public FixtureReplay(Path root, FixtureLayout layout, boolean providerForm) {
         this.providerForm = providerForm;
+        this.chunkTiming = layout.chunkTiming();
         this.profile = layout.profile();
         this.root = root.toAbsolutePath().normalize();
         renderers.add(layout.renderer());
@@ -168,7 +172,7 @@ public final class FixtureReplay {
                     : fixture.kind().framing() == EndpointKind.Framing.NDJSON ? Body.NDJSON : Body.SSE;
             return new Hit(hash, file, fixture.wireStatus(), body,
                     providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks(), fixture.responseHeaders(),
-                    providerForm);
+                    providerForm, chunkTiming && fixture.isStreaming() ? ChunkTiming.read(file) : List.of());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
         }
@@ -209,7 +213,7 @@ public final class FixtureReplay {
         } else {
             merged = FixtureFile.modelListWire(byKey.values());
         }
-        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged), List.of(), providerForm);
+        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged), List.of(), providerForm, List.of());
     }
 
     private static String modelOf(byte[] body) {

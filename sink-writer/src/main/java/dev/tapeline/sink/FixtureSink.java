@@ -1,7 +1,9 @@
 package dev.tapeline.sink;
 
+import dev.tapeline.fixture.ChunkTiming;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import java.io.IOException;
@@ -114,6 +116,11 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             return;
         }
         try {
+            if (config.layout().chunkTiming() && recording.getResponse().getFraming() != Framing.BODY) {
+                // the timing first: a fixture visible without its timing would replay unpaced
+                writer.write(new RenderedFixture(ChunkTiming.sidecarOf(fixture.relativePath()), fixture.requestHash(),
+                        ChunkTiming.render(RecordingExchanges.chunkOffsets(recording))));
+            }
             FixtureWriter.Result result = writer.write(fixture);
             Path path = writer.resolve(fixture.relativePath());
             LOG.debug("fixture {} {}", path, result);

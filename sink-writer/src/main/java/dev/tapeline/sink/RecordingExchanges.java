@@ -13,6 +13,16 @@ final class RecordingExchanges {
     private RecordingExchanges() {
     }
 
+    /** When each chunk the fixture keeps arrived (an SSE stream's {@code [DONE]} is not kept). */
+    static List<Long> chunkOffsets(Recording recording) {
+        return recording.getResponse().getChunks().stream()
+                .filter(chunk -> !java.util.Arrays.equals(Buffers.toArray(chunk.getData()), DONE))
+                .map(RecordedChunk::getOffsetNanos)
+                .toList();
+    }
+
+    private static final byte[] DONE = "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     static CapturedExchange toExchange(Recording recording) {
         List<byte[]> chunks = recording.getResponse().getChunks().stream()
                 .map(RecordedChunk::getData)

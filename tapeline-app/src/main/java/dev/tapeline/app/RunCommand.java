@@ -72,6 +72,10 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}). Replay finds files named under any of them.")
     HashRules hashRules;
 
+    @Option(names = "--chunk-timing", description = "Keep when each chunk of a stream arrived beside its fixture"
+            + " (<hash>.timing.json) and replay streams at that pace.")
+    boolean chunkTiming;
+
     @Option(names = "--mode", defaultValue = "RECORD",
             description = "Agent mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). REPLAY and LIVE need no Kafka.")
     AgentMode mode;
@@ -104,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
         }
         FixtureLayout layout;
         try {
-            layout = new FixtureLayout(profile, sharedDir, hashRules);
+            layout = new FixtureLayout(profile, sharedDir, hashRules, chunkTiming);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -267,6 +267,38 @@ class ModesIT {
     }
 
     @Test
+    void givenChunkTiming_whenAStreamIsRecordedThenReplayed_thenTimingKeptBesideTheFixtureAndTheReplayPacedByIt()
+            throws Exception {
+        dev.tapeline.fixture.FixtureLayout layout = new dev.tapeline.fixture.FixtureLayout(
+                dev.tapeline.fixture.FixtureProfile.CURRENT, "", dev.tapeline.fixture.HashRules.CURRENT, true);
+        try (SimulatedUpstream upstream = SimulatedUpstream.start(60);
+             TestStack tapeline = new TestStack(dir, List.of(new Route("sim", "/", URI.create(upstream.url()),
+                     "http://localhost:8000/v1")), layout, AgentMode.RECORD_IF_MISSING)) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
+                    .header("X-Test-Id", "tests/integration/modes/test_modes.py::test_timing")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\","
+                            + "\"content\":\"pace me\"}],\"stream\":true}"))
+                    .build();
+
+            http.send(request, HttpResponse.BodyHandlers.ofString());
+            tapeline.awaitFixtures(1);
+            Path fixture = tapeline.written.keySet().iterator().next();
+            List<Long> offsets = dev.tapeline.fixture.ChunkTiming.read(fixture);
+            long replayStart = System.nanoTime();
+            HttpResponse<String> replayed = http.send(request, HttpResponse.BodyHandlers.ofString());
+            long replayNanos = System.nanoTime() - replayStart;
+
+            assertThat(replayed.headers().firstValue("X-Tapeline-Replay")).isPresent();
+            assertThat(offsets).as("one offset per recorded chunk").hasSize(
+                    FixtureFile.read(fixture).wireResponseChunks().size()).isSorted();
+            // the upstream spaced its chunks by 60 ms; a paced replay cannot be faster than the recording
+            assertThat(offsets.get(offsets.size() - 1) - offsets.get(0)).isGreaterThanOrEqualTo(60_000_000L);
+            assertThat(replayNanos).isGreaterThanOrEqualTo(offsets.get(offsets.size() - 1) - 5_000_000L);
+        }
+    }
+
+    @Test
     void givenLiveMode_whenProxied_thenAnsweredAndNothingCaptured() throws Exception {
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
              TestStack tapeline = new TestStack(dir, List.of(new Route("sim", "/", URI.create(upstream.url()),

@@ -23,8 +23,13 @@ final class TestStack implements AutoCloseable {
     }
 
     TestStack(Path dir, List<Route> routes, AgentMode mode) throws Exception {
+        this(dir, routes, dev.tapeline.fixture.FixtureLayout.current(), mode);
+    }
+
+    TestStack(Path dir, List<Route> routes, dev.tapeline.fixture.FixtureLayout layout, AgentMode mode) throws Exception {
         this.fixtures = dir.resolve("fixtures");
-        this.stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, mode), w -> written.put(w.path(), w));
+        this.stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, layout, mode),
+                w -> written.put(w.path(), w));
     }
 
     String agentUrl() {
