@@ -178,14 +178,15 @@ class ModesIT {
     }
 
     @Test
-    void givenOllamaAndGenaiRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsTheProviderWould()
+    void givenOllamaGenaiAndPassthroughRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsTheProviderWould()
             throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl not installed; curl replay check skipped");
         Path root = Corpus.root();
         List<FixtureFile> files = new ArrayList<>(Corpus.readAll(Corpus.olderGeneration()).stream()
                 .filter(f -> f.kind().isOllama()).toList());
         files.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
-                .filter(f -> (f.kind().isOllama() || f.kind().isGemini()) && Corpus.placedByTestId(f)).toList());
+                .filter(f -> (f.kind().isOllama() || f.kind().isGemini() || f.isPassthrough()) && Corpus.placedByTestId(f))
+                .toList());
         // one replay agent per layout: older recorder storage dirs (recordings/, recordings/vision/) and the current one
         java.util.Map<dev.tapeline.fixture.FixtureLayout, List<FixtureFile>> byLayout = new java.util.LinkedHashMap<>();
         for (FixtureFile file : files) {
@@ -195,23 +196,31 @@ class ModesIT {
         }
         int ollama = 0;
         int genai = 0;
+        int passthrough = 0;
         for (var group : byLayout.entrySet()) {
-            Path fixtures = dir.resolve("replay-" + (ollama + genai));
+            int served = ollama + genai + passthrough;
+            Path fixtures = dir.resolve("replay-" + served);
             for (FixtureFile file : group.getValue()) {
                 Path copy = fixtures.resolve(root.relativize(file.path()).toString());
                 Files.createDirectories(copy.getParent());
                 Files.copy(file.path(), copy);
             }
-            Route route = new Route("provider", "/", URI.create("http://127.0.0.1:9"), "http://localhost:11434");
-            try (Stack stack = Stack.start(new Stack.Settings(dir.resolve("data-" + (ollama + genai)), null, 0, 0, null, 0,
-                    "127.0.0.1", 0, List.of(route), fixtures, group.getKey(),
+            // one route per recorded base URL: passthrough recordings hash the whole URL
+            List<String> bases = group.getValue().stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+            List<Route> routes = new ArrayList<>();
+            for (int i = 0; i < bases.size(); i++) {
+                routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
+            }
+            try (Stack stack = Stack.start(new Stack.Settings(dir.resolve("data-" + served), null, 0, 0, null, 0,
+                    "127.0.0.1", 0, routes, fixtures, group.getKey(),
                     java.util.EnumSet.of(PipelineConfig.Component.AGENT), AgentMode.REPLAY), w -> { })) {
                 for (FixtureFile file : group.getValue()) {
                     Path body = dir.resolve("request-body.json");
                     Files.write(body, file.wireRequestBody());
                     String query = file.wireQuery();
                     List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "-N", "--compressed", "-X",
-                            file.wireMethod(), "http://127.0.0.1:" + stack.agentPort() + file.wireEndpoint()
+                            file.wireMethod(), "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(file.recordedBaseUrl())
+                                    + file.wireEndpoint()
                                     + (query == null ? "" : "?" + query)));
                     if (file.testId() != null) {
                         command.addAll(List.of("-H", "X-Test-Id: " + file.testId()));
@@ -225,11 +234,13 @@ class ModesIT {
                     StringBuilder expected = new StringBuilder();
                     for (byte[] chunk : file.wireResponseChunks()) {
                         String text = new String(chunk, StandardCharsets.UTF_8);
-                        expected.append(!file.isStreaming() ? text
+                        expected.append(!file.isStreaming() || file.isPassthrough() ? text
                                 : file.kind().isGemini() ? "data: " + text + "\r\n\r\n" : text + "\n");
                     }
                     assertThat(output).as(file.path().toString()).isEqualTo(expected.toString());
-                    if (file.kind().isGemini()) {
+                    if (file.isPassthrough()) {
+                        passthrough++;
+                    } else if (file.kind().isGemini()) {
                         genai++;
                     } else {
                         ollama++;
@@ -240,6 +251,7 @@ class ModesIT {
         assertThat(ollama).as("Ollama files: /api/generate, /api/chat, /api/embed, /api/ps, /api/pull")
                 .isGreaterThanOrEqualTo(45);
         assertThat(genai).as("genai generate_content and generate_content_stream files").isGreaterThanOrEqualTo(50);
+        assertThat(passthrough).as("HTTP passthrough: Anthropic messages, Gemini interactions").isGreaterThanOrEqualTo(15);
     }
 
     @Test
