@@ -107,7 +107,8 @@ public final class Pipeline implements AutoCloseable {
             ExchangeTap tap = ExchangeTap.NONE;
             if (mode.captures()) {
                 publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
-                        ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry), 100_000, metrics);
+                        ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry),
+                        config.journalDir(), config.journalMaxBytes(), 100_000, metrics);
                 tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
                         config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
             }

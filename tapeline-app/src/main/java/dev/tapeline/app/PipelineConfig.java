@@ -23,10 +23,12 @@ import java.util.Set;
  * @param stateDir         Kafka Streams state directory
  * @param applicationId    Kafka Streams application id (also the sink's group id prefix)
  * @param components       which of agent, processor and sink this JVM runs
+ * @param journalDir       the agent's event journal (kept across restarts)
+ * @param journalMaxBytes  unsent capture events beyond this size are not kept
  */
 public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
         Topics topics, AgentConfig agent, Path fixtureRoot, FixtureLayout layout, Path stateDir,
-        String applicationId, Set<Component> components) {
+        String applicationId, Set<Component> components, Path journalDir, long journalMaxBytes) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
     public enum Component { AGENT, PROCESSOR, SINK }
@@ -67,6 +69,12 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         }
         if (applicationId == null || applicationId.isBlank()) {
             problems.add("applicationId: required");
+        }
+        if (journalDir == null) {
+            problems.add("journalDir: required");
+        }
+        if (journalMaxBytes < 16L * 1024 * 1024) {
+            problems.add("journalMaxBytes: at least 16 MB, got " + journalMaxBytes);
         }
         if (components == null || components.isEmpty()) {
             problems.add("components: at least one of " + java.util.Arrays.toString(Component.values()));

@@ -53,6 +53,9 @@ public final class Stack implements AutoCloseable {
         }
     }
 
+    /** How much unsent capture the agent keeps on disk while Kafka is away. */
+    static final long JOURNAL_MAX_BYTES = 1L << 30;
+
     private EmbeddedKafka kafka;
     private EmbeddedSchemaRegistry registry;
     private Pipeline pipeline;
@@ -88,7 +91,8 @@ public final class Stack implements AutoCloseable {
                 settings.mode());
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
-                settings.dataDir().resolve("streams"), "tapeline-processor", settings.components()), onFixture);
+                settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),
+                settings.dataDir().resolve("journal"), JOURNAL_MAX_BYTES), onFixture);
     }
 
     public int agentPort() {

@@ -105,7 +105,7 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
      * Avro 1.12 only instantiates classes on an allow-list; add Tapeline's generated schema
      * classes (and only those) to whatever the process already trusts.
      */
-    private static synchronized void trustTapelineSchemas() {
+    public static synchronized void trustTapelineSchemas() {
         ClassSecurityValidator.ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
         ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(current,
                 type -> type.getName().startsWith("dev.tapeline.schema.")));

@@ -1,0 +1,85 @@
+package dev.tapeline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tapeline.agent.AgentMode;
+import dev.tapeline.agent.Route;
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.sink.FixtureSink;
+import dev.tapeline.sink.FixtureWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The brief's §5 matrix, line by line, on an in-JVM broker that the test stops and starts. */
+class ReliabilityIT {
+
+    @TempDir
+    Path dir;
+
+    private static HttpRequest streaming(String agentUrl, int i) {
+        return HttpRequest.newBuilder(URI.create(agentUrl + "/v1/chat/completions"))
+                .header("X-Test-Id", "tests/integration/reliability/test_outage.py::test_stream[" + i + "]")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"exchange " + i + "\"}],\"stream\":true}"))
+                .build();
+    }
+
+    @Test
+    void givenTheBrokerStoppedFor30s_when1000StreamsRun_thenEveryClientIsServedAndEveryFixtureWrittenOnceAfterItReturns()
+            throws Exception {
+        int brokerPort = Ports.free();
+        int controllerPort = Ports.free();
+        Path kafkaDir = dir.resolve("kafka");
+        EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir, brokerPort, controllerPort);
+        Map<Path, List<FixtureWriter.Result>> writes = new ConcurrentHashMap<>();
+        try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
+             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), kafka.bootstrapServers(), 0, 0, null, 0,
+                     "127.0.0.1", 0, List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                     dir.resolve("fixtures"), FixtureLayout.current(), EnumSet.allOf(PipelineConfig.Component.class),
+                     AgentMode.RECORD),
+                     (FixtureSink.Written w) -> writes.computeIfAbsent(w.path(), p -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                             .add(w.result()))) {
+            String agent = "http://127.0.0.1:" + stack.agentPort();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .executor(java.util.concurrent.Executors.newFixedThreadPool(16)).build();
+            http.send(streaming(agent, -1), HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(60)).until(() -> writes.size() == 1);
+
+            kafka.close();
+            long outageStart = System.nanoTime();
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                calls.add(http.sendAsync(streaming(agent, i), HttpResponse.BodyHandlers.ofString()));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(120, java.util.concurrent.TimeUnit.SECONDS);
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                assertThat(call.get().statusCode()).isEqualTo(200);
+                assertThat(call.get().body()).contains("Simulated").endsWith("data: [DONE]\n\n");
+            }
+            // every client got its whole stream while the broker was still away
+            Thread.sleep(Math.max(0, Duration.ofSeconds(30).toMillis() - Duration.ofNanos(System.nanoTime() - outageStart).toMillis()));
+
+            kafka = EmbeddedKafka.start(kafkaDir, brokerPort, controllerPort);
+
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> writes.size() == 1001);
+            Thread.sleep(2_000);
+            assertThat(writes).hasSize(1001);
+            assertThat(writes.values()).allSatisfy(results -> assertThat(results).containsExactly(FixtureWriter.Result.WRITTEN));
+        } finally {
+            kafka.close();
+        }
+    }
+}
