@@ -12,13 +12,18 @@ import java.util.List;
  * @param recordingsTopic  recordings (output), keyed by fixture key
  * @param keyProfile       the hashing rules of the fixture key
  * @param emittedRetention how long an emitted exchange is remembered, so late duplicates are dropped
- * @param purgeInterval    how often the forgotten ones are purged (wall clock)
+ * @param purgeInterval    how often the forgotten ones are purged and idle ones looked for (wall clock)
+ * @param idleTimeout      an exchange without an event for this long (client gone, upstream stalled,
+ *                         agent died) is emitted as an INCOMPLETE recording with the reason
+ * @param maxRecordingBytes a recording larger than this (the recordings topic's message limit) is
+ *                         emitted as a FAILED stub with the reason instead of failing the producer
  */
 public record ProcessorConfig(String eventsTopic, String recordingsTopic, FixtureProfile keyProfile,
-        Duration emittedRetention, Duration purgeInterval) {
+        Duration emittedRetention, Duration purgeInterval, Duration idleTimeout, long maxRecordingBytes) {
 
     public static final String EXCHANGE_STORE = "exchange-state-store";
     public static final String CHUNK_STORE = "exchange-chunk-store";
+    public static final String REQUEST_STORE = "exchange-request-store";
 
     public ProcessorConfig {
         List<String> problems = new ArrayList<>();
@@ -39,6 +44,12 @@ public record ProcessorConfig(String eventsTopic, String recordingsTopic, Fixtur
         if (purgeInterval == null || purgeInterval.isNegative() || purgeInterval.isZero()) {
             problems.add("purgeInterval: must be positive");
         }
+        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            problems.add("idleTimeout: must be positive");
+        }
+        if (maxRecordingBytes < 1024 * 1024) {
+            problems.add("maxRecordingBytes: at least 1 MB, got " + maxRecordingBytes);
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid processor configuration: " + String.join("; ", problems));
         }
@@ -46,6 +57,6 @@ public record ProcessorConfig(String eventsTopic, String recordingsTopic, Fixtur
 
     public static ProcessorConfig defaults(String eventsTopic, String recordingsTopic) {
         return new ProcessorConfig(eventsTopic, recordingsTopic, FixtureProfile.CURRENT, Duration.ofHours(1),
-                Duration.ofMinutes(1));
+                Duration.ofMinutes(1), Duration.ofMinutes(10), 64L * 1024 * 1024);
     }
 }

@@ -5,6 +5,7 @@ import dev.tapeline.processor.internal.ChunkKeys;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.RecordedChunk;
 import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.internal.ExchangeState;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
@@ -17,7 +18,8 @@ import org.apache.kafka.streams.state.Stores;
  * Recording per finished exchange out.
  *
  * <p>Chunks are kept in their own store keyed by (completion id, sequence), so each chunk costs
- * one small put regardless of stream length; the exchange store holds a small summary. The
+ * one small put regardless of stream length; the request (its body can be 64 MB) is kept once in
+ * a store of its own; the exchange store holds a small summary, rewritten at every event. The
  * recording is assembled once, by a range scan, when the outcome and every chunk are in.
  * Duplicates (same sequence) overwrite themselves; chunks may arrive in any order.
  */
@@ -35,6 +37,7 @@ public final class RecordingTopology {
         ConfluentAvroSerde<Recording> recordings = ConfluentAvroSerde.forValues(Recording.getClassSchema(), registry);
         ConfluentAvroSerde<ExchangeState> states = ConfluentAvroSerde.forValues(ExchangeState.getClassSchema(), registry);
         ConfluentAvroSerde<RecordedChunk> chunks = ConfluentAvroSerde.forValues(RecordedChunk.getClassSchema(), registry);
+        ConfluentAvroSerde<RequestStarted> requests = ConfluentAvroSerde.forValues(RequestStarted.getClassSchema(), registry);
 
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), events, config.eventsTopic());
@@ -43,6 +46,8 @@ public final class RecordingTopology {
                 Stores.persistentKeyValueStore(ProcessorConfig.EXCHANGE_STORE), Serdes.String(), states), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(ProcessorConfig.CHUNK_STORE), ChunkKeys.SERDE, chunks), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ProcessorConfig.REQUEST_STORE), Serdes.String(), requests), PROCESSOR);
         topology.addSink(SINK, config.recordingsTopic(), Serdes.String().serializer(), recordings, PROCESSOR);
         return topology;
     }

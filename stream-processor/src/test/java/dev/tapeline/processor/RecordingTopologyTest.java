@@ -45,7 +45,7 @@ class RecordingTopologyTest {
 
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final ProcessorConfig config = new ProcessorConfig(EVENTS, RECORDINGS, FixtureProfile.CURRENT,
-            Duration.ofMinutes(10), Duration.ofMinutes(1));
+            Duration.ofMinutes(10), Duration.ofMinutes(1), Duration.ofMinutes(5), 1024 * 1024);
     private TopologyTestDriver driver;
     private TestInputTopic<String, CaptureEvent> input;
     private TestOutputTopic<String, Recording> output;
@@ -181,6 +181,53 @@ class RecordingTopologyTest {
         driver.advanceWallClockTime(Duration.ofMinutes(11));
 
         assertThat(exchanges.get("a")).isNull();
+    }
+
+    @Test
+    void givenAnExchangeThatNeverEnds_whenIdleForTheTimeout_thenEmittedIncompleteWithTheReasonAndItsChunksSoFar() {
+        send("a", request(BODY));
+        send("a", sse());
+        send("a", chunk(0));
+        send("a", chunk(1));
+
+        driver.advanceWallClockTime(Duration.ofMinutes(4));
+        assertThat(output.isEmpty()).as("not idle for the whole timeout yet").isTrue();
+        driver.advanceWallClockTime(Duration.ofMinutes(2));
+
+        Recording recording = output.readValue();
+        assertThat(recording.getOutcome()).isEqualTo(Outcome.INCOMPLETE);
+        assertThat(recording.getOutcomeReason()).contains("no event for PT5M").contains("2 chunks received");
+        assertThat(data(recording)).containsExactly("{\"n\":0}", "{\"n\":1}");
+        send("a", completed(2));
+        assertThat(output.isEmpty()).as("a late outcome emits nothing more").isTrue();
+    }
+
+    @Test
+    void givenAnExchangeWhoseRequestNeverArrived_whenIdle_thenDroppedWithoutARecordingAndItsChunksFreed() {
+        send("b", chunk(0));
+
+        driver.advanceWallClockTime(Duration.ofMinutes(6));
+
+        assertThat(output.isEmpty()).isTrue();
+        KeyValueStore<String, Object> exchanges = driver.getKeyValueStore(ProcessorConfig.EXCHANGE_STORE);
+        KeyValueStore<Object, Object> chunks = driver.getKeyValueStore(ProcessorConfig.CHUNK_STORE);
+        assertThat(exchanges.get("b")).isNull();
+        assertThat(chunks.approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void givenARecordingBeyondTheTopicLimit_whenCompleted_thenAFailedStubWithoutBodiesSaysWhy() {
+        String big = "{\"model\":\"m\",\"input\":\"" + "x".repeat(1024 * 1024) + "\"}";
+        send("c", request(big));
+        send("c", sse());
+        send("c", chunk(0));
+        send("c", completed(1));
+
+        Recording recording = output.readValue();
+        assertThat(recording.getOutcome()).isEqualTo(Outcome.FAILED);
+        assertThat(recording.getOutcomeReason()).contains("exceeds the recordings topic's limit of 1048576 bytes");
+        assertThat(recording.getRequest().getBody().remaining()).isZero();
+        assertThat(recording.getResponse().getChunks()).isEmpty();
     }
 
     @Test

@@ -82,7 +82,9 @@ public final class Pipeline implements AutoCloseable {
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
             streams = new KafkaStreams(RecordingTopology.build(
-                    ProcessorConfig.defaults(config.topics().events(), config.topics().recordings()), registry),
+                    new ProcessorConfig(config.topics().events(), config.topics().recordings(),
+                            dev.tapeline.fixture.FixtureProfile.CURRENT, Duration.ofHours(1), Duration.ofMinutes(1),
+                            config.idleTimeout(), Topics.MAX_MESSAGE_BYTES), registry),
                     streamsProperties());
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream processor failed; replacing its thread", e);
@@ -106,7 +108,11 @@ public final class Pipeline implements AutoCloseable {
             AgentMode mode = config.agent().mode();
             ExchangeTap tap = ExchangeTap.NONE;
             if (mode.captures()) {
-                publisher = new KafkaEventPublisher(config.topics().events(), clientConfig(),
+                Map<String, Object> producer = clientConfig();
+                // a request body of up to 64 MB travels in one event; the buffer must hold the largest record
+                producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+                producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+                publisher = new KafkaEventPublisher(config.topics().events(), producer,
                         ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry),
                         config.journalDir(), config.journalMaxBytes(), 100_000, metrics);
                 tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
@@ -137,6 +143,7 @@ public final class Pipeline implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replicationFactor());
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), 2L * Topics.MAX_MESSAGE_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         props.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Topics.MAX_MESSAGE_BYTES));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);

@@ -25,10 +25,12 @@ import java.util.Set;
  * @param components       which of agent, processor and sink this JVM runs
  * @param journalDir       the agent's event journal (kept across restarts)
  * @param journalMaxBytes  unsent capture events beyond this size are not kept
+ * @param idleTimeout      exchanges without an event this long are recorded as INCOMPLETE
  */
 public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
         Topics topics, AgentConfig agent, Path fixtureRoot, FixtureLayout layout, Path stateDir,
-        String applicationId, Set<Component> components, Path journalDir, long journalMaxBytes) {
+        String applicationId, Set<Component> components, Path journalDir, long journalMaxBytes,
+        java.time.Duration idleTimeout) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
     public enum Component { AGENT, PROCESSOR, SINK }
@@ -69,6 +71,9 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         }
         if (applicationId == null || applicationId.isBlank()) {
             problems.add("applicationId: required");
+        }
+        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            problems.add("idleTimeout: must be positive");
         }
         if (journalDir == null) {
             problems.add("journalDir: required");

@@ -55,6 +55,8 @@ public final class Stack implements AutoCloseable {
 
     /** How much unsent capture the agent keeps on disk while Kafka is away. */
     static final long JOURNAL_MAX_BYTES = 1L << 30;
+    /** Exchanges without an event this long are recorded as INCOMPLETE. */
+    static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofMinutes(10);
 
     private EmbeddedKafka kafka;
     private EmbeddedSchemaRegistry registry;
@@ -92,7 +94,7 @@ public final class Stack implements AutoCloseable {
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),
-                settings.dataDir().resolve("journal"), JOURNAL_MAX_BYTES), onFixture);
+                settings.dataDir().resolve("journal"), JOURNAL_MAX_BYTES, IDLE_TIMEOUT), onFixture);
     }
 
     public int agentPort() {

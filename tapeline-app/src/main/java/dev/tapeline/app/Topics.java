@@ -21,7 +21,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public record Topics(String events, String recordings, int partitions, short replicationFactor) {
 
-    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    public static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
     public static Topics defaults(int partitions, short replicationFactor) {
         return new Topics("tapeline.capture.events", "tapeline.recordings", partitions, replicationFactor);

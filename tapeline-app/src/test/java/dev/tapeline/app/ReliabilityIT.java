@@ -82,4 +82,31 @@ class ReliabilityIT {
             kafka.close();
         }
     }
+
+    @Test
+    void givenA20MbRequestAndA20MbAnswer_whenCaptured_thenTheFixtureHoldsBothWhole() throws Exception {
+        try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
+             TestStack tapeline = new TestStack(dir, List.of(new Route("sim", "/", URI.create(upstream.url()),
+                     "http://localhost:8000/v1")))) {
+            // one 20 MB "word" (an image in base64, say): the simulated model repeats it in its answer
+            String blob = java.util.Base64.getEncoder().encodeToString(new byte[15 * 1024 * 1024]).replace('A', 'q');
+            HttpRequest request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
+                    .header("X-Test-Id", "tests/integration/reliability/test_large.py::test_large")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\","
+                            + "\"content\":\"" + blob + "\"}]}"))
+                    .build();
+
+            HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                    .send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body().length() < 1000 ? response.body() : "").isEqualTo(200);
+            assertThat(response.body().length()).isGreaterThan(blob.length());
+            tapeline.awaitFixtures(1);
+
+            dev.tapeline.fixture.FixtureFile fixture = dev.tapeline.fixture.FixtureFile.read(
+                    tapeline.written.keySet().iterator().next());
+            assertThat(fixture.requestBody().path("messages").path(0).path("content").asText()).isEqualTo(blob);
+            assertThat(fixture.root().path("response").path("body").path("__data__").path("choices").path(0)
+                    .path("message").path("content").asText()).endsWith(blob);
+        }
+    }
 }

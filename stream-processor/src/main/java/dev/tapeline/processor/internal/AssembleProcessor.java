@@ -40,6 +40,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     private ProcessorContext<String, Recording> context;
     private KeyValueStore<String, ExchangeState> exchanges;
     private KeyValueStore<Bytes, RecordedChunk> chunks;
+    private KeyValueStore<String, RequestStarted> requests;
 
     public AssembleProcessor(ProcessorConfig config) {
         this.config = config;
@@ -51,7 +52,11 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         this.context = context;
         this.exchanges = context.getStateStore(ProcessorConfig.EXCHANGE_STORE);
         this.chunks = context.getStateStore(ProcessorConfig.CHUNK_STORE);
-        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purgeEmitted);
+        this.requests = context.getStateStore(ProcessorConfig.REQUEST_STORE);
+        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            purgeEmitted(now);
+            emitIdle(now);
+        });
     }
 
     @Override
@@ -73,7 +78,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         state.setLastSeenMs(record.timestamp());
         Object payload = event.getPayload();
         if (payload instanceof RequestStarted request) {
-            state.setRequest(request);
+            // the body stays in the request store, written once; the summary rewritten at every event keeps the rest
+            requests.put(id, request);
+            state.setRequest(RequestStarted.newBuilder(request).setBody(java.nio.ByteBuffer.allocate(0)).build());
             state.setRequestAtMs(event.getTimestampMs().toEpochMilli());
         } else if (payload instanceof ResponseStarted response) {
             state.setResponse(response);
@@ -111,7 +118,12 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 chunks.delete(next.key);
             }
         }
-        Recording recording = assemble(state, ordered);
+        RequestStarted request = requests.get(id);
+        if (request != null) {
+            state.setRequest(request);
+            requests.delete(id);
+        }
+        Recording recording = withinLimit(assemble(state, ordered));
         context.forward(new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp));
         exchanges.put(id, ExchangeState.newBuilder().setCompletionId(id).setEmittedAtMs(timestamp)
                 .setLastSeenMs(timestamp).build());
@@ -130,6 +142,11 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             outcome = Outcome.FAILED;
             reason = failed.getReason() + ": " + failed.getMessage() + (reason == null ? "" : "; " + reason);
             duration = failed.getDurationNanos();
+        } else if (state.getOutcome() == null) {
+            outcome = Outcome.INCOMPLETE;
+            reason = "no event for " + config.idleTimeout() + " (client gone, upstream stalled or agent died); "
+                    + state.getChunksReceived() + " chunks received" + (reason == null ? "" : "; " + reason);
+            duration = Math.max(0, state.getLastSeenMs() - state.getRequestAtMs()) * 1_000_000L;
         } else {
             outcome = Outcome.COMPLETED;
             duration = ((ExchangeCompleted) state.getOutcome()).getDurationNanos();
@@ -173,6 +190,58 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         } catch (RuntimeException e) {
             LOG.debug("exchange {}: request not hashable ({}); keyed by completion id", completionId, e.getMessage());
             return "unhashable-" + completionId;
+        }
+    }
+
+    /**
+     * A recording the recordings topic cannot hold becomes a FAILED stub (no bodies) that says
+     * why, rather than a producer error that would stop the processor.
+     */
+    private Recording withinLimit(Recording recording) {
+        long size = recording.getRequest().getBody().remaining();
+        for (RecordedChunk chunk : recording.getResponse().getChunks()) {
+            size += chunk.getData().remaining() + 32;
+        }
+        if (size <= config.maxRecordingBytes()) {
+            return recording;
+        }
+        LOG.warn("exchange {}: recording of {} bytes exceeds the limit of {} bytes; emitted as FAILED without bodies",
+                recording.getCompletionId(), size, config.maxRecordingBytes());
+        Recording stub = Recording.newBuilder(recording).build();
+        stub.setOutcome(Outcome.FAILED);
+        stub.setOutcomeReason("recording of " + size + " bytes exceeds the recordings topic's limit of "
+                + config.maxRecordingBytes() + " bytes");
+        stub.getRequest().setBody(java.nio.ByteBuffer.allocate(0));
+        stub.getResponse().setChunks(List.of());
+        return stub;
+    }
+
+    /** Exchanges without an event for the idle timeout: emitted as INCOMPLETE (their request must be known). */
+    private void emitIdle(long now) {
+        long cutoff = now - config.idleTimeout().toMillis();
+        List<ExchangeState> idle = new ArrayList<>();
+        try (KeyValueIterator<String, ExchangeState> all = exchanges.all()) {
+            while (all.hasNext()) {
+                ExchangeState state = all.next().value;
+                if (state.getEmittedAtMs() < 0 && state.getLastSeenMs() < cutoff) {
+                    idle.add(state);
+                }
+            }
+        }
+        for (ExchangeState state : idle) {
+            if (state.getRequest() == null) {
+                LOG.warn("exchange {}: idle for {} and its request never arrived; dropped", state.getCompletionId(),
+                        config.idleTimeout());
+                exchanges.delete(state.getCompletionId());
+                requests.delete(state.getCompletionId());
+                try (KeyValueIterator<Bytes, RecordedChunk> range = chunks.range(ChunkKeys.of(state.getCompletionId(), 0),
+                        ChunkKeys.of(state.getCompletionId(), Long.MAX_VALUE))) {
+                    range.forEachRemaining(kv -> chunks.delete(kv.key));
+                }
+                continue;
+            }
+            state.setExpectedChunks(Long.MAX_VALUE);
+            emit(state, now);
         }
     }
 
