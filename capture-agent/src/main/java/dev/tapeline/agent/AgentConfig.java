@@ -17,9 +17,17 @@ import java.util.Set;
  * @param redactedHeaders    header names (any case) never published, on top of the defaults
  * @param redactedQueryParams query parameter names whose values are masked in published paths
  * @param mode               record, replay, record-if-missing or live
+ * @param redactedBodyPaths  JSON body paths ({@code a.b}, {@code *} for any key or item) whose
+ *                           values are masked before anything is published or looked up
  */
 public record AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
-        Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode) {
+        Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode, List<String> redactedBodyPaths) {
+
+    /** Without body paths to mask. */
+    public AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
+            Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode) {
+        this(host, port, agentId, routes, maxRequestBodyBytes, redactedHeaders, redactedQueryParams, mode, List.of());
+    }
 
     /** Credential headers that are never published, whatever the configuration says. */
     public static final Set<String> ALWAYS_REDACTED_HEADERS = Set.of("authorization", "proxy-authorization", "api-key",
@@ -61,6 +69,11 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
         if (mode == null) {
             problems.add("mode: required, one of " + java.util.Arrays.toString(AgentMode.values()));
         }
+        for (String path : redactedBodyPaths == null ? List.<String>of() : redactedBodyPaths) {
+            if (path == null || path.isBlank() || List.of(path.split("\\.", -1)).stream().anyMatch(String::isBlank)) {
+                problems.add("redactedBodyPaths: '" + path + "' is not a dot-separated path of keys (or *)");
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
         }
@@ -69,6 +82,14 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
                 .toList();
         redactedHeaders = lowerCaseUnion(ALWAYS_REDACTED_HEADERS, redactedHeaders);
         redactedQueryParams = lowerCaseUnion(ALWAYS_REDACTED_QUERY_PARAMS, redactedQueryParams);
+        redactedBodyPaths = redactedBodyPaths == null ? List.of() : List.copyOf(redactedBodyPaths);
+    }
+
+    /** This configuration with more secrets to keep out of events: header names, query parameters, JSON body paths. */
+    public AgentConfig withSecrets(Set<String> headers, Set<String> queryParams, List<String> bodyPaths) {
+        return new AgentConfig(host, port, agentId, routes, maxRequestBodyBytes, lowerCaseUnion(redactedHeaders, headers),
+                lowerCaseUnion(redactedQueryParams, queryParams), mode,
+                java.util.stream.Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream()).distinct().toList());
     }
 
     /** Record mode, 64 MB request bodies, the built-in redactions. */

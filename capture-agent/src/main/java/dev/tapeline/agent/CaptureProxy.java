@@ -157,7 +157,8 @@ public final class CaptureProxy implements AutoCloseable {
         serverVersion.onComplete(version -> dispatch(request, route, body, upstreamUrl, new ExchangeRequest(completionId,
                 route, request.method().name(), request.path() + (maskedQuery == null ? "" : "?" + maskedQuery), endpoint,
                 route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery), requestHeaders,
-                body.getBytes(), TestIds.fromHeaders(request::getHeader), sdkVersion, startNanos, version.result())));
+                Redaction.maskBodyPaths(body.getBytes(), config.redactedBodyPaths()), TestIds.fromHeaders(request::getHeader),
+                sdkVersion, startNanos, version.result())));
     }
 
     private void dispatch(HttpServerRequest request, Route route, Buffer body, String upstreamUrl, ExchangeRequest exchange) {

@@ -7,6 +7,7 @@ import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.HashRules;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -72,6 +73,18 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}). Replay finds files named under any of them.")
     HashRules hashRules;
 
+    @Option(names = "--redact-header", description = "Repeatable: a request header never published (beyond"
+            + " Authorization, api-key, x-api-key, cookies and the provider-data headers).")
+    Set<String> redactHeaders = new java.util.LinkedHashSet<>();
+
+    @Option(names = "--redact-query-param", description = "Repeatable: a query parameter whose value is masked (beyond key"
+            + " and api_key).")
+    Set<String> redactQueryParams = new java.util.LinkedHashSet<>();
+
+    @Option(names = "--redact-body-path", description = "Repeatable: a JSON request body path whose value is masked before"
+            + " anything is published or looked up, e.g. extra_body.api_key or messages.*.token.")
+    List<String> redactBodyPaths = new ArrayList<>();
+
     @Option(names = "--chunk-timing", description = "Keep when each chunk of a stream arrived beside its fixture"
             + " (<hash>.timing.json) and replay streams at that pace.")
     boolean chunkTiming;
@@ -113,7 +126,8 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
-                registryPort, host, port, routes, fixtures, layout, components, mode), written -> System.out.println(
+                registryPort, host, port, routes, fixtures, layout, components, mode,
+                new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths)), written -> System.out.println(
                         "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);

@@ -35,10 +35,19 @@ public final class Stack implements AutoCloseable {
      * @param layout           fixture generation, storage dir and hash rules
      * @param components       the parts this JVM runs
      * @param mode             the agent's mode
+     * @param secrets          secrets kept out of events beyond the built-in ones
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
             int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-            Set<PipelineConfig.Component> components, AgentMode mode) {
+            Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets) {
+
+        /** With the built-in secrets only. */
+        public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
+                int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
+                Set<PipelineConfig.Component> components, AgentMode mode) {
+            this(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port, routes, fixtures,
+                    layout, components, mode, Secrets.NONE);
+        }
 
         /** Everything in one JVM, the in-process broker and registry on free ports. */
         public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, AgentMode mode) {
@@ -50,6 +59,18 @@ public final class Stack implements AutoCloseable {
                 AgentMode mode) {
             return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, layout,
                     EnumSet.allOf(PipelineConfig.Component.class), mode);
+        }
+    }
+
+    /** Header names, query parameters and JSON body paths never published, beyond the built-in ones. */
+    public record Secrets(Set<String> headers, Set<String> queryParams, List<String> bodyPaths) {
+
+        public static final Secrets NONE = new Secrets(Set.of(), Set.of(), List.of());
+
+        public Secrets {
+            headers = headers == null ? Set.of() : Set.copyOf(headers);
+            queryParams = queryParams == null ? Set.of() : Set.copyOf(queryParams);
+            bodyPaths = bodyPaths == null ? List.of() : List.copyOf(bodyPaths);
         }
     }
 
@@ -90,7 +111,8 @@ public final class Stack implements AutoCloseable {
             registryUrl = registry.url();
         }
         AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
-                settings.mode());
+                settings.mode()).withSecrets(settings.secrets().headers(), settings.secrets().queryParams(),
+                settings.secrets().bodyPaths());
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),

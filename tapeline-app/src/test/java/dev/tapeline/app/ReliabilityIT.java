@@ -109,4 +109,63 @@ class ReliabilityIT {
                     .path("message").path("content").asText()).endsWith(blob);
         }
     }
+
+    @Test
+    void givenSecretsPlantedInHeadersQueryAndBody_whenEveryByteOfEveryTopicAndFixtureIsScanned_thenNoneIsFound()
+            throws Exception {
+        List<String> secrets = List.of("sk-bearer-SECRET-1", "api-key-SECRET-2", "x-api-key-SECRET-3", "cookie-SECRET-4",
+                "proxy-SECRET-5", "org-header-SECRET-6", "query-key-SECRET-7", "query-sig-SECRET-8", "body-key-SECRET-9",
+                "body-token-SECRET-10");
+        Stack.Secrets configured = new Stack.Secrets(java.util.Set.of("X-Org-Secret"), java.util.Set.of("sig"),
+                List.of("api_key", "metadata.*.token"));
+        try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
+             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0,
+                     List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                     dir.resolve("fixtures"), FixtureLayout.current(), EnumSet.allOf(PipelineConfig.Component.class),
+                     AgentMode.RECORD, configured), w -> { })) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (boolean stream : new boolean[] {true, false}) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.agentPort()
+                                + "/v1/chat/completions?key=" + secrets.get(6) + "&sig=" + secrets.get(7)))
+                        .header("Authorization", "Bearer " + secrets.get(0))
+                        .header("api-key", secrets.get(1))
+                        .header("x-api-key", secrets.get(2))
+                        .header("Cookie", "session=" + secrets.get(3))
+                        .header("Proxy-Authorization", "Basic " + secrets.get(4))
+                        .header("X-Org-Secret", secrets.get(5))
+                        .header("X-Test-Id", "tests/integration/reliability/test_secrets.py::test_planted[" + stream + "]")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"api_key\":\"" + secrets.get(8)
+                                + "\",\"metadata\":[{\"token\":\"" + secrets.get(9) + "\"}],\"messages\":[{\"role\":"
+                                + "\"user\",\"content\":\"hello\"}],\"stream\":" + stream + "}"))
+                        .build();
+                assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                assertThat(new String(upstream.served().get(upstream.served().size() - 1).requestBody(),
+                        java.nio.charset.StandardCharsets.UTF_8)).as("the upstream still gets them").contains(secrets.get(8));
+            }
+            Path fixtures = dir.resolve("fixtures");
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(fixtures)) {
+                    return files.filter(p -> p.toString().endsWith(".json")).count() == 2;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+
+            TopicScanner.Scan scan = TopicScanner.find(stack.bootstrapServers(),
+                    secrets.stream().map(s -> s.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toArray(byte[][]::new));
+
+            assertThat(scan.topics()).contains("tapeline.capture.events", "tapeline.recordings");
+            assertThat(scan.hits()).isEmpty();
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+                for (Path file : files.filter(java.nio.file.Files::isRegularFile)
+                        .filter(p -> p.startsWith(fixtures) || p.toString().contains("journal")).toList()) {
+                    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+                    for (String secret : secrets) {
+                        assertThat(TopicScanner.contains(bytes, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                                .as(secret + " in " + file).isFalse();
+                    }
+                }
+            }
+        }
+    }
 }

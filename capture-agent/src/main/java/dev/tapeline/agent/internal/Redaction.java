@@ -33,6 +33,65 @@ public final class Redaction {
         return out.toString();
     }
 
+    /**
+     * The JSON body with the values at the given paths replaced by {@value #MASK}; unchanged
+     * (the same array) when no path matches or the body is not JSON. A path is dot-separated
+     * keys; {@code *} matches every key of an object or item of an array, e.g.
+     * {@code extra_body.project_id} or {@code messages.*.api_key}.
+     */
+    public static byte[] maskBodyPaths(byte[] body, java.util.List<String> paths) {
+        if (paths.isEmpty() || body.length == 0) {
+            return body;
+        }
+        com.fasterxml.jackson.databind.JsonNode json;
+        try {
+            json = dev.tapeline.fixture.PyJson.parse(body);
+        } catch (dev.tapeline.fixture.PyJson.InvalidJsonException e) {
+            return body;
+        }
+        boolean masked = false;
+        for (String path : paths) {
+            masked |= mask(json, path.split("\\."), 0);
+        }
+        return masked ? dev.tapeline.fixture.PyJson.dumpsCompact(json).getBytes(java.nio.charset.StandardCharsets.UTF_8) : body;
+    }
+
+    private static boolean mask(com.fasterxml.jackson.databind.JsonNode node, String[] path, int depth) {
+        String segment = path[depth];
+        boolean last = depth == path.length - 1;
+        boolean masked = false;
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+            for (String key : segment.equals("*") ? iterable(object.fieldNames()) : java.util.List.of(segment)) {
+                com.fasterxml.jackson.databind.JsonNode child = object.get(key);
+                if (child == null) {
+                    continue;
+                }
+                if (last) {
+                    object.put(key, MASK);
+                    masked = true;
+                } else {
+                    masked |= mask(child, path, depth + 1);
+                }
+            }
+        } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode array && segment.equals("*")) {
+            for (int i = 0; i < array.size(); i++) {
+                if (last) {
+                    array.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf(MASK));
+                    masked = true;
+                } else {
+                    masked |= mask(array.get(i), path, depth + 1);
+                }
+            }
+        }
+        return masked;
+    }
+
+    private static java.util.List<String> iterable(java.util.Iterator<String> names) {
+        java.util.List<String> list = new java.util.ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
+    }
+
     public static boolean isSecretHeader(String name, Set<String> secretHeaders) {
         return secretHeaders.contains(name.toLowerCase(Locale.ROOT));
     }
