@@ -41,6 +41,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     }
 
     private final SinkConfig config;
+    private final DeadLetters deadLetters;
     private final KafkaConsumer<String, Recording> consumer;
     private final FixtureRenderer renderer;
     private final FixtureWriter writer;
@@ -51,7 +52,14 @@ public final class FixtureSink implements Runnable, AutoCloseable {
 
     public FixtureSink(SinkConfig config, Map<String, Object> consumerConfig, Deserializer<Recording> deserializer,
             Consumer<Written> listener) {
+        this(config, consumerConfig, deserializer, null, listener);
+    }
+
+    /** @param deadLetters where unreadable records go before the sink moves past them; null: logged only */
+    public FixtureSink(SinkConfig config, Map<String, Object> consumerConfig, Deserializer<Recording> deserializer,
+            DeadLetters deadLetters, Consumer<Written> listener) {
         this.config = config;
+        this.deadLetters = deadLetters;
         Map<String, Object> settings = new HashMap<>(consumerConfig);
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -73,8 +81,12 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                 try {
                     records = consumer.poll(config.pollTimeout());
                 } catch (RecordDeserializationException e) {
-                    // a record that is not a Recording: say where it is and go on past it
-                    LOG.error("recording at {} offset {} cannot be read and is skipped: {}", e.topicPartition(), e.offset(),
+                    // a record that is not a Recording: keep it on the dead-letter topic, say where it was, go past it
+                    if (deadLetters != null) {
+                        deadLetters.store(e);
+                    }
+                    LOG.error("recording at {} offset {} cannot be read{}: {}", e.topicPartition(), e.offset(),
+                            deadLetters == null ? " and is skipped" : " and went to the dead-letter topic",
                             e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
                     consumer.seek(e.topicPartition(), e.offset() + 1);
                     continue;

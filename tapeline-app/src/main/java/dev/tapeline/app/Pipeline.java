@@ -13,6 +13,7 @@ import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.sink.DeadLetters;
 import dev.tapeline.sink.FixtureSink;
 import dev.tapeline.sink.SinkConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -45,6 +46,7 @@ public final class Pipeline implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private KafkaStreams streams;
     private FixtureSink sink;
+    private DeadLetters deadLetters;
     private Thread sinkThread;
     private KafkaEventPublisher publisher;
     private CaptureProxy proxy;
@@ -98,7 +100,8 @@ public final class Pipeline implements AutoCloseable {
             consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
             sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
                     config.fixtureRoot(), config.layout(), Duration.ofMillis(100)),
-                    consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry), onFixture);
+                    consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
+                    deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()), onFixture);
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
             sinkThread.start();
@@ -148,10 +151,10 @@ public final class Pipeline implements AutoCloseable {
         props.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Topics.MAX_MESSAGE_BYTES));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
         props.put("processing.exception.handler.global.enabled", true);
-        // an undecodable record is logged with its position and skipped, never a crash loop
-        // (a dead-letter topic replaces this in the reliability work)
+        // an undecodable record goes to the dead-letter topic (the error in its headers), never a crash loop
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
         return props;
     }
 
@@ -192,6 +195,9 @@ public final class Pipeline implements AutoCloseable {
         }
         if (sink != null) {
             sink.close();
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
         }
     }
 }

@@ -16,15 +16,17 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *
  * @param events     capture events: one per request, chunk and outcome; key = completion id
  * @param recordings finished recordings: compacted, key = fixture key
+ * @param deadLetters records the processor or the sink cannot read, as they were, the error in headers
  * @param partitions partitions of each
  * @param replicationFactor replicas of each (1 on a single broker)
  */
-public record Topics(String events, String recordings, int partitions, short replicationFactor) {
+public record Topics(String events, String recordings, String deadLetters, int partitions, short replicationFactor) {
 
     public static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
     public static Topics defaults(int partitions, short replicationFactor) {
-        return new Topics("tapeline.capture.events", "tapeline.recordings", partitions, replicationFactor);
+        return new Topics("tapeline.capture.events", "tapeline.recordings", "tapeline.dead-letters", partitions,
+                replicationFactor);
     }
 
     /** Creates the topics that do not exist yet; existing ones are left as they are. */
@@ -36,6 +38,10 @@ public record Topics(String events, String recordings, int partitions, short rep
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))));
         wanted.add(new NewTopic(recordings, partitions, replicationFactor).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))));
+        wanted.add(new NewTopic(deadLetters, partitions, replicationFactor).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(30)),
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))));
         for (NewTopic topic : wanted) {
             try {

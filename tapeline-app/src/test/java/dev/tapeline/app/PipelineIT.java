@@ -240,6 +240,25 @@ class PipelineIT {
 
         assertThat(exchange.getKey().statusCode()).isEqualTo(200);
         assertFixtureWritten(expectedFixture(exchange.getValue(), TEST_FILE + "::test_poison"));
+        // both components kept every poison record on the dead-letter topic, as it was, the error in headers
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = new java.util.ArrayList<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                Map.of("bootstrap.servers", tapeline.stack.bootstrapServers(), "group.id", "dlq-check", "auto.offset.reset", "earliest"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("tapeline.dead-letters"));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (dead.size() < 6 && System.nanoTime() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(dead::add);
+            }
+        }
+        assertThat(dead).hasSize(6).allSatisfy(record -> {
+            assertThat(new String(record.value())).isEqualTo("not avro at all");
+            assertThat(record.headers().lastHeader("__streams.errors.exception")).isNotNull();
+            assertThat(record.headers().lastHeader("__streams.errors.offset")).isNotNull();
+        });
+        assertThat(dead).extracting(r -> new String(r.headers().lastHeader("__streams.errors.topic").value()))
+                .containsOnly("tapeline.capture.events", "tapeline.recordings");
     }
 
     @Test
