@@ -85,6 +85,10 @@ final class RunCommand implements Callable<Integer> {
             + " anything is published or looked up, e.g. extra_body.api_key or messages.*.token.")
     List<String> redactBodyPaths = new ArrayList<>();
 
+    @Option(names = "--kafka-config", description = "Repeatable KEY=VALUE: a setting for every Kafka client (producers,"
+            + " Streams, consumers, admin), e.g. security.protocol=SASL_SSL or sasl.jaas.config=...")
+    java.util.Map<String, String> kafkaConfig = new java.util.LinkedHashMap<>();
+
     @Option(names = "--chunk-timing", description = "Keep when each chunk of a stream arrived beside its fixture"
             + " (<hash>.timing.json) and replay streams at that pace.")
     boolean chunkTiming;
@@ -127,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
                 registryPort, host, port, routes, fixtures, layout, components, mode,
-                new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths)), written -> System.out.println(
+                new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths), kafkaConfig), written -> System.out.println(
                         "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);

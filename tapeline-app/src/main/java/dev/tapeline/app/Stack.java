@@ -36,10 +36,23 @@ public final class Stack implements AutoCloseable {
      * @param components       the parts this JVM runs
      * @param mode             the agent's mode
      * @param secrets          secrets kept out of events beyond the built-in ones
+     * @param kafkaConfig      settings for every Kafka client (security, group.instance.id, timeouts)
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
             int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-            Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets) {
+            Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig) {
+
+        public Settings {
+            kafkaConfig = kafkaConfig == null ? Map.of() : Map.copyOf(kafkaConfig);
+        }
+
+        /** With no extra Kafka client settings. */
+        public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
+                int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
+                Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets) {
+            this(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port, routes, fixtures,
+                    layout, components, mode, secrets, Map.of());
+        }
 
         /** With the built-in secrets only. */
         public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
@@ -113,7 +126,7 @@ public final class Stack implements AutoCloseable {
         AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
                 settings.mode()).withSecrets(settings.secrets().headers(), settings.secrets().queryParams(),
                 settings.secrets().bodyPaths());
-        pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.of(), registryUrl,
+        pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.copyOf(settings.kafkaConfig()), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),
                 settings.dataDir().resolve("journal"), JOURNAL_MAX_BYTES, IDLE_TIMEOUT), onFixture);
