@@ -35,6 +35,19 @@ class CaptureProxyTest {
 
     private static final byte[] GZIPPED = gzip(JSON_BODY);
 
+    /** Not SSE, not JSON, not UTF-8: what a broken provider might send. */
+    private static final byte[] MALFORMED = concat("data: {\"a\":1}\n\nthis line is not SSE\n\ndata: {not json\n\ndata: "
+            .getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xff, (byte) 0xfe, 'x'}, "\n\ndata: [DONE]\n\n"
+            .getBytes(StandardCharsets.UTF_8));
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
     private static byte[] gzip(String text) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(out)) {
@@ -77,6 +90,10 @@ class CaptureProxyTest {
                 }
                 case "/v1/gzipped" -> req.response().putHeader("Content-Type", "application/json")
                         .putHeader("Content-Encoding", "gzip").end(io.vertx.core.buffer.Buffer.buffer(GZIPPED));
+                case "/v1/malformed" -> req.response().putHeader("Content-Type", "text/event-stream").end(
+                        io.vertx.core.buffer.Buffer.buffer(MALFORMED));
+                case "/v1/truncated" -> req.response().putHeader("Content-Type", "text/event-stream")
+                        .end("data: {\"a\":1}\n\ndata: {\"b\":");
                 case "/v1/broken" -> {
                     req.response().setChunked(true).putHeader("Content-Type", "text/event-stream").write("data: {\"a\":1}\n\n");
                     vertx.setTimer(50, t -> req.connection().close());
@@ -104,6 +121,34 @@ class CaptureProxyTest {
                 .header("X-Test-Id", "tests/integration/inference/test_a.py::test_b")
                 .header("X-Stainless-Package-Version", "2.5.0")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void givenMalformedSseWithInvalidJsonAndNonUtf8Bytes_whenProxied_thenTheClientGetsTheExactBytesAndEachDataLineIsCapturedAsSent()
+            throws Exception {
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                + "/v1/malformed")).POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.body()).isEqualTo(MALFORMED);
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !payloads(ExchangeCompleted.class).isEmpty());
+        List<byte[]> data = payloads(ChunkReceived.class).stream().map(c -> dev.tapeline.schema.Buffers.toArray(c.getData()))
+                .toList();
+        assertThat(data).hasSize(4);
+        assertThat(new String(data.get(1), StandardCharsets.UTF_8)).isEqualTo("{not json");
+        assertThat(data.get(2)).as("bytes kept as sent, not decoded").isEqualTo(new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
+        assertThat(payloads(ExchangeCompleted.class).get(0).getChunkCount()).isEqualTo(4);
+    }
+
+    @Test
+    void givenAStreamCutMidEvent_whenTheUpstreamEndsIt_thenTheClientGetsTheBytesAndOnlyWholeEventsAreCaptured()
+            throws Exception {
+        HttpResponse<String> response = post("/v1/truncated", "{\"stream\":true}");
+
+        assertThat(response.body()).isEqualTo("data: {\"a\":1}\n\ndata: {\"b\":");
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !payloads(ExchangeCompleted.class).isEmpty());
+        assertThat(payloads(ChunkReceived.class)).hasSize(1);
+        assertThat(payloads(ExchangeCompleted.class).get(0).getChunkCount()).isEqualTo(1);
     }
 
     private <T> List<T> payloads(Class<T> type) {
