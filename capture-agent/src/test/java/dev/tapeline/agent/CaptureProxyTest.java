@@ -151,6 +151,17 @@ class CaptureProxyTest {
         assertThat(payloads(ExchangeCompleted.class).get(0).getChunkCount()).isEqualTo(1);
     }
 
+    @Test
+    void givenHeadersBeyond64Kb_whenSent_then431AndNothingCapturedOrForwarded() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                + "/v1/chat/completions")).header("X-Huge", "x".repeat(100 * 1024))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(431);
+        assertThat(events).isEmpty();
+        assertThat(upstreamAuth).isEmpty();
+    }
+
     private <T> List<T> payloads(Class<T> type) {
         return events.stream().map(CaptureEvent::getPayload).filter(type::isInstance).map(type::cast).toList();
     }

@@ -49,6 +49,28 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param controllerPort controller port (0 = a free port)
      */
     public static EmbeddedKafka start(Path logDir, int brokerPort, int controllerPort) {
+        return start(logDir, brokerPort, controllerPort, Map.of());
+    }
+
+    /**
+     * Starts a broker whose client listener is SASL_PLAINTEXT with the PLAIN mechanism, for these
+     * users (name → password); clients need {@link #saslClientConfig(String, String)}.
+     */
+    public static EmbeddedKafka startSasl(Path logDir, int brokerPort, int controllerPort, Map<String, String> users) {
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("a SASL broker needs at least one user");
+        }
+        return start(logDir, brokerPort, controllerPort, users);
+    }
+
+    /** The settings a client needs for a {@link #startSasl} broker. */
+    public static Map<String, Object> saslClientConfig(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";");
+    }
+
+    private static EmbeddedKafka start(Path logDir, int brokerPort, int controllerPort, Map<String, String> saslUsers) {
         int broker = brokerPort == 0 ? Ports.free() : brokerPort;
         int controller = controllerPort == 0 ? Ports.free() : controllerPort;
         try {
@@ -57,12 +79,27 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new UncheckedIOException("cannot create Kafka data directory " + logDir, e);
         }
         Properties props = brokerProperties(logDir, broker, controller);
+        Map<String, Object> clientConfig = Map.of();
+        if (!saslUsers.isEmpty()) {
+            String admin = saslUsers.keySet().iterator().next();
+            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                    + admin + "\" password=\"" + saslUsers.get(admin) + "\"");
+            saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+            props.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + broker + "," + CONTROLLER + "://127.0.0.1:" + controller);
+            props.put("advertised.listeners", "SASL_PLAINTEXT://127.0.0.1:" + broker);
+            props.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+            props.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+            props.put("sasl.enabled.mechanisms", "PLAIN");
+            props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+            props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+            clientConfig = saslClientConfig(admin, saslUsers.get(admin));
+        }
         format(logDir);
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
         server.startup();
         String bootstrap = "127.0.0.1:" + broker;
         EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap);
-        kafka.awaitReady(Duration.ofSeconds(60));
+        kafka.awaitReady(Duration.ofSeconds(60), clientConfig);
         LOG.info("embedded Kafka ready at {} (data in {})", bootstrap, logDir);
         return kafka;
     }
@@ -90,7 +127,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "false");
         props.put("message.max.bytes", String.valueOf(Topics.MAX_MESSAGE_BYTES + 1024));
-        props.put("replica.fetch.max.bytes", String.valueOf(64 * 1024 * 1024 + 1024));
+        props.put("replica.fetch.max.bytes", String.valueOf(Topics.MAX_MESSAGE_BYTES + 1024));
         props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         return props;
     }
@@ -115,9 +152,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private void awaitReady(Duration timeout) {
+    private void awaitReady(Duration timeout, Map<String, Object> clientConfig) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        Map<String, Object> config = new java.util.HashMap<>(clientConfig);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(config)) {
             while (true) {
                 try {
                     if (!admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty()) {
