@@ -157,10 +157,15 @@ final class RunCommand implements Callable<Integer> {
                         : String.format("http://%s:%d/v1   (export OPENAI_BASE_URL=http://%s:%d/v1)", host, stack.agentPort(),
                                 host, stack.agentPort()), routes.stream().map(r -> r.name() + " " + r.prefix() + " -> " + r.upstream()
                         + " (recorded as " + r.recordedBaseUrl() + ")").toList(),
-                fixtures.toAbsolutePath(), orNotUsed(stack.bootstrapServers()), orNotUsed(stack.registryUrl()),
+                fixtures.toAbsolutePath(), orNotUsed(stack.bootstrapServers()), orNotUsed(withoutCredentials(stack.registryUrl())),
                 metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics", dataDir.toAbsolutePath());
         stopped.await();
         return 0;
+    }
+
+    /** A URL as it may be printed: credentials in it replaced. */
+    static String withoutCredentials(String url) {
+        return url == null ? null : url.replaceFirst("//[^/@]*@", "//***@");
     }
 
     private static String orNotUsed(String value) {

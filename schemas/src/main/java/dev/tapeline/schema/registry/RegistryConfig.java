@@ -42,8 +42,24 @@ public record RegistryConfig(List<URI> urls, String basicAuthUserInfo, Duration 
         urls = List.copyOf(urls);
     }
 
+    /**
+     * One registry; credentials in the URL ({@code http://user:password@host:8081}, percent-encoded)
+     * become HTTP basic auth and are never sent as part of the URL.
+     */
     public static RegistryConfig of(String url) {
-        return new RegistryConfig(List.of(URI.create(url)), null, Duration.ofSeconds(10));
+        URI uri = URI.create(url);
+        if (uri.getRawUserInfo() == null) {
+            return new RegistryConfig(List.of(uri), null, Duration.ofSeconds(10));
+        }
+        String userInfo = java.net.URLDecoder.decode(uri.getRawUserInfo().replace("+", "%2B"),
+                java.nio.charset.StandardCharsets.UTF_8);
+        URI withoutUser;
+        try {
+            withoutUser = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(), null);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("invalid schema registry url: " + e.getMessage(), e);
+        }
+        return new RegistryConfig(List.of(withoutUser), userInfo, Duration.ofSeconds(10));
     }
 
     /** From Confluent-style client properties; unknown keys are rejected. */
