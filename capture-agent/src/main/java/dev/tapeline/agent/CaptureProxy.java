@@ -336,9 +336,10 @@ public final class CaptureProxy implements AutoCloseable {
         client.request(options).compose(upstreamRequest -> {
             response.closeHandler(v -> {
                 if (!response.ended()) {
-                    upstreamRequest.reset();
+                    // the outcome first: resetting the upstream makes its stream fail too, and the first outcome counts
                     observer.onFailed(FailureReason.CLIENT_DISCONNECT, "client closed the connection mid-response");
                     count("client_disconnect");
+                    upstreamRequest.reset();
                 }
             });
             return upstreamRequest.send(body);

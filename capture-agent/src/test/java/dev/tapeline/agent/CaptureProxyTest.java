@@ -94,6 +94,14 @@ class CaptureProxyTest {
                         io.vertx.core.buffer.Buffer.buffer(MALFORMED));
                 case "/v1/truncated" -> req.response().putHeader("Content-Type", "text/event-stream")
                         .end("data: {\"a\":1}\n\ndata: {\"b\":");
+                case "/v1/slow" -> {
+                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream").write("data: {\"a\":1}\n\n");
+                    vertx.setTimer(3_000, t -> {
+                        if (!req.response().closed()) {
+                            req.response().end("data: [DONE]\n\n");
+                        }
+                    });
+                }
                 case "/v1/broken" -> {
                     req.response().setChunked(true).putHeader("Content-Type", "text/event-stream").write("data: {\"a\":1}\n\n");
                     vertx.setTimer(50, t -> req.connection().close());
@@ -160,6 +168,27 @@ class CaptureProxyTest {
         assertThat(response.statusCode()).isEqualTo(431);
         assertThat(events).isEmpty();
         assertThat(upstreamAuth).isEmpty();
+    }
+
+    @Test
+    void givenAClientThatLeavesMidStream_whenItDisconnects_thenTheExchangeEndsClientDisconnectAndNothingWaits()
+            throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            String body = "{\"stream\":true}";
+            socket.getOutputStream().write(("POST /v1/slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder seen = new StringBuilder();
+            while (!seen.toString().contains("data: {")) {
+                seen.append((char) in.read());
+            }
+        } // the client is gone before the stream ends
+
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !payloads(ExchangeFailed.class).isEmpty());
+        ExchangeFailed failed = payloads(ExchangeFailed.class).get(0);
+        assertThat(failed.getReason()).isEqualTo(FailureReason.CLIENT_DISCONNECT);
+        assertThat(failed.getChunkCount()).isEqualTo(1);
+        assertThat(payloads(ExchangeCompleted.class)).isEmpty();
     }
 
     private <T> List<T> payloads(Class<T> type) {

@@ -231,6 +231,9 @@ class PipelineIT {
                 for (int partition = 0; partition < 3; partition++) {
                     producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, partition, "poison".getBytes(),
                             "not avro at all".getBytes())).get();
+                    // Confluent wire format with a schema id the registry never issued
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, partition, "unknown-id".getBytes(),
+                            new byte[] {0, 0, 6, 121, 50, 2, 4, 6})).get();
                 }
             }
         }
@@ -248,17 +251,19 @@ class PipelineIT {
                 new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
             consumer.subscribe(List.of("tapeline.dead-letters"));
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (dead.size() < 6 && System.nanoTime() < deadline) {
+            while (dead.size() < 12 && System.nanoTime() < deadline) {
                 consumer.poll(java.time.Duration.ofMillis(200)).forEach(dead::add);
             }
         }
-        assertThat(dead).hasSize(6).allSatisfy(record -> {
-            assertThat(new String(record.value())).isEqualTo("not avro at all");
+        assertThat(dead).hasSize(12).allSatisfy(record -> {
             assertThat(record.headers().lastHeader("__streams.errors.exception")).isNotNull();
             assertThat(record.headers().lastHeader("__streams.errors.offset")).isNotNull();
         });
         assertThat(dead).extracting(r -> new String(r.headers().lastHeader("__streams.errors.topic").value()))
                 .containsOnly("tapeline.capture.events", "tapeline.recordings");
+        assertThat(dead).filteredOn(r -> new String(r.key()).equals("unknown-id")).hasSize(6)
+                .allSatisfy(r -> assertThat(new String(r.headers().lastHeader("__streams.errors.message").value()))
+                        .contains("schema id 424242"));
     }
 
     @Test
