@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,13 +63,27 @@ class SinkCrashIT {
         return output.stream().filter(line -> line.startsWith("Tapeline is ready")).count();
     }
 
+    /** The fixture files (not the sink's hidden temporaries), listed while the sink may create and remove files. */
     private static List<Path> visibleFixtures(Path root) throws Exception {
         if (!Files.exists(root)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
-        }
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
+                    found.add(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE; // a temporary renamed or removed meanwhile
+            }
+        });
+        return found;
     }
 
     @Test
