@@ -222,35 +222,40 @@ public final class CaptureProxy implements AutoCloseable {
      */
     private void serve(HttpServerResponse response, FixtureReplay.Hit hit, long startNanos) {
         response.setStatusCode(hit.status());
+        Framed framed = framed(hit);
         if (!hit.headers().isEmpty() && (hit.asProvider() || hit.offsetsNanos().isEmpty())) {
-            serveWithRecordedHeaders(response, hit, hit.asProvider());
+            serveWithRecordedHeaders(response, hit, framed, hit.asProvider());
             return;
         }
-        response.putHeader("X-Tapeline-Replay", hit.requestHash());
-        List<Buffer> frames = new ArrayList<>();
-        String end = "";
-        switch (hit.body()) {
-            case RAW_SSE -> {
-                response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
-                frames.add(Buffer.buffer(hit.chunks().get(0)));
-            }
-            case SSE, SSE_UNTERMINATED -> {
-                response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
-                String separator = hit.body() == FixtureReplay.Body.SSE ? "\n\n" : "\r\n\r\n";
-                hit.chunks().forEach(chunk -> frames.add(Buffer.buffer("data: ").appendBytes(chunk).appendString(separator)));
-                end = hit.body() == FixtureReplay.Body.SSE ? "data: [DONE]\n\n" : "";
-            }
-            case NDJSON -> {
-                response.putHeader("Content-Type", "application/x-ndjson");
-                hit.chunks().forEach(chunk -> frames.add(Buffer.buffer(chunk).appendString("\n")));
-            }
-            case JSON -> {
-                response.putHeader("Content-Type", "application/json").end(Buffer.buffer(hit.chunks().get(0)));
-                return;
-            }
+        response.putHeader("X-Tapeline-Replay", hit.requestHash()).putHeader("Content-Type", framed.contentType());
+        if (!hit.streaming()) {
+            response.end(framed.frames().get(0));
+            return;
         }
         response.setChunked(true);
-        writePaced(response, frames, hit.offsetsNanos(), startNanos, 0, end);
+        writePaced(response, framed.frames(), hit.offsetsNanos(), startNanos, 0, framed.end());
+    }
+
+    /** A hit's body as the upstream frames it: its content type, one frame per chunk, and what ends it. */
+    private record Framed(String contentType, List<Buffer> frames, String end) {
+    }
+
+    private static Framed framed(FixtureReplay.Hit hit) {
+        List<Buffer> frames = new ArrayList<>();
+        return switch (hit.body()) {
+            case RAW_SSE -> new Framed("text/event-stream; charset=utf-8", List.of(Buffer.buffer(hit.chunks().get(0))), "");
+            case SSE, SSE_UNTERMINATED -> {
+                boolean terminated = hit.body() == FixtureReplay.Body.SSE;
+                String separator = terminated ? "\n\n" : "\r\n\r\n";
+                hit.chunks().forEach(chunk -> frames.add(Buffer.buffer("data: ").appendBytes(chunk).appendString(separator)));
+                yield new Framed("text/event-stream; charset=utf-8", frames, terminated ? "data: [DONE]\n\n" : "");
+            }
+            case NDJSON -> {
+                hit.chunks().forEach(chunk -> frames.add(Buffer.buffer(chunk).appendString("\n")));
+                yield new Framed("application/x-ndjson", frames, "");
+            }
+            case JSON -> new Framed("application/json", List.of(Buffer.buffer(hit.chunks().get(0))), "");
+        };
     }
 
     /** Writes frame {@code i} and the rest, each when its recorded offset after the request is reached. */
@@ -278,27 +283,21 @@ public final class CaptureProxy implements AutoCloseable {
      * acting as the provider for a round trip ({@code exact}): then every header keeps its
      * recorded place.
      */
-    private static void serveWithRecordedHeaders(HttpServerResponse response, FixtureReplay.Hit hit, boolean exact) {
-        boolean gzip = hit.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("content-encoding")
-                && h.getValue().equalsIgnoreCase("gzip"));
-        List<Buffer> pieces = new ArrayList<>();
-        for (byte[] chunk : hit.chunks()) {
-            pieces.add(hit.streaming() ? Buffer.buffer("data: ").appendBytes(chunk).appendString("\r\n\r\n")
-                    : Buffer.buffer(chunk));
-        }
-        if (gzip) {
-            Buffer whole = Buffer.buffer();
-            pieces.forEach(whole::appendBuffer);
+    private static void serveWithRecordedHeaders(HttpServerResponse response, FixtureReplay.Hit hit, Framed framed,
+            boolean exact) {
+        Buffer body = Buffer.buffer();
+        framed.frames().forEach(body::appendBuffer);
+        body.appendString(framed.end());
+        if (hit.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("content-encoding")
+                && h.getValue().equalsIgnoreCase("gzip"))) {
             java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
             try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(zipped)) {
-                out.write(whole.getBytes());
+                out.write(body.getBytes());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            pieces = List.of(Buffer.buffer(zipped.toByteArray()));
+            body = Buffer.buffer(zipped.toByteArray());
         }
-        Buffer body = Buffer.buffer();
-        pieces.forEach(body::appendBuffer);
         for (Map.Entry<String, String> header : hit.headers()) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             if (name.equals("content-length")) {
