@@ -53,10 +53,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         this.exchanges = context.getStateStore(ProcessorConfig.EXCHANGE_STORE);
         this.chunks = context.getStateStore(ProcessorConfig.CHUNK_STORE);
         this.requests = context.getStateStore(ProcessorConfig.REQUEST_STORE);
-        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
-            purgeEmitted(now);
-            emitIdle(now);
-        });
+        context.schedule(config.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
     @Override
@@ -107,17 +104,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
 
     private void emit(ExchangeState state, long timestamp) {
         String id = state.getCompletionId();
-        List<RecordedChunk> ordered = new ArrayList<>((int) Math.min(state.getExpectedChunks(), 100_000));
-        try (KeyValueIterator<Bytes, RecordedChunk> range = chunks.range(ChunkKeys.of(id, 0),
-                ChunkKeys.of(id, Long.MAX_VALUE))) {
-            while (range.hasNext()) {
-                KeyValue<Bytes, RecordedChunk> next = range.next();
-                if (ChunkKeys.sequenceOf(next.key) < state.getExpectedChunks()) {
-                    ordered.add(next.value);
-                }
-                chunks.delete(next.key);
-            }
-        }
+        List<RecordedChunk> ordered = takeChunks(id, state.getExpectedChunks());
         RequestStarted request = requests.get(id);
         if (request != null) {
             state.setRequest(request);
@@ -216,46 +203,53 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         return stub;
     }
 
-    /** Exchanges without an event for the idle timeout: emitted as INCOMPLETE (their request must be known). */
-    private void emitIdle(long now) {
-        long cutoff = now - config.idleTimeout().toMillis();
+    /** Removes every chunk of an exchange; returns those below {@code expected}, in sequence order. */
+    private List<RecordedChunk> takeChunks(String id, long expected) {
+        List<RecordedChunk> ordered = new ArrayList<>((int) Math.max(0, Math.min(expected, 100_000)));
+        try (KeyValueIterator<Bytes, RecordedChunk> range = chunks.range(ChunkKeys.of(id, 0),
+                ChunkKeys.of(id, Long.MAX_VALUE))) {
+            while (range.hasNext()) {
+                KeyValue<Bytes, RecordedChunk> next = range.next();
+                if (ChunkKeys.sequenceOf(next.key) < expected) {
+                    ordered.add(next.value);
+                }
+                chunks.delete(next.key);
+            }
+        }
+        return ordered;
+    }
+
+    /**
+     * One pass over the open exchanges (wall clock): emitted ones older than the retention are
+     * forgotten; those without an event for the idle timeout are emitted as INCOMPLETE, or
+     * dropped with their chunks when their request never arrived.
+     */
+    private void sweep(long now) {
+        long expiredBefore = now - config.emittedRetention().toMillis();
+        long idleBefore = now - config.idleTimeout().toMillis();
+        List<String> expired = new ArrayList<>();
         List<ExchangeState> idle = new ArrayList<>();
         try (KeyValueIterator<String, ExchangeState> all = exchanges.all()) {
             while (all.hasNext()) {
                 ExchangeState state = all.next().value;
-                if (state.getEmittedAtMs() < 0 && state.getLastSeenMs() < cutoff) {
+                if (state.getEmittedAtMs() >= 0 && state.getEmittedAtMs() < expiredBefore) {
+                    expired.add(state.getCompletionId());
+                } else if (state.getEmittedAtMs() < 0 && state.getLastSeenMs() < idleBefore) {
                     idle.add(state);
                 }
             }
         }
+        expired.forEach(exchanges::delete);
         for (ExchangeState state : idle) {
             if (state.getRequest() == null) {
                 LOG.warn("exchange {}: idle for {} and its request never arrived; dropped", state.getCompletionId(),
                         config.idleTimeout());
                 exchanges.delete(state.getCompletionId());
-                requests.delete(state.getCompletionId());
-                try (KeyValueIterator<Bytes, RecordedChunk> range = chunks.range(ChunkKeys.of(state.getCompletionId(), 0),
-                        ChunkKeys.of(state.getCompletionId(), Long.MAX_VALUE))) {
-                    range.forEachRemaining(kv -> chunks.delete(kv.key));
-                }
+                takeChunks(state.getCompletionId(), 0);
                 continue;
             }
             state.setExpectedChunks(Long.MAX_VALUE);
             emit(state, now);
         }
-    }
-
-    private void purgeEmitted(long now) {
-        long cutoff = now - config.emittedRetention().toMillis();
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, ExchangeState> all = exchanges.all()) {
-            while (all.hasNext()) {
-                ExchangeState state = all.next().value;
-                if (state.getEmittedAtMs() >= 0 && state.getEmittedAtMs() < cutoff) {
-                    expired.add(state.getCompletionId());
-                }
-            }
-        }
-        expired.forEach(exchanges::delete);
     }
 }
