@@ -10,15 +10,11 @@ import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -45,28 +41,16 @@ class ProcessorCrashIT {
     private final List<String> output = new CopyOnWriteArrayList<>();
 
     private Process startProcessor(String bootstrap, String registry) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TapelineCli.class.getName(), "run",
-                "--components", "PROCESSOR", "--bootstrap-servers", bootstrap, "--schema-registry-url", registry,
+        List<String> args = List.of("--components", "PROCESSOR", "--bootstrap-servers", bootstrap, "--schema-registry-url", registry,
                 "--data-dir", dir.resolve("processor").toString(), "--metrics-port", "-1",
                 // static membership: a restarted processor takes its tasks back at once, without waiting for
                 // the killed member's session to time out
-                "--kafka-config", "group.instance.id=tapeline-processor-1"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                lines.lines().forEach(output::add);
-            } catch (Exception ignored) {
-                // killed
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return process;
+                "--kafka-config", "group.instance.id=tapeline-processor-1");
+        return ChildJvm.run(args, output).process();
     }
 
     private long ready() {
-        return output.stream().filter(line -> line.startsWith("Tapeline is ready")).count();
+        return ChildJvm.readyCount(output);
     }
 
     @Test

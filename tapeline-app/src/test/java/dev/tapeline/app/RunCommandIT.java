@@ -3,16 +3,12 @@ package dev.tapeline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,19 +33,9 @@ class RunCommandIT {
     private Thread reader;
 
     private Process start(List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TapelineCli.class.getName(), "run"));
-        command.addAll(args);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                lines.lines().forEach(output::add);
-            } catch (Exception ignored) {
-                // process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        ChildJvm child = ChildJvm.run(args, output);
+        Process process = child.process();
+        reader = child.reader();
         await().atMost(Duration.ofSeconds(90)).until(() -> output.stream().anyMatch(l -> l.startsWith("Tapeline is ready"))
                 || !process.isAlive());
         assertThat(process.isAlive()).as("tapeline run exited early:%n%s", String.join("\n", output)).isTrue();

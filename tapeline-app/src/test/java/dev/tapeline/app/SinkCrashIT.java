@@ -7,16 +7,12 @@ import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -41,26 +37,14 @@ class SinkCrashIT {
     private final List<String> output = new CopyOnWriteArrayList<>();
 
     private Process startSink(String bootstrap, String registry, Path fixtures) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TapelineCli.class.getName(), "run",
-                "--components", "SINK", "--bootstrap-servers", bootstrap, "--schema-registry-url", registry,
+        List<String> args = List.of("--components", "SINK", "--bootstrap-servers", bootstrap, "--schema-registry-url", registry,
                 "--fixtures", fixtures.toString(), "--data-dir", dir.resolve("sink").toString(), "--metrics-port", "-1",
-                "--kafka-config", "group.instance.id=tapeline-sink-1"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                lines.lines().forEach(output::add);
-            } catch (Exception ignored) {
-                // killed
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return process;
+                "--kafka-config", "group.instance.id=tapeline-sink-1");
+        return ChildJvm.run(args, output).process();
     }
 
     private long ready() {
-        return output.stream().filter(line -> line.startsWith("Tapeline is ready")).count();
+        return ChildJvm.readyCount(output);
     }
 
     /** The fixture files (not the sink's hidden temporaries), listed while the sink may create and remove files. */
