@@ -218,9 +218,14 @@ public final class CaptureProxy implements AutoCloseable {
 
     /**
      * Answers from a fixture as the upstream would: SSE or NDJSON chunk by chunk (at the recorded
-     * pace where the fixture has its chunk timing), JSON otherwise, errors with their status.
+     * pace where the fixture has its chunk timing), JSON otherwise, errors with their status; a
+     * call recorded as broken off breaks off the same way (the connection is reset).
      */
     private void serve(HttpServerResponse response, FixtureReplay.Hit hit, long startNanos) {
+        if (hit.interrupted() && !hit.streaming()) {
+            response.reset();
+            return;
+        }
         response.setStatusCode(hit.status());
         Framed framed = framed(hit);
         if (!hit.headers().isEmpty() && (hit.asProvider() || hit.offsetsNanos().isEmpty())) {
@@ -233,7 +238,7 @@ public final class CaptureProxy implements AutoCloseable {
             return;
         }
         response.setChunked(true);
-        writePaced(response, framed.frames(), hit.offsetsNanos(), startNanos, 0, framed.end());
+        writePaced(response, framed.frames(), hit.offsetsNanos(), startNanos, 0, hit.interrupted() ? null : framed.end());
     }
 
     /** A hit's body as the upstream frames it: its content type, one frame per chunk, and what ends it. */
@@ -258,9 +263,13 @@ public final class CaptureProxy implements AutoCloseable {
         };
     }
 
-    /** Writes frame {@code i} and the rest, each when its recorded offset after the request is reached. */
+    /**
+     * Writes frame {@code i} and the rest, each when its recorded offset after the request is
+     * reached, then {@code end}; a null {@code end} resets the connection instead (a broken stream).
+     */
     private void writePaced(HttpServerResponse response, List<Buffer> frames, List<Long> offsetsNanos, long startNanos,
             int i, String end) {
+        Future<Void> written = Future.succeededFuture();
         while (i < frames.size()) {
             long dueInNanos = i < offsetsNanos.size() ? startNanos + offsetsNanos.get(i) - System.nanoTime() : 0;
             if (dueInNanos >= 1_000_000) {
@@ -272,9 +281,14 @@ public final class CaptureProxy implements AutoCloseable {
                 });
                 return;
             }
-            response.write(frames.get(i++));
+            written = response.write(frames.get(i++));
         }
-        response.end(end);
+        if (end == null) {
+            // after the last chunk has left: a reset drops what is still queued
+            written.onComplete(done -> response.reset());
+        } else {
+            response.end(end);
+        }
     }
 
     /**

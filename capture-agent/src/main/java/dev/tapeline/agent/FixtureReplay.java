@@ -55,10 +55,12 @@ public final class FixtureReplay {
      * What to send back: the stored response in wire form, with the upstream's headers where the
      * recording keeps them (genai's {@code sdk_http_response}), else none; {@code asProvider}:
      * exactly as the provider sent it, for a round trip; {@code offsetsNanos}: when each chunk is
-     * due after the request (recorded chunk timing), or empty to send at once.
+     * due after the request (recorded chunk timing), or empty to send at once; {@code interrupted}:
+     * the recorded call broke off, so the answer does too (the connection is reset after the chunks).
      */
     public record Hit(String requestHash, Path file, int status, Body body, List<byte[]> chunks,
-            List<Map.Entry<String, String>> headers, boolean asProvider, List<Long> offsetsNanos) implements Lookup {
+            List<Map.Entry<String, String>> headers, boolean asProvider, List<Long> offsetsNanos, boolean interrupted)
+            implements Lookup {
 
         public boolean streaming() {
             return body != Body.JSON;
@@ -172,7 +174,8 @@ public final class FixtureReplay {
                     : fixture.kind().framing() == EndpointKind.Framing.NDJSON ? Body.NDJSON : Body.SSE;
             return new Hit(hash, file, fixture.wireStatus(), body,
                     providerForm ? fixture.providerResponseChunks() : fixture.wireResponseChunks(), fixture.responseHeaders(),
-                    providerForm, chunkTiming && fixture.isStreaming() ? ChunkTiming.read(file) : List.of());
+                    providerForm, chunkTiming && fixture.isStreaming() ? ChunkTiming.read(file) : List.of(),
+                    fixture.isInterrupted());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
         }
@@ -213,7 +216,7 @@ public final class FixtureReplay {
         } else {
             merged = FixtureFile.modelListWire(byKey.values());
         }
-        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged), List.of(), providerForm, List.of());
+        return new Hit(hash, files.get(0), 200, Body.JSON, List.of(merged), List.of(), providerForm, List.of(), false);
     }
 
     private static String modelOf(byte[] body) {

@@ -1,5 +1,6 @@
 package dev.tapeline.sink;
 
+import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.ChunkTiming;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Consumes the recordings topic and writes each completed recording as a fixture file. Offsets
  * are committed only after every file of the polled batch is durable, so a crash re-delivers and
- * the idempotent writer makes the repeat harmless. Recordings that cannot be written (failed
- * exchanges, unknown shapes) are logged with the reason and stay in the topic.
+ * the idempotent writer makes the repeat harmless. Exchanges that broke off are written only when
+ * asked ({@link SinkConfig#writeIncomplete()}); recordings that cannot be written (unknown shapes,
+ * events lost) are logged with the reason and stay in the topic.
  */
 public final class FixtureSink implements Runnable, AutoCloseable {
 
@@ -39,6 +41,9 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     /** A fixture the sink wrote or found identical. */
     public record Written(Path path, String fixtureKey, FixtureWriter.Result result) {
     }
+
+    /** A write takes well under a second even at 128 MB; a temporary this old was abandoned. */
+    static final Duration ABANDONED_AFTER = Duration.ofMinutes(10);
 
     private final SinkConfig config;
     private final DeadLetters deadLetters;
@@ -75,6 +80,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     public void run() {
         started = true;
         try {
+            removeAbandonedTemporaries();
             consumer.subscribe(List.of(config.recordingsTopic()));
             while (running) {
                 ConsumerRecords<String, Recording> records;
@@ -108,23 +114,44 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         }
     }
 
+    /** What a sink killed mid-write left: hidden temporaries, older than any write in progress could be. */
+    private void removeAbandonedTemporaries() {
+        try {
+            int removed = writer.removeAbandonedTemporaries(ABANDONED_AFTER);
+            if (removed > 0) {
+                LOG.info("removed {} temporary files an interrupted sink left under {}", removed, config.fixtureRoot());
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("could not look for temporary files left under {}: {}", config.fixtureRoot(), e.toString());
+        }
+    }
+
     private void handle(ConsumerRecord<String, Recording> record) {
         Recording recording = record.value();
         if (recording == null) {
             LOG.debug("tombstone for {} at offset {}: fixture deletion is not supported yet", record.key(), record.offset());
             return;
         }
-        if (recording.getOutcome() != Outcome.COMPLETED) {
-            LOG.info("recording {} (exchange {}) not written: outcome {} ({})", record.key(),
-                    recording.getCompletionId(), recording.getOutcome(), recording.getOutcomeReason());
+        boolean completed = recording.getOutcome() == Outcome.COMPLETED;
+        FixtureRenderer.Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
+        if (!completed && (!config.writeIncomplete() || interruption == null)) {
+            LOG.info("recording {} (exchange {}) not written: outcome {} ({}){}", record.key(),
+                    recording.getCompletionId(), recording.getOutcome(), recording.getOutcomeReason(),
+                    config.writeIncomplete() ? "; its events are not all there" : "");
             return;
         }
         RenderedFixture fixture;
         try {
-            fixture = renderer.render(RecordingExchanges.toExchange(recording));
+            CapturedExchange exchange = RecordingExchanges.toExchange(recording);
+            fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
         } catch (RuntimeException e) {
             LOG.warn("recording {} (exchange {}, {} {}) not written: {}", record.key(), recording.getCompletionId(),
                     recording.getRequest().getMethod(), recording.getRequest().getEndpoint(), e.getMessage());
+            return;
+        }
+        if (!completed && java.nio.file.Files.exists(writer.resolve(fixture.relativePath()))) {
+            LOG.info("recording {} (exchange {}) broke off ({}); the fixture already at {} is kept", record.key(),
+                    recording.getCompletionId(), recording.getOutcomeReason(), fixture.relativePath());
             return;
         }
         try {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -22,10 +23,51 @@ public final class FixtureWriter {
     /** What a write did. */
     public enum Result { WRITTEN, UNCHANGED }
 
+    /** A temporary this writer made: {@code .<name>.tmp-<uuid>}. */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
+            "\\..+\\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     private final Path root;
+    private final java.time.Clock clock;
 
     public FixtureWriter(Path root) {
+        this(root, java.time.Clock.systemUTC());
+    }
+
+    public FixtureWriter(Path root, java.time.Clock clock) {
         this.root = root.toAbsolutePath().normalize();
+        this.clock = clock;
+    }
+
+    /**
+     * Deletes the temporaries a writer killed mid-write left behind (hidden, never a fixture),
+     * those older than {@code minAge} only: another sink sharing the root may be writing its own.
+     *
+     * @return how many were deleted
+     */
+    public int removeAbandonedTemporaries(java.time.Duration minAge) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        java.time.Instant before = clock.instant().minus(minAge);
+        List<Path> abandoned;
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            abandoned = files.filter(path -> TEMPORARY.matcher(path.getFileName().toString()).matches())
+                    .filter(path -> modifiedBefore(path, before))
+                    .toList();
+        }
+        for (Path path : abandoned) {
+            Files.deleteIfExists(path);
+        }
+        return abandoned.size();
+    }
+
+    private static boolean modifiedBefore(Path path, java.time.Instant before) {
+        try {
+            return Files.isRegularFile(path) && Files.getLastModifiedTime(path).toInstant().isBefore(before);
+        } catch (IOException e) {
+            return false; // gone meanwhile: renamed by its writer
+        }
     }
 
     /** The absolute path of a fixture, refused if it would leave the root. */

@@ -1,8 +1,10 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.RecordedChunk;
 import dev.tapeline.schema.Recording;
 import java.util.List;
@@ -22,6 +24,28 @@ final class RecordingExchanges {
     }
 
     private static final byte[] DONE = "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * What the client saw when a recorded exchange broke off, as the Python exception the OpenAI
+     * SDK (httpx) raises for it; null where the recording cannot stand for what the client got:
+     * events the agent could not keep (CAPTURE_LOST, UNKNOWN: capture stopped), or bodies left out
+     * because of their size.
+     */
+    static FixtureRenderer.Interruption interruption(Recording recording) {
+        String reason = recording.getOutcomeReason() == null ? "" : recording.getOutcomeReason();
+        if (recording.getOutcome() == Outcome.INCOMPLETE) {
+            return new FixtureRenderer.Interruption("ReadTimeout", reason);
+        }
+        int colon = reason.indexOf(':');
+        String failure = colon < 0 ? "" : reason.substring(0, colon);
+        return switch (failure) {
+            case "UPSTREAM_RESET" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
+            case "TIMEOUT" -> new FixtureRenderer.Interruption("ReadTimeout", reason);
+            case "UPSTREAM_ERROR" -> new FixtureRenderer.Interruption("APIConnectionError", reason);
+            case "CLIENT_DISCONNECT" -> new FixtureRenderer.Interruption("CancelledError", reason);
+            default -> null;
+        };
+    }
 
     static CapturedExchange toExchange(Recording recording) {
         List<byte[]> chunks = recording.getResponse().getChunks().stream()

@@ -14,9 +14,11 @@ import java.util.List;
  * @param fixtureRoot     root of the fixture repository
  * @param layout          fixture generation, storage dir and hash rules to write
  * @param pollTimeout     consumer poll timeout
+ * @param writeIncomplete also write exchanges that broke off (INCOMPLETE, FAILED), as llama-stack
+ *                        records an exception raised during a call; never over an existing fixture
  */
 public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout,
-        Duration pollTimeout) {
+        Duration pollTimeout, boolean writeIncomplete) {
 
     public SinkConfig {
         List<String> problems = new ArrayList<>();
@@ -42,6 +44,6 @@ public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoo
 
     public static SinkConfig defaults(String recordingsTopic, Path fixtureRoot) {
         return new SinkConfig(recordingsTopic, "tapeline-sink", fixtureRoot, FixtureLayout.current(),
-                Duration.ofMillis(200));
+                Duration.ofMillis(200), false);
     }
 }

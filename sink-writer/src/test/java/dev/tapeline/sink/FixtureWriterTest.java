@@ -55,4 +55,33 @@ class FixtureWriterTest {
         }
         assertThat(root.resolve("x.json")).doesNotExist();
     }
+
+    @Test
+    void givenTemporariesAKilledWriterLeft_whenAbandonedOnesAreRemoved_thenOnlyOldOnesGoAndFixturesStay() throws Exception {
+        java.time.Instant now = java.time.Instant.parse("2026-11-26T12:00:00Z");
+        FixtureWriter writer = new FixtureWriter(root, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        writer.write(fixture("t/recordings/a.json", "{}\n"));
+        Path old = root.resolve("t/recordings/.b.json.tmp-" + java.util.UUID.randomUUID());
+        Path fresh = root.resolve("t/recordings/.c.json.tmp-" + java.util.UUID.randomUUID());
+        Path notOurs = root.resolve("t/recordings/.d.json.tmp-mine");
+        for (Path path : java.util.List.of(old, fresh, notOurs)) {
+            Files.writeString(path, "{\"partial");
+        }
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(now.minusSeconds(3600)));
+        Files.setLastModifiedTime(notOurs, java.nio.file.attribute.FileTime.from(now.minusSeconds(3600)));
+        Files.setLastModifiedTime(fresh, java.nio.file.attribute.FileTime.from(now.minusSeconds(5)));
+
+        int removed = writer.removeAbandonedTemporaries(java.time.Duration.ofMinutes(10));
+
+        assertThat(removed).isEqualTo(1);
+        assertThat(old).doesNotExist();
+        assertThat(fresh).as("another sink may be writing it").exists();
+        assertThat(notOurs).as("not a name this writer makes").exists();
+        assertThat(root.resolve("t/recordings/a.json")).exists();
+    }
+
+    @Test
+    void givenNoFixtureRootYet_whenAbandonedTemporariesAreRemoved_thenNothingHappens() throws Exception {
+        assertThat(new FixtureWriter(root.resolve("absent")).removeAbandonedTemporaries(java.time.Duration.ZERO)).isZero();
+    }
 }

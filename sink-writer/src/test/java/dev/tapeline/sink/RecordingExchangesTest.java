@@ -63,4 +63,35 @@ class RecordingExchangesTest {
         assertThat(new String(fixture.content(), StandardCharsets.UTF_8))
                 .isEqualTo(new String(resource("stream-expected.json"), StandardCharsets.UTF_8));
     }
+
+    private static Recording brokenOff(Outcome outcome, String reason) throws IOException {
+        Recording recording = goldenRecording();
+        recording.setOutcome(outcome);
+        recording.setOutcomeReason(reason);
+        return recording;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "FAILED     | UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
+        "FAILED     | TIMEOUT: no answer in 60s                              | ReadTimeout",
+        "FAILED     | UPSTREAM_ERROR: upstream unreachable: refused            | APIConnectionError",
+        "FAILED     | CLIENT_DISCONNECT: client closed the connection          | CancelledError",
+        "INCOMPLETE | no event for PT10M (client gone, upstream stalled or agent died); 3 chunks received | ReadTimeout"})
+    void givenAnExchangeThatBrokeOff_whenItsInterruptionIsRead_thenThePythonExceptionTheClientSawWithTheReason(
+            Outcome outcome, String reason, String type) throws IOException {
+        FixtureRenderer.Interruption interruption = RecordingExchanges.interruption(brokenOff(outcome, reason));
+
+        assertThat(interruption).isEqualTo(new FixtureRenderer.Interruption(type, reason));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "CAPTURE_LOST: journal full; 3 of the exchange's events not kept",
+        "UNKNOWN: capture stopped: queue closed",
+        "recording of 200000000 bytes exceeds the recordings topic's limit of 134217728 bytes"})
+    void givenARecordingMissingWhatTheClientGot_whenItsInterruptionIsRead_thenNoneSoItIsNeverWritten(String reason)
+            throws IOException {
+        assertThat(RecordingExchanges.interruption(brokenOff(Outcome.FAILED, reason))).isNull();
+    }
 }

@@ -99,7 +99,7 @@ public final class Pipeline implements AutoCloseable {
             Map<String, Object> consumer = clientConfig();
             consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
             sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
-                    config.fixtureRoot(), config.layout(), Duration.ofMillis(100)),
+                    config.fixtureRoot(), config.layout(), Duration.ofMillis(100), config.writeIncomplete()),
                     consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
                     deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()), onFixture);
             sinkThread = new Thread(sink, "tapeline-sink");

@@ -26,11 +26,12 @@ import java.util.Set;
  * @param journalDir       the agent's event journal (kept across restarts)
  * @param journalMaxBytes  unsent capture events beyond this size are not kept
  * @param idleTimeout      exchanges without an event this long are recorded as INCOMPLETE
+ * @param writeIncomplete  whether the sink writes exchanges that broke off (INCOMPLETE, FAILED) as fixtures
  */
 public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
         Topics topics, AgentConfig agent, Path fixtureRoot, FixtureLayout layout, Path stateDir,
         String applicationId, Set<Component> components, Path journalDir, long journalMaxBytes,
-        java.time.Duration idleTimeout) {
+        java.time.Duration idleTimeout, boolean writeIncomplete) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
     public enum Component { AGENT, PROCESSOR, SINK }
@@ -78,7 +79,7 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         if (journalDir == null) {
             problems.add("journalDir: required");
         }
-        if (journalMaxBytes < 16L * 1024 * 1024) {
+        if (journalMaxBytes < Stack.MIN_JOURNAL_BYTES) {
             problems.add("journalMaxBytes: at least 16 MB, got " + journalMaxBytes);
         }
         if (components == null || components.isEmpty()) {

@@ -93,6 +93,20 @@ final class RunCommand implements Callable<Integer> {
             + " (<hash>.timing.json) and replay streams at that pace.")
     boolean chunkTiming;
 
+    @Option(names = "--idle-timeout", defaultValue = "10m", converter = Durations.class,
+            description = "An exchange without an event this long (client gone, upstream stalled, agent died) is recorded"
+                    + " as INCOMPLETE with the reason, e.g. 90s, 10m, 1h or PT10M (default: ${DEFAULT-VALUE}).")
+    java.time.Duration idleTimeout;
+
+    @Option(names = "--write-incomplete", description = "Also write exchanges that broke off (upstream reset, timeout,"
+            + " idle) as fixtures, as llama-stack records an exception raised mid-call: the chunks received, then the"
+            + " exception. Never replaces an existing fixture.")
+    boolean writeIncomplete;
+
+    @Option(names = "--journal-max-mb", defaultValue = "1024",
+            description = "Disk the agent may use for capture events while Kafka is away, in MiB (default: ${DEFAULT-VALUE}).")
+    long journalMaxMb;
+
     @Option(names = "--mode", defaultValue = "RECORD",
             description = "Agent mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). REPLAY and LIVE need no Kafka.")
     AgentMode mode;
@@ -129,10 +143,18 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        Stack stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
-                registryPort, host, port, routes, fixtures, layout, components, mode,
-                new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths), kafkaConfig), written -> System.out.println(
-                        "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
+        Stack stack;
+        try {
+            Stack.Settings settings = new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
+                    registryPort, host, port, routes, fixtures, layout, components, mode,
+                    new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths), kafkaConfig,
+                    new Stack.Tuning(idleTimeout, journalMaxMb << 20, writeIncomplete));
+            stack = Stack.start(settings, written -> System.out.println(
+                    "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
+        } catch (IllegalArgumentException e) {
+            // a setting the configuration records refuse, with every problem named
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         MetricsEndpoint metrics = metricsPort < 0 ? null
                 : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -170,5 +192,31 @@ final class RunCommand implements Callable<Integer> {
 
     private static String orNotUsed(String value) {
         return value == null ? "(not used in this mode)" : value;
+    }
+
+    /** A duration as {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT10M}). */
+    static final class Durations implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
+
+        private static final java.util.regex.Pattern SHORT = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)");
+
+        @Override
+        public java.time.Duration convert(String value) {
+            java.util.regex.Matcher short_ = SHORT.matcher(value.trim());
+            if (short_.matches()) {
+                long amount = Long.parseLong(short_.group(1));
+                return switch (short_.group(2)) {
+                    case "ms" -> java.time.Duration.ofMillis(amount);
+                    case "s" -> java.time.Duration.ofSeconds(amount);
+                    case "m" -> java.time.Duration.ofMinutes(amount);
+                    default -> java.time.Duration.ofHours(amount);
+                };
+            }
+            try {
+                return java.time.Duration.parse(value.trim());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h or PT10M");
+            }
+        }
     }
 }

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * JSON), completions, embeddings and the model list, answered without any network or key, and
  * compressed for clients that send {@code Accept-Encoding}. The
  * reply to a chat is derived from the last user message. Remembers what it sent (the last 1,000
- * exchanges), so a test can compare with what the client received.
+ * exchanges), so a test can compare with what the client received. A request header
+ * {@code X-Sim-Break-After: N} makes a stream break off after N events (the connection is reset),
+ * as a provider's does when it fails mid-answer.
  */
 public final class SimulatedUpstream implements AutoCloseable {
 
@@ -97,7 +99,10 @@ public final class SimulatedUpstream implements AutoCloseable {
             List<String> words = words(lastUserMessage(json));
             String id = "chatcmpl-" + digest(body.getBytes()).substring(0, 24);
             if (json.path("stream").asBoolean(false)) {
-                stream(request, body, chatChunks(id, model, words));
+                List<String> events = chatChunks(id, model, words);
+                String breakAfter = request.getHeader("X-Sim-Break-After");
+                stream(request, body, breakAfter == null ? events
+                        : events.subList(0, Math.min(events.size(), Integer.parseInt(breakAfter.trim()))), breakAfter != null);
             } else {
                 respond(request, body, 200, chatCompletion(id, model, words).toString());
             }
@@ -120,25 +125,30 @@ public final class SimulatedUpstream implements AutoCloseable {
                 .putHeader("x-request-id", "req_" + digest(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16)).end(text);
     }
 
-    private void stream(HttpServerRequest request, Buffer body, List<String> events) {
+    private void stream(HttpServerRequest request, Buffer body, List<String> events, boolean breakOff) {
         StringBuilder all = new StringBuilder();
         events.forEach(all::append);
         remember(request, body, all.toString());
         HttpServerResponse response = request.response().setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-cache");
-        writeFrom(response, events, 0);
+        writeFrom(response, events, 0, breakOff);
     }
 
-    private void writeFrom(HttpServerResponse response, List<String> events, int index) {
+    private void writeFrom(HttpServerResponse response, List<String> events, int index, boolean breakOff) {
         if (index == events.size()) {
-            response.end();
+            if (breakOff) {
+                // what the client has must have left before the connection goes
+                vertx.setTimer(50, t -> response.reset());
+            } else {
+                response.end();
+            }
             return;
         }
         response.write(events.get(index));
         if (chunkIntervalMillis > 0) {
-            vertx.setTimer(chunkIntervalMillis, t -> writeFrom(response, events, index + 1));
+            vertx.setTimer(chunkIntervalMillis, t -> writeFrom(response, events, index + 1, breakOff));
         } else {
-            writeFrom(response, events, index + 1);
+            writeFrom(response, events, index + 1, breakOff);
         }
     }
 

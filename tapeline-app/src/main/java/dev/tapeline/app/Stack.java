@@ -37,13 +37,29 @@ public final class Stack implements AutoCloseable {
      * @param mode             the agent's mode
      * @param secrets          secrets kept out of events beyond the built-in ones
      * @param kafkaConfig      settings for every Kafka client (security, group.instance.id, timeouts)
+     * @param tuning           idle timeout, journal size, whether unfinished exchanges become fixtures
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
             int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-            Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig) {
+            Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig,
+            Tuning tuning) {
 
         public Settings {
             kafkaConfig = kafkaConfig == null ? Map.of() : Map.copyOf(kafkaConfig);
+            tuning = tuning == null ? Tuning.DEFAULTS : tuning;
+        }
+
+        /** With the default tuning. */
+        public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
+                int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
+                Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig) {
+            this(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port, routes, fixtures,
+                    layout, components, mode, secrets, kafkaConfig, Tuning.DEFAULTS);
+        }
+
+        public Settings withTuning(Tuning newTuning) {
+            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
+                    routes, fixtures, layout, components, mode, secrets, kafkaConfig, newTuning);
         }
 
         /** With no extra Kafka client settings. */
@@ -87,10 +103,32 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    /** How much unsent capture the agent keeps on disk while Kafka is away. */
-    static final long JOURNAL_MAX_BYTES = 1L << 30;
-    /** Exchanges without an event this long are recorded as INCOMPLETE. */
-    static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofMinutes(10);
+    static final long MIN_JOURNAL_BYTES = 16L << 20;
+
+    /**
+     * What the pipeline does with exchanges that go wrong (validated by {@link PipelineConfig}).
+     *
+     * @param idleTimeout     exchanges without an event this long are recorded as INCOMPLETE
+     * @param journalMaxBytes how much unsent capture the agent keeps on disk while Kafka is away
+     * @param writeIncomplete whether exchanges that broke off are written as fixtures too
+     */
+    public record Tuning(java.time.Duration idleTimeout, long journalMaxBytes, boolean writeIncomplete) {
+
+        public Tuning {
+            List<String> problems = new java.util.ArrayList<>();
+            if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                problems.add("idleTimeout: must be positive, got " + idleTimeout);
+            }
+            if (journalMaxBytes < MIN_JOURNAL_BYTES) {
+                problems.add("journalMaxBytes: at least 16 MiB, got " + journalMaxBytes);
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid tuning: " + String.join("; ", problems));
+            }
+        }
+
+        public static final Tuning DEFAULTS = new Tuning(java.time.Duration.ofMinutes(10), 1L << 30, false);
+    }
 
     private EmbeddedKafka kafka;
     private EmbeddedSchemaRegistry registry;
@@ -129,7 +167,8 @@ public final class Stack implements AutoCloseable {
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.copyOf(settings.kafkaConfig()), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),
-                settings.dataDir().resolve("journal"), JOURNAL_MAX_BYTES, IDLE_TIMEOUT), onFixture);
+                settings.dataDir().resolve("journal"), settings.tuning().journalMaxBytes(), settings.tuning().idleTimeout(),
+                settings.tuning().writeIncomplete()), onFixture);
     }
 
     public int agentPort() {

@@ -55,4 +55,27 @@ class TapelineCliTest {
         assertThat(result.err()).contains("invalid route 'name=x,colour=red'", "upstream is required", "unknown key 'colour'")
                 .doesNotContain("at dev.tapeline");
     }
+
+    @Test
+    void givenIdleTimeoutAndJournalSizeOutOfRange_whenRun_thenEveryProblemNamedBeforeAnythingStarts() {
+        Result notADuration = run("run", "--idle-timeout", "soon");
+        Result outOfRange = run("run", "--idle-timeout", "0s", "--journal-max-mb", "1", "--data-dir", "target/never-created");
+
+        assertThat(notADuration.exitCode()).isEqualTo(2);
+        assertThat(notADuration.err()).contains("'soon' is not a duration", "10m");
+        assertThat(outOfRange.exitCode()).isEqualTo(2);
+        assertThat(outOfRange.err()).contains("idleTimeout: must be positive", "journalMaxBytes: at least 16 MiB")
+                .doesNotContain("at dev.tapeline");
+        assertThat(java.nio.file.Path.of("target/never-created")).doesNotExist();
+    }
+
+    @Test
+    void givenDurationsInShortAndIsoForm_whenConverted_thenTheSameDurations() {
+        RunCommand.Durations durations = new RunCommand.Durations();
+
+        assertThat(durations.convert("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(durations.convert("90s")).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(durations.convert("10m")).isEqualTo(durations.convert("PT10M"));
+        assertThat(durations.convert("2h")).isEqualTo(java.time.Duration.ofHours(2));
+    }
 }
