@@ -1,11 +1,5 @@
 package dev.tapeline.sink;
 
-import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.ChunkTiming;
-import dev.tapeline.fixture.FixtureRenderer;
-import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
-import dev.tapeline.schema.Framing;
-import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Consumes the recordings topic and writes each completed recording as a fixture file. Offsets
  * are committed only after every file of the polled batch is durable, so a crash re-delivers and
- * the idempotent writer makes the repeat harmless. Exchanges that broke off are written only when
- * asked ({@link SinkConfig#writeIncomplete()}); recordings that cannot be written (unknown shapes,
+ * the idempotent writer makes the repeat harmless. What each record becomes is {@link RecordingWriter}'s
+ * to decide (a tombstone deletes its fixture); recordings that cannot be written (unknown shapes,
  * events lost) are logged with the reason and stay in the topic.
  */
 public final class FixtureSink implements Runnable, AutoCloseable {
@@ -48,8 +42,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     private final SinkConfig config;
     private final DeadLetters deadLetters;
     private final KafkaConsumer<String, Recording> consumer;
-    private final FixtureRenderer renderer;
-    private final FixtureWriter writer;
+    private final RecordingWriter recordings;
     private final Consumer<Written> listener;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -71,8 +64,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(settings, new StringDeserializer(), deserializer);
-        this.renderer = config.layout().renderer();
-        this.writer = new FixtureWriter(config.fixtureRoot());
+        this.recordings = new RecordingWriter(new FixtureWriter(config.fixtureRoot()), config.layout(),
+                config.writeIncomplete(), false);
         this.listener = listener;
     }
 
@@ -117,7 +110,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     /** What a sink killed mid-write left: hidden temporaries, older than any write in progress could be. */
     private void removeAbandonedTemporaries() {
         try {
-            int removed = writer.removeAbandonedTemporaries(ABANDONED_AFTER);
+            int removed = recordings.fileWriter().removeAbandonedTemporaries(ABANDONED_AFTER);
             if (removed > 0) {
                 LOG.info("removed {} temporary files an interrupted sink left under {}", removed, config.fixtureRoot());
             }
@@ -127,46 +120,21 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     }
 
     private void handle(ConsumerRecord<String, Recording> record) {
-        Recording recording = record.value();
-        if (recording == null) {
-            LOG.debug("tombstone for {} at offset {}: fixture deletion is not supported yet", record.key(), record.offset());
-            return;
-        }
-        boolean completed = recording.getOutcome() == Outcome.COMPLETED;
-        FixtureRenderer.Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
-        if (!completed && (!config.writeIncomplete() || interruption == null)) {
-            LOG.info("recording {} (exchange {}) not written: outcome {} ({}){}", record.key(),
-                    recording.getCompletionId(), recording.getOutcome(), recording.getOutcomeReason(),
-                    config.writeIncomplete() ? "; its events are not all there" : "");
-            return;
-        }
-        RenderedFixture fixture;
+        RecordingWriter.Applied applied;
         try {
-            CapturedExchange exchange = RecordingExchanges.toExchange(recording);
-            fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
-        } catch (RuntimeException e) {
-            LOG.warn("recording {} (exchange {}, {} {}) not written: {}", record.key(), recording.getCompletionId(),
-                    recording.getRequest().getMethod(), recording.getRequest().getEndpoint(), e.getMessage());
-            return;
-        }
-        if (!completed && java.nio.file.Files.exists(writer.resolve(fixture.relativePath()))) {
-            LOG.info("recording {} (exchange {}) broke off ({}); the fixture already at {} is kept", record.key(),
-                    recording.getCompletionId(), recording.getOutcomeReason(), fixture.relativePath());
-            return;
-        }
-        try {
-            if (config.layout().chunkTiming() && recording.getResponse().getFraming() != Framing.BODY) {
-                // the timing first: a fixture visible without its timing would replay unpaced
-                writer.write(new RenderedFixture(ChunkTiming.sidecarOf(fixture.relativePath()), fixture.requestHash(),
-                        ChunkTiming.render(RecordingExchanges.chunkOffsets(recording))));
-            }
-            FixtureWriter.Result result = writer.write(fixture);
-            Path path = writer.resolve(fixture.relativePath());
-            LOG.debug("fixture {} {}", path, result);
-            listener.accept(new Written(path, record.key(), result));
+            applied = recordings.apply(record.key(), record.value());
         } catch (IOException e) {
             // a disk problem: stop without committing, so nothing accepted is lost
-            throw new UncheckedIOException("cannot write fixture " + fixture.relativePath(), e);
+            throw new UncheckedIOException("cannot write the fixture of " + record.key(), e);
+        }
+        if (applied.result() == null) {
+            LOG.info("recording {} at {}-{} offset {} not written: {}", record.key(), record.topic(), record.partition(),
+                    record.offset(), applied.reason());
+            return;
+        }
+        for (Path path : applied.paths()) {
+            LOG.debug("fixture {} {}", path, applied.result());
+            listener.accept(new Written(path, record.key(), applied.result()));
         }
     }
 

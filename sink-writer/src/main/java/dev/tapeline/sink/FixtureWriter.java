@@ -21,7 +21,7 @@ import java.util.UUID;
 public final class FixtureWriter {
 
     /** What a write did. */
-    public enum Result { WRITTEN, UNCHANGED }
+    public enum Result { WRITTEN, UNCHANGED, DELETED }
 
     /** A temporary this writer made: {@code .<name>.tmp-<uuid>}. */
     private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
@@ -37,6 +37,32 @@ public final class FixtureWriter {
     public FixtureWriter(Path root, java.time.Clock clock) {
         this.root = root.toAbsolutePath().normalize();
         this.clock = clock;
+    }
+
+    /** The files under the root whose name matches, temporaries left out. */
+    public List<Path> find(java.util.function.Predicate<String> name) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(path -> !TEMPORARY.matcher(path.getFileName().toString()).matches())
+                    .filter(path -> name.test(path.getFileName().toString()))
+                    .toList();
+        }
+    }
+
+    /** Deletes a file under the root, durably; false when it was not there. */
+    public boolean delete(Path path) throws IOException {
+        Path target = path.toAbsolutePath().normalize();
+        if (!target.startsWith(root) || target.equals(root)) {
+            throw new IllegalArgumentException("not under the fixture root: " + path);
+        }
+        boolean deleted = Files.deleteIfExists(target);
+        if (deleted) {
+            syncDirectory(target.getParent());
+        }
+        return deleted;
     }
 
     /**

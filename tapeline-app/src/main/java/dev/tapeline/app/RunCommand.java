@@ -3,8 +3,6 @@ package dev.tapeline.app;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureLayout;
-import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.HashRules;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,16 +60,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--registry-port", defaultValue = "18081", description = "In-process registry port (default: ${DEFAULT-VALUE}).")
     int registryPort;
 
-    @Option(names = "--profile", defaultValue = "CURRENT", description = "Fixture layout: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    FixtureProfile profile;
-
-    @Option(names = "--shared-dir", defaultValue = "", description = "Directory (under --fixtures) for exchanges without a test id.")
-    String sharedDir;
-
-    @Option(names = "--hash-rules", defaultValue = "CURRENT",
-            description = "Generation of llama-stack's request-hash rules that names new files: ${COMPLETION-CANDIDATES}"
-                    + " (default: ${DEFAULT-VALUE}). Replay finds files named under any of them.")
-    HashRules hashRules;
+    @picocli.CommandLine.Mixin
+    LayoutOptions layoutOptions;
 
     @Option(names = "--redact-header", description = "Repeatable: a request header never published (beyond"
             + " Authorization, api-key, x-api-key, cookies and the provider-data headers).")
@@ -88,10 +78,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--kafka-config", description = "Repeatable KEY=VALUE: a setting for every Kafka client (producers,"
             + " Streams, consumers, admin), e.g. security.protocol=SASL_SSL or sasl.jaas.config=...")
     java.util.Map<String, String> kafkaConfig = new java.util.LinkedHashMap<>();
-
-    @Option(names = "--chunk-timing", description = "Keep when each chunk of a stream arrived beside its fixture"
-            + " (<hash>.timing.json) and replay streams at that pace.")
-    boolean chunkTiming;
 
     @Option(names = "--idle-timeout", defaultValue = "10m", converter = Durations.class,
             description = "An exchange without an event this long (client gone, upstream stalled, agent died) is recorded"
@@ -137,12 +123,7 @@ final class RunCommand implements Callable<Integer> {
         if (components == null) {
             components = mode.captures() ? EnumSet.allOf(PipelineConfig.Component.class) : EnumSet.of(PipelineConfig.Component.AGENT);
         }
-        FixtureLayout layout;
-        try {
-            layout = new FixtureLayout(profile, sharedDir, hashRules, chunkTiming);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
+        FixtureLayout layout = layoutOptions.layout(spec);
         Stack stack;
         try {
             Stack.Settings settings = new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,

@@ -1,6 +1,5 @@
 package dev.tapeline.app;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -29,20 +28,37 @@ public record Topics(String events, String recordings, String deadLetters, int p
                 replicationFactor);
     }
 
+    /** The same with another recordings topic. */
+    public Topics withRecordings(String topic) {
+        return new Topics(events, topic, deadLetters, partitions, replicationFactor);
+    }
+
     /** Creates the topics that do not exist yet; existing ones are left as they are. */
     public void ensure(Admin admin) throws InterruptedException, TimeoutException {
-        List<NewTopic> wanted = new ArrayList<>();
-        wanted.add(new NewTopic(events, partitions, replicationFactor).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7)),
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))));
-        wanted.add(new NewTopic(recordings, partitions, replicationFactor).configs(Map.of(
+        create(admin, List.of(
+                new NewTopic(events, partitions, replicationFactor).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7)),
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))),
+                recordingsTopic(),
+                new NewTopic(deadLetters, partitions, replicationFactor).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(30)),
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES)))));
+    }
+
+    /** Creates the recordings topic if it does not exist yet. */
+    public void ensureRecordings(Admin admin) throws InterruptedException, TimeoutException {
+        create(admin, List.of(recordingsTopic()));
+    }
+
+    private NewTopic recordingsTopic() {
+        return new NewTopic(recordings, partitions, replicationFactor).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))));
-        wanted.add(new NewTopic(deadLetters, partitions, replicationFactor).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(30)),
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))));
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES)));
+    }
+
+    private static void create(Admin admin, List<NewTopic> wanted) throws InterruptedException, TimeoutException {
         for (NewTopic topic : wanted) {
             try {
                 admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);

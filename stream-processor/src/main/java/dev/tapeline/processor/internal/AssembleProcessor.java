@@ -1,6 +1,8 @@
 package dev.tapeline.processor.internal;
 
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.EndpointKind;
+import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.schema.Buffers;
@@ -168,12 +170,16 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 .build();
     }
 
-    /** The request hash; a request that cannot be hashed (body not JSON) is keyed by its completion id. */
+    /**
+     * The fixture key (see {@link FixtureKeys}); a request that cannot be hashed (body not JSON) is
+     * keyed by its completion id.
+     */
     private String fixtureKey(String completionId, RequestStarted request) {
         try {
-            return keys.requestHash(new CapturedExchange(request.getMethod(), request.getRecordedUrl(),
+            String hash = keys.requestHash(new CapturedExchange(request.getMethod(), request.getRecordedUrl(),
                     request.getEndpoint(), Buffers.toArray(request.getBody()), request.getTestId(), null, 0, false, List.of(),
                     null, List.of(), CapturedExchange.queryOf(request.getPath())));
+            return FixtureKeys.of(hash, EndpointKind.ofWire(request.getEndpoint()), request.getTestId());
         } catch (RuntimeException e) {
             LOG.debug("exchange {}: request not hashable ({}); keyed by completion id", completionId, e.getMessage());
             return "unhashable-" + completionId;

@@ -1,0 +1,129 @@
+package dev.tapeline.sink;
+
+import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.ChunkTiming;
+import dev.tapeline.fixture.FixtureKeys;
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.schema.Buffers;
+import dev.tapeline.schema.Framing;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.Recording;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every Tapeline sink does with one record of the recordings topic, live or replaying a
+ * range: render the recording in a layout and write its file atomically and idempotently; write an
+ * imported fixture back as it was; delete a fixture on a tombstone. Exchanges that broke off are
+ * written only when asked, and never over an existing file.
+ */
+public final class RecordingWriter {
+
+    /**
+     * What became of a record.
+     *
+     * @param result what was done to the files, null when nothing was (then {@code reason} says why)
+     * @param paths  the files written, found identical or deleted
+     * @param reason why nothing was written, or null
+     */
+    public record Applied(FixtureWriter.Result result, List<Path> paths, String reason) {
+
+        static Applied skipped(String reason) {
+            return new Applied(null, List.of(), reason);
+        }
+    }
+
+    private final FixtureLayout layout;
+    private final boolean writeIncomplete;
+    private final boolean reRender;
+    private final FixtureRenderer renderer;
+    private final FixtureWriter writer;
+
+    /**
+     * @param reRender render imported fixtures from their recording too, instead of writing them
+     *                 back as they were (to move them to another profile or hash rules)
+     */
+    public RecordingWriter(FixtureWriter writer, FixtureLayout layout, boolean writeIncomplete, boolean reRender) {
+        this.writer = writer;
+        this.layout = layout;
+        this.writeIncomplete = writeIncomplete;
+        this.reRender = reRender;
+        this.renderer = layout.renderer();
+    }
+
+    public FixtureWriter fileWriter() {
+        return writer;
+    }
+
+    /** Applies one record: {@code recording} null is a tombstone. A disk problem is thrown, never skipped. */
+    public Applied apply(String key, Recording recording) throws IOException {
+        if (recording == null) {
+            return delete(key);
+        }
+        if (recording.getSource() != null && !reRender) {
+            RenderedFixture original = new RenderedFixture(recording.getSource().getPath(), FixtureKeys.hashOf(key),
+                    Buffers.toArray(recording.getSource().getContent()));
+            return new Applied(writer.write(original), List.of(writer.resolve(original.relativePath())), null);
+        }
+        boolean completed = recording.getOutcome() == Outcome.COMPLETED;
+        FixtureRenderer.Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
+        if (!completed && (!writeIncomplete || interruption == null)) {
+            return Applied.skipped("outcome " + recording.getOutcome() + " (" + recording.getOutcomeReason() + ")"
+                    + (writeIncomplete ? "; its events are not all there" : ""));
+        }
+        RenderedFixture fixture;
+        try {
+            CapturedExchange exchange = RecordingExchanges.toExchange(recording);
+            fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
+        } catch (RuntimeException e) {
+            return Applied.skipped(recording.getRequest().getMethod() + " " + recording.getRequest().getEndpoint() + ": "
+                    + e.getMessage());
+        }
+        Path path = writer.resolve(fixture.relativePath());
+        if (!completed && Files.exists(path)) {
+            return Applied.skipped("broke off (" + recording.getOutcomeReason() + "); the fixture already at "
+                    + fixture.relativePath() + " is kept");
+        }
+        if (layout.chunkTiming() && recording.getResponse().getFraming() != Framing.BODY) {
+            // the timing first: a fixture visible without its timing would replay unpaced
+            writer.write(new RenderedFixture(ChunkTiming.sidecarOf(fixture.relativePath()), fixture.requestHash(),
+                    ChunkTiming.render(RecordingExchanges.chunkOffsets(recording))));
+        }
+        return new Applied(writer.write(fixture), List.of(path), null);
+    }
+
+    /**
+     * A tombstone: deletes the files the key names wherever they are under the root (the key does
+     * not say where: the test id is in the file), with their timing sidecars; a model list's key
+     * deletes only its test's file.
+     */
+    private Applied delete(String key) throws IOException {
+        String hash = FixtureKeys.hashOf(key);
+        String testId = FixtureKeys.testIdOf(key);
+        List<Path> deleted = new ArrayList<>();
+        for (Path path : writer.find(name -> name.equals(hash + ".json") || name.equals(hash + ChunkTiming.SUFFIX)
+                || (name.startsWith("models-" + hash + "-") && name.endsWith(".json")))) {
+            if (testId != null && path.getFileName().toString().startsWith("models-") && !testId.equals(testIdIn(path))) {
+                continue;
+            }
+            if (writer.delete(path)) {
+                deleted.add(path);
+            }
+        }
+        return deleted.isEmpty() ? Applied.skipped("tombstone for " + key + ": no such fixture")
+                : new Applied(FixtureWriter.Result.DELETED, deleted, null);
+    }
+
+    private static String testIdIn(Path path) {
+        try {
+            return dev.tapeline.fixture.FixtureFile.read(path).testId();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.tapeline.app;
+
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.sink.FixtureWriter;
+import dev.tapeline.sink.RecordingWriter;
+import dev.tapeline.sink.TopicReplay;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code tapeline replay-topic}: the recordings topic, or a range of it, into a fixture directory, then exit. */
+@Command(name = "replay-topic", mixinStandardHelpOptions = true,
+        description = "Write the recordings topic (all of it, or a range, filtered) into a fixture directory and exit."
+                + " Reads without a consumer group and commits nothing; a second run writes nothing.")
+final class ReplayTopicCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    LayoutOptions layoutOptions;
+
+    @Option(names = "--fixtures", defaultValue = "fixtures", description = "Fixture directory to write (default: ${DEFAULT-VALUE}).")
+    Path fixtures;
+
+    @Option(names = "--from", description = "Start (inclusive): an ISO-8601 time (2026-11-26T10:00:00Z or 2026-11-26),"
+            + " an offset in every partition (1200) or offsets per partition (0:1200,2:80). Default: the beginning.")
+    String from;
+
+    @Option(names = "--until", description = "End (exclusive), in the same forms as --from. Default: the end as it is"
+            + " when the replay starts.")
+    String until;
+
+    @Option(names = "--endpoint", description = "Repeatable: only recordings of this endpoint, as called (e.g."
+            + " /v1/chat/completions).")
+    Set<String> endpoints = new LinkedHashSet<>();
+
+    @Option(names = "--model", description = "Repeatable: only recordings whose request names this model.")
+    Set<String> models = new LinkedHashSet<>();
+
+    @Option(names = "--test-id-prefix", description = "Only recordings whose test id starts with this.")
+    String testIdPrefix;
+
+    @Option(names = "--outcome", description = "Repeatable: only recordings with this outcome: ${COMPLETION-CANDIDATES}.")
+    Set<Outcome> outcomes = new LinkedHashSet<>();
+
+    @Option(names = "--write-incomplete", description = "Also write exchanges that broke off (see tapeline run --help).")
+    boolean writeIncomplete;
+
+    @Option(names = "--re-render", description = "Render imported fixtures from their recording as well, instead of"
+            + " writing them back as they were (to move them to another --profile or --hash-rules).")
+    boolean reRender;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        TopicReplay.Bound start;
+        TopicReplay.Bound end;
+        try {
+            start = from == null ? TopicReplay.Bound.EDGE : TopicReplay.Bound.parse(from);
+            end = until == null ? TopicReplay.Bound.EDGE : TopicReplay.Bound.parse(until);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        RecordingWriter writer = new RecordingWriter(new FixtureWriter(fixtures), layoutOptions.layout(spec),
+                writeIncomplete, reRender);
+        TopicReplay.Filter filter = new TopicReplay.Filter(endpoints, models, testIdPrefix, outcomes);
+        Map<String, Object> config = kafka.clientConfig();
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        ProgressLine line = ProgressLine.onStderr("records");
+        TopicReplay.Progress done;
+        try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).deserializer())) {
+            done = TopicReplay.run(consumer, kafka.topic, start, end, filter, writer,
+                    p -> line.update(p.records(), p.total(), p.bytes()), Duration.ofSeconds(60));
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return 1;
+        }
+        line.finish(done.records(), done.records(), done.bytes());
+        spec.commandLine().getOut().printf("%d records read: %d fixtures written, %d unchanged, %d deleted; %d filtered"
+                        + " out, %d not written (see the log), %d unreadable%n", done.records(), done.written(),
+                done.unchanged(), done.deleted(), done.filtered(), done.skipped(), done.unreadable());
+        spec.commandLine().getOut().flush();
+        return done.unreadable() > 0 ? 1 : 0;
+    }
+}
