@@ -68,6 +68,9 @@ public final class RecordingWriter {
         if (recording.getSource() != null && !reRender) {
             RenderedFixture original = new RenderedFixture(recording.getSource().getPath(), FixtureKeys.hashOf(key),
                     Buffers.toArray(recording.getSource().getContent()));
+            if (recording.getResponse().getChunks().stream().anyMatch(chunk -> chunk.getOffsetNanos() > 0)) {
+                writeTiming(original, recording);
+            }
             return new Applied(writer.write(original), List.of(writer.resolve(original.relativePath())), null);
         }
         boolean completed = recording.getOutcome() == Outcome.COMPLETED;
@@ -89,12 +92,18 @@ public final class RecordingWriter {
             return Applied.skipped("broke off (" + recording.getOutcomeReason() + "); the fixture already at "
                     + fixture.relativePath() + " is kept");
         }
-        if (layout.chunkTiming() && recording.getResponse().getFraming() != Framing.BODY) {
-            // the timing first: a fixture visible without its timing would replay unpaced
+        if (recording.getResponse().getFraming() != Framing.BODY) {
+            writeTiming(fixture, recording);
+        }
+        return new Applied(writer.write(fixture), List.of(path), null);
+    }
+
+    /** The chunk timing beside its fixture, where the layout keeps it: first, or the fixture would replay unpaced. */
+    private void writeTiming(RenderedFixture fixture, Recording recording) throws IOException {
+        if (layout.chunkTiming()) {
             writer.write(new RenderedFixture(ChunkTiming.sidecarOf(fixture.relativePath()), fixture.requestHash(),
                     ChunkTiming.render(RecordingExchanges.chunkOffsets(recording))));
         }
-        return new Applied(writer.write(fixture), List.of(path), null);
     }
 
     /**

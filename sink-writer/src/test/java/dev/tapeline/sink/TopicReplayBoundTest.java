@@ -11,20 +11,20 @@ class TopicReplayBoundTest {
 
     @Test
     void givenEachFormOfABound_whenParsed_thenOffsetsPerPartitionOrTime() {
-        assertThat(TopicReplay.Bound.parse("1200")).isEqualTo(new TopicReplay.Bound.Offset(1200));
-        assertThat(TopicReplay.Bound.parse("0:1200,2:80"))
-                .isEqualTo(new TopicReplay.Bound.PartitionOffsets(Map.of(0, 1200L, 2, 80L)));
-        assertThat(TopicReplay.Bound.parse("2026-11-26T10:00:00Z"))
-                .isEqualTo(new TopicReplay.Bound.Timestamp(Instant.parse("2026-11-26T10:00:00Z")));
-        assertThat(TopicReplay.Bound.parse("2026-11-26T11:00:00+01:00"))
-                .isEqualTo(new TopicReplay.Bound.Timestamp(Instant.parse("2026-11-26T10:00:00Z")));
-        assertThat(TopicReplay.Bound.parse("2026-11-26"))
-                .isEqualTo(new TopicReplay.Bound.Timestamp(Instant.parse("2026-11-26T00:00:00Z")));
+        assertThat(TopicRange.Bound.parse("1200")).isEqualTo(new TopicRange.Bound.Offset(1200));
+        assertThat(TopicRange.Bound.parse("0:1200,2:80"))
+                .isEqualTo(new TopicRange.Bound.PartitionOffsets(Map.of(0, 1200L, 2, 80L)));
+        assertThat(TopicRange.Bound.parse("2026-11-26T10:00:00Z"))
+                .isEqualTo(new TopicRange.Bound.Timestamp(Instant.parse("2026-11-26T10:00:00Z")));
+        assertThat(TopicRange.Bound.parse("2026-11-26T11:00:00+01:00"))
+                .isEqualTo(new TopicRange.Bound.Timestamp(Instant.parse("2026-11-26T10:00:00Z")));
+        assertThat(TopicRange.Bound.parse("2026-11-26"))
+                .isEqualTo(new TopicRange.Bound.Timestamp(Instant.parse("2026-11-26T00:00:00Z")));
     }
 
     @Test
     void givenSomethingElse_whenParsed_thenAnErrorThatShowsEveryForm() {
-        assertThatThrownBy(() -> TopicReplay.Bound.parse("yesterday"))
+        assertThatThrownBy(() -> TopicRange.Bound.parse("yesterday"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'yesterday'").hasMessageContaining("0:1200,2:80").hasMessageContaining("2026-11-26");
     }

@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,6 +27,9 @@ final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Option(names = "--topic", defaultValue = "tapeline.recordings", description = "Recordings topic (default: ${DEFAULT-VALUE}).")
+    String topic;
 
     @Parameters(paramLabel = "DIR", description = "Fixture repository root.")
     Path root;
@@ -41,7 +45,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         Map<String, Object> config = kafka.clientConfig();
         try (Admin admin = Admin.create(kafka.clientConfig())) {
-            Topics.defaults(3, (short) 1).withRecordings(kafka.topic).ensureRecordings(admin);
+            Topics.defaults(3, (short) 1).withRecordings(topic).ensureRecordings(admin);
         }
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -54,12 +58,12 @@ final class ImportCommand implements Callable<Integer> {
         FixtureImport.Summary summary;
         try (KafkaProducer<String, Recording> producer = new KafkaProducer<>(config, new StringSerializer(),
                 ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).serializer())) {
-            summary = FixtureImport.run(root, producer, kafka.topic,
+            summary = FixtureImport.run(root, producer, topic,
                     size -> line.update(files.incrementAndGet(), 0, bytes.addAndGet(size)));
         }
         line.finish(summary.imported(), summary.imported(), summary.bytes());
         spec.commandLine().getOut().printf("%d fixtures imported into %s (%.1f MB); %d files not imported%n",
-                summary.imported(), kafka.topic, summary.bytes() / 1e6, summary.skipped().size());
+                summary.imported(), topic, summary.bytes() / 1e6, summary.skipped().size());
         summary.skipped().forEach(reason -> spec.commandLine().getOut().println("  not imported: " + reason));
         spec.commandLine().getOut().flush();
         return 0;

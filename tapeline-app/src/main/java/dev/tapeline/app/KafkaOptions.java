@@ -19,9 +19,6 @@ final class KafkaOptions {
             description = "Confluent-compatible schema registry (credentials as http://user:password@host:port).")
     String registryUrl;
 
-    @Option(names = "--topic", defaultValue = "tapeline.recordings", description = "Recordings topic (default: ${DEFAULT-VALUE}).")
-    String topic;
-
     @Option(names = "--kafka-config", description = "Repeatable KEY=VALUE: a setting for every Kafka client, e.g."
             + " security.protocol=SASL_SSL.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();

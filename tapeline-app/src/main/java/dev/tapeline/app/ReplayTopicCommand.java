@@ -5,6 +5,7 @@ import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.sink.RecordingWriter;
+import dev.tapeline.sink.TopicRange;
 import dev.tapeline.sink.TopicReplay;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,9 @@ final class ReplayTopicCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Option(names = "--topic", defaultValue = "tapeline.recordings", description = "Recordings topic (default: ${DEFAULT-VALUE}).")
+    String topic;
 
     @Mixin
     LayoutOptions layoutOptions;
@@ -70,11 +74,11 @@ final class ReplayTopicCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TopicReplay.Bound start;
-        TopicReplay.Bound end;
+        TopicRange.Bound start;
+        TopicRange.Bound end;
         try {
-            start = from == null ? TopicReplay.Bound.EDGE : TopicReplay.Bound.parse(from);
-            end = until == null ? TopicReplay.Bound.EDGE : TopicReplay.Bound.parse(until);
+            start = from == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(from);
+            end = until == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(until);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -89,7 +93,7 @@ final class ReplayTopicCommand implements Callable<Integer> {
         TopicReplay.Progress done;
         try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).deserializer())) {
-            done = TopicReplay.run(consumer, kafka.topic, start, end, filter, writer,
+            done = TopicReplay.run(consumer, topic, start, end, filter, writer,
                     p -> line.update(p.records(), p.total(), p.bytes()), Duration.ofSeconds(60));
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println(e.getMessage());

@@ -1,0 +1,96 @@
+package dev.tapeline.app;
+
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.processor.RecordingTopology;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.registry.SchemaRegistryClient;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.sink.TopicRange;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * Rebuilds recordings from the retained capture events, or a range of them, with today's
+ * aggregation and normalization: the live pipeline's topology, run here over a batch (Kafka
+ * Streams' test driver executes it in this JVM on a state directory of its own), so the live
+ * processor's state, offsets and topics are never touched and no upstream is called. Exchanges
+ * still open at the end of the range are emitted INCOMPLETE, as the idle timeout would; chunks
+ * whose request lies before the range are dropped.
+ */
+final class Rerender {
+
+    /** What a re-render read and made. */
+    record Summary(long events, long bytes, long recordings, long incomplete) {
+    }
+
+    private Rerender() {
+    }
+
+    /**
+     * @param consumer   reads the events topic with raw values, read committed; assigned here, commits nothing
+     * @param recordings told each rebuilt recording with its key
+     * @param progress   told the number of offsets in the range after every poll
+     */
+    static Summary run(Consumer<String, byte[]> consumer, String eventsTopic, TopicRange.Bound from, TopicRange.Bound until,
+            SchemaRegistryClient registry, Duration idleTimeout, Path stateDir, BiConsumer<String, Recording> recordings,
+            java.util.function.BiConsumer<Long, Long> progress) {
+        ProcessorConfig config = new ProcessorConfig(eventsTopic, "tapeline.rerendered", FixtureProfile.CURRENT,
+                Duration.ofHours(1), Duration.ofMinutes(1), idleTimeout, Topics.MAX_MESSAGE_BYTES);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tapeline-rerender");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        long[] counts = new long[4];
+        try (TopologyTestDriver driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props,
+                Instant.now())) {
+            TestInputTopic<String, byte[]> events = driver.createInputTopic(eventsTopic, new StringSerializer(),
+                    new ByteArraySerializer());
+            TestOutputTopic<String, Recording> output = driver.createOutputTopic(config.recordingsTopic(),
+                    new StringDeserializer(), ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry)
+                            .deserializer());
+            LongConsumer drain = ignored -> output.readRecordsToList().forEach(record -> {
+                counts[2]++;
+                if (record.value().getOutcome() == Outcome.INCOMPLETE) {
+                    counts[3]++;
+                }
+                recordings.accept(record.key(), record.value());
+            });
+            TopicRange.read(consumer, eventsTopic, from, until, new TopicRange.Reader<>() {
+                @Override
+                public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
+                    counts[0]++;
+                    counts[1] += Math.max(0, record.serializedValueSize());
+                    events.pipeInput(new TestRecord<>(record.key(), record.value(), record.headers(),
+                            Instant.ofEpochMilli(record.timestamp())));
+                    drain.accept(0);
+                }
+
+                @Override
+                public void polled(long total) {
+                    progress.accept(counts[0], total);
+                }
+            }, Duration.ofSeconds(60));
+            // the end of the range: what is still open is emitted as the idle timeout emits it
+            driver.advanceWallClockTime(idleTimeout.plus(config.purgeInterval()).plusSeconds(1));
+            drain.accept(0);
+        }
+        return new Summary(counts[0], counts[1], counts[2], counts[3]);
+    }
+}

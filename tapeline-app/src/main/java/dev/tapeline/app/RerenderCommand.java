@@ -1,0 +1,158 @@
+package dev.tapeline.app;
+
+import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.sink.FixtureWriter;
+import dev.tapeline.sink.RecordingWriter;
+import dev.tapeline.sink.TopicRange;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code tapeline rerender}: recordings rebuilt from the capture events, into fixtures or a new topic. */
+@Command(name = "rerender", mixinStandardHelpOptions = true,
+        description = "Rebuild recordings from the retained capture events (or a range of them) with today's rules,"
+                + " into fixtures (--fixtures) or a new recordings topic (--to-topic), without calling any upstream and"
+                + " without touching the live pipeline's state or offsets.")
+final class RerenderCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    LayoutOptions layoutOptions;
+
+    @Option(names = "--events-topic", defaultValue = "tapeline.capture.events", description = "Capture events topic (default: ${DEFAULT-VALUE}).")
+    String eventsTopic;
+
+    static final class Target {
+        @Option(names = "--fixtures", required = true, description = "Write the rebuilt recordings as fixtures here.")
+        Path fixtures;
+
+        @Option(names = "--to-topic", required = true, description = "Write the rebuilt recordings to this topic (created"
+                + " compacted if absent; replay it with replay-topic --topic).")
+        String topic;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    @Option(names = "--from", description = "Start (inclusive), as for replay-topic: time, offset or offsets per partition.")
+    String from;
+
+    @Option(names = "--until", description = "End (exclusive), as for replay-topic. Default: the end when it starts.")
+    String until;
+
+    @Option(names = "--idle-timeout", defaultValue = "10m", converter = RunCommand.Durations.class,
+            description = "As for tapeline run (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--write-incomplete", description = "Also write exchanges that broke off as fixtures.")
+    boolean writeIncomplete;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        TopicRange.Bound start;
+        TopicRange.Bound end;
+        try {
+            start = from == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(from);
+            end = until == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(until);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        Map<String, Object> config = kafka.clientConfig();
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        ProgressLine line = ProgressLine.onStderr("events");
+        AtomicLong bytes = new AtomicLong();
+        Path stateDir = Files.createTempDirectory("tapeline-rerender");
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        Rerender.Summary summary;
+        AtomicLong written = new AtomicLong();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer());
+             KafkaProducer<String, Recording> producer = target.topic == null ? null : producer()) {
+            RecordingWriter writer = target.fixtures == null ? null : new RecordingWriter(
+                    new FixtureWriter(target.fixtures), layoutOptions.layout(spec), writeIncomplete, false);
+            summary = Rerender.run(consumer, eventsTopic, start, end, kafka.registry(), idleTimeout, stateDir,
+                    (key, recording) -> {
+                        if (producer != null) {
+                            sent.add(producer.send(new ProducerRecord<>(target.topic, key, recording)));
+                            return;
+                        }
+                        try {
+                            if (writer.apply(key, recording).result() == FixtureWriter.Result.WRITTEN) {
+                                written.incrementAndGet();
+                            }
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }, (done, total) -> line.update(done, total, bytes.get()));
+            for (Future<RecordMetadata> future : sent) {
+                future.get();
+            }
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return 1;
+        } finally {
+            deleteTree(stateDir);
+        }
+        line.finish(summary.events(), summary.events(), summary.bytes());
+        spec.commandLine().getOut().printf("%d events read: %d recordings rebuilt (%d incomplete)%s%n", summary.events(),
+                summary.recordings(), summary.incomplete(), target.topic != null ? ", sent to " + target.topic
+                        : "; " + written.get() + " fixtures written under " + target.fixtures);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private KafkaProducer<String, Recording> producer() throws Exception {
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            Topics.defaults(3, (short) 1).withRecordings(target.topic).ensureRecordings(admin);
+        }
+        Map<String, Object> config = kafka.clientConfig();
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+        return new KafkaProducer<>(config, new StringSerializer(),
+                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).serializer());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
