@@ -75,7 +75,9 @@ class RerenderIT {
     void givenTrafficRecordedUnderOldRules_whenTheEventsAreRerenderedUnderNewOnes_thenTheNewFixturesWithoutAnyUpstreamCall()
             throws Exception {
         Path live = dir.resolve("fixtures");
-        FixtureLayout old = new FixtureLayout(FixtureProfile.INTERMEDIATE, "", HashRules.CURRENT, false);
+        // the rules before llama-stack normalized file_search results in request hashes, and the generation before it
+        FixtureLayout old = new FixtureLayout(FixtureProfile.INTERMEDIATE, "", HashRules.BEFORE_FILE_SEARCH_NORMALIZATION,
+                false);
         SimulatedUpstream upstream = SimulatedUpstream.start(0);
         try (Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
                 List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")), live, old,
@@ -84,8 +86,10 @@ class RerenderIT {
             String[] bodies = {
                 "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"one\"}],\"stream\":true}",
                 "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"two words\"}],\"stream\":false}",
-                "{\"model\":\"sim-1\",\"input\":[\"three\"]}"};
-            String[] paths = {"/v1/chat/completions", "/v1/chat/completions", "/v1/embeddings"};
+                "{\"model\":\"sim-1\",\"input\":[\"three\"]}",
+                "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"[1] document_id: "
+                        + "0f8fad5b-d9cb-469f-a165-70867728950e, score: 0.8123 the answer\"}],\"stream\":false}"};
+            String[] paths = {"/v1/chat/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/chat/completions"};
             for (int i = 0; i < bodies.length; i++) {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                                 + stack.agentPort() + paths[i]))
@@ -93,7 +97,7 @@ class RerenderIT {
                         .POST(HttpRequest.BodyPublishers.ofString(bodies[i])).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(response.statusCode()).isEqualTo(200);
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> files(live).size() == 3);
+            await().atMost(Duration.ofSeconds(60)).until(() -> files(live).size() == 4);
             int served = upstream.served().size();
             upstream.close();
             Map<TopicPartition, OffsetAndMetadata> processorOffsets = offsets(stack, "tapeline-processor");
@@ -103,23 +107,36 @@ class RerenderIT {
             Path current = dir.resolve("current");
             String summary = tapeline(stack, "rerender", "--fixtures", current.toString());
             Path same = dir.resolve("same");
-            tapeline(stack, "rerender", "--fixtures", same.toString(), "--profile", "INTERMEDIATE");
+            tapeline(stack, "rerender", "--fixtures", same.toString(), "--profile", "INTERMEDIATE", "--hash-rules",
+                    "BEFORE_FILE_SEARCH_NORMALIZATION");
             String toTopic = tapeline(stack, "rerender", "--to-topic", "tapeline.recordings.rerendered");
             Path fromTopic = dir.resolve("from-topic");
             tapeline(stack, "replay-topic", "--topic", "tapeline.recordings.rerendered", "--fixtures", fromTopic.toString());
 
             // then: the same files where the rules are the same; today's shape where they changed; no upstream call
-            assertThat(summary).contains("3 recordings rebuilt (0 incomplete)", "3 fixtures written");
+            assertThat(summary).contains("4 recordings rebuilt (0 incomplete)", "4 fixtures written");
             assertThat(toTopic).contains("sent to tapeline.recordings.rerendered");
             Map<String, byte[]> recorded = files(live);
             Map<String, byte[]> same2 = files(same);
             assertThat(same2.keySet()).isEqualTo(recorded.keySet());
             recorded.forEach((path, bytes) -> assertThat(same2.get(path)).as(path).isEqualTo(bytes));
             Map<String, byte[]> rerendered = files(current);
-            assertThat(rerendered.keySet()).isEqualTo(recorded.keySet());
+            assertThat(rerendered).hasSize(4);
+            List<String> renamed = new ArrayList<>(rerendered.keySet());
+            renamed.removeAll(recorded.keySet());
+            assertThat(renamed).as("only the file_search request is named differently under today's rules").hasSize(1);
+            FixtureFile moved = FixtureFile.read(current.resolve(renamed.get(0)));
+            assertThat(moved.requestBody().path("messages").path(0).path("content").asText()).contains("document_id");
+            assertThat(moved.hashRules(FixtureProfile.CURRENT)).isEqualTo(HashRules.CURRENT);
+            List<String> gone = new ArrayList<>(recorded.keySet());
+            gone.removeAll(rerendered.keySet());
+            assertThat(FixtureFile.read(live.resolve(gone.get(0))).hashRules(FixtureProfile.INTERMEDIATE))
+                    .isEqualTo(HashRules.BEFORE_FILE_SEARCH_NORMALIZATION);
             for (String path : rerendered.keySet()) {
-                assertThat(FixtureFile.read(live.resolve(path)).profile()).isEqualTo(FixtureProfile.INTERMEDIATE);
                 assertThat(FixtureFile.read(current.resolve(path)).profile()).as(path).isEqualTo(FixtureProfile.CURRENT);
+            }
+            for (String path : recorded.keySet()) {
+                assertThat(FixtureFile.read(live.resolve(path)).profile()).isEqualTo(FixtureProfile.INTERMEDIATE);
             }
             assertThat(files(fromTopic).keySet()).isEqualTo(rerendered.keySet());
             files(fromTopic).forEach((path, bytes) -> assertThat(rerendered.get(path)).as(path).isEqualTo(bytes));
