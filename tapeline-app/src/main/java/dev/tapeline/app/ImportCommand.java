@@ -1,17 +1,12 @@
 package dev.tapeline.app;
 
 import dev.tapeline.schema.Recording;
-import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.FixtureImport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,21 +38,11 @@ final class ImportCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("no such directory: " + root);
             return 1;
         }
-        Map<String, Object> config = kafka.clientConfig();
-        try (Admin admin = Admin.create(kafka.clientConfig())) {
-            Topics.defaults(3, (short) 1).withRecordings(topic).ensureRecordings(admin);
-        }
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
-        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
         ProgressLine line = ProgressLine.onStderr("files");
         AtomicLong files = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         FixtureImport.Summary summary;
-        try (KafkaProducer<String, Recording> producer = new KafkaProducer<>(config, new StringSerializer(),
-                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).serializer())) {
+        try (KafkaProducer<String, Recording> producer = kafka.recordingsProducer(topic)) {
             summary = FixtureImport.run(root, producer, topic,
                     size -> line.update(files.incrementAndGet(), 0, bytes.addAndGet(size)));
         }

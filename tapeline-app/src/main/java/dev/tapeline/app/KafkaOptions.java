@@ -1,12 +1,20 @@
 package dev.tapeline.app;
 
+import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Option;
 
 /** How a batch command reaches an existing Kafka cluster and schema registry. */
@@ -23,7 +31,7 @@ final class KafkaOptions {
             + " security.protocol=SASL_SSL.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
-    /** The settings every client gets, records up to the topics' limit included. */
+    /** The settings every client gets. */
     Map<String, Object> clientConfig() {
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -32,5 +40,29 @@ final class KafkaOptions {
 
     SchemaRegistryClient registry() {
         return new RestSchemaRegistryClient(RegistryConfig.of(registryUrl));
+    }
+
+    /** For reading a range of a topic: committed records only, records up to the topics' limit, no commits. */
+    Map<String, Object> rangeReaderConfig() {
+        Map<String, Object> config = clientConfig();
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        return config;
+    }
+
+    /** A producer of recordings to {@code topic}, which is created (compacted) if absent. */
+    KafkaProducer<String, Recording> recordingsProducer(String topic) throws InterruptedException, TimeoutException {
+        try (Admin admin = Admin.create(clientConfig())) {
+            Topics.defaults(3, (short) 1).withRecordings(topic).ensureRecordings(admin);
+        }
+        Map<String, Object> config = clientConfig();
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+        return new KafkaProducer<>(config, new StringSerializer(),
+                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry()).serializer());
     }
 }

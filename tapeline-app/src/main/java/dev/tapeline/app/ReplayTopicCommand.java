@@ -10,17 +10,14 @@ import dev.tapeline.sink.TopicReplay;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code tapeline replay-topic}: the recordings topic, or a range of it, into a fixture directory, then exit. */
@@ -41,13 +38,8 @@ final class ReplayTopicCommand implements Callable<Integer> {
     @Option(names = "--fixtures", defaultValue = "fixtures", description = "Fixture directory to write (default: ${DEFAULT-VALUE}).")
     Path fixtures;
 
-    @Option(names = "--from", description = "Start (inclusive): an ISO-8601 time (2026-11-26T10:00:00Z or 2026-11-26),"
-            + " an offset in every partition (1200) or offsets per partition (0:1200,2:80). Default: the beginning.")
-    String from;
-
-    @Option(names = "--until", description = "End (exclusive), in the same forms as --from. Default: the end as it is"
-            + " when the replay starts.")
-    String until;
+    @Mixin
+    RangeOptions range;
 
     @Option(names = "--endpoint", description = "Repeatable: only recordings of this endpoint, as called (e.g."
             + " /v1/chat/completions).")
@@ -74,24 +66,14 @@ final class ReplayTopicCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TopicRange.Bound start;
-        TopicRange.Bound end;
-        try {
-            start = from == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(from);
-            end = until == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(until);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
+        TopicRange.Bound start = range.start(spec);
+        TopicRange.Bound end = range.end(spec);
         RecordingWriter writer = new RecordingWriter(new FixtureWriter(fixtures), layoutOptions.layout(spec),
                 writeIncomplete, reRender);
         TopicReplay.Filter filter = new TopicReplay.Filter(endpoints, models, testIdPrefix, outcomes);
-        Map<String, Object> config = kafka.clientConfig();
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
         ProgressLine line = ProgressLine.onStderr("records");
         TopicReplay.Progress done;
-        try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+        try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(kafka.rangeReaderConfig(), new StringDeserializer(),
                 ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).deserializer())) {
             done = TopicReplay.run(consumer, topic, start, end, filter, writer,
                     p -> line.update(p.records(), p.total(), p.bytes()), Duration.ofSeconds(60));

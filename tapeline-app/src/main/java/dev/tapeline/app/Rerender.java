@@ -35,6 +35,11 @@ import org.apache.kafka.streams.test.TestRecord;
  */
 final class Rerender {
 
+    /** Told after every poll: events read, offsets in the range, bytes read. */
+    interface Progress {
+        void update(long events, long total, long bytes);
+    }
+
     /** What a re-render read and made. */
     record Summary(long events, long bytes, long recordings, long incomplete) {
     }
@@ -45,11 +50,10 @@ final class Rerender {
     /**
      * @param consumer   reads the events topic with raw values, read committed; assigned here, commits nothing
      * @param recordings told each rebuilt recording with its key
-     * @param progress   told the number of offsets in the range after every poll
      */
     static Summary run(Consumer<String, byte[]> consumer, String eventsTopic, TopicRange.Bound from, TopicRange.Bound until,
             SchemaRegistryClient registry, Duration idleTimeout, Path stateDir, BiConsumer<String, Recording> recordings,
-            java.util.function.BiConsumer<Long, Long> progress) {
+            Progress progress) {
         ProcessorConfig config = new ProcessorConfig(eventsTopic, "tapeline.rerendered", FixtureProfile.CURRENT,
                 Duration.ofHours(1), Duration.ofMinutes(1), idleTimeout, Topics.MAX_MESSAGE_BYTES);
         Properties props = new Properties();
@@ -84,7 +88,7 @@ final class Rerender {
 
                 @Override
                 public void polled(long total) {
-                    progress.accept(counts[0], total);
+                    progress.update(counts[0], total, counts[1]);
                 }
             }, Duration.ofSeconds(60));
             // the end of the range: what is still open is emitted as the idle timeout emits it

@@ -1,7 +1,6 @@
 package dev.tapeline.app;
 
 import dev.tapeline.schema.Recording;
-import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.sink.RecordingWriter;
 import dev.tapeline.sink.TopicRange;
@@ -12,26 +11,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code tapeline rerender}: recordings rebuilt from the capture events, into fixtures or a new topic. */
@@ -62,11 +55,8 @@ final class RerenderCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 
-    @Option(names = "--from", description = "Start (inclusive), as for replay-topic: time, offset or offsets per partition.")
-    String from;
-
-    @Option(names = "--until", description = "End (exclusive), as for replay-topic. Default: the end when it starts.")
-    String until;
+    @Mixin
+    RangeOptions range;
 
     @Option(names = "--idle-timeout", defaultValue = "10m", converter = RunCommand.Durations.class,
             description = "As for tapeline run (default: ${DEFAULT-VALUE}).")
@@ -80,27 +70,17 @@ final class RerenderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TopicRange.Bound start;
-        TopicRange.Bound end;
-        try {
-            start = from == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(from);
-            end = until == null ? TopicRange.Bound.EDGE : TopicRange.Bound.parse(until);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        Map<String, Object> config = kafka.clientConfig();
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        TopicRange.Bound start = range.start(spec);
+        TopicRange.Bound end = range.end(spec);
         ProgressLine line = ProgressLine.onStderr("events");
-        AtomicLong bytes = new AtomicLong();
         Path stateDir = Files.createTempDirectory("tapeline-rerender");
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         Rerender.Summary summary;
         AtomicLong written = new AtomicLong();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.rangeReaderConfig(), new StringDeserializer(),
                 new ByteArrayDeserializer());
-             KafkaProducer<String, Recording> producer = target.topic == null ? null : producer()) {
+             KafkaProducer<String, Recording> producer = target.topic == null ? null
+                     : kafka.recordingsProducer(target.topic)) {
             RecordingWriter writer = target.fixtures == null ? null : new RecordingWriter(
                     new FixtureWriter(target.fixtures), layoutOptions.layout(spec), writeIncomplete, false);
             summary = Rerender.run(consumer, eventsTopic, start, end, kafka.registry(), idleTimeout, stateDir,
@@ -116,7 +96,7 @@ final class RerenderCommand implements Callable<Integer> {
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
-                    }, (done, total) -> line.update(done, total, bytes.get()));
+                    }, line::update);
             for (Future<RecordMetadata> future : sent) {
                 future.get();
             }
@@ -132,20 +112,6 @@ final class RerenderCommand implements Callable<Integer> {
                         : "; " + written.get() + " fixtures written under " + target.fixtures);
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    private KafkaProducer<String, Recording> producer() throws Exception {
-        try (Admin admin = Admin.create(kafka.clientConfig())) {
-            Topics.defaults(3, (short) 1).withRecordings(target.topic).ensureRecordings(admin);
-        }
-        Map<String, Object> config = kafka.clientConfig();
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
-        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
-        return new KafkaProducer<>(config, new StringSerializer(),
-                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), kafka.registry()).serializer());
     }
 
     private static void deleteTree(Path dir) throws IOException {
