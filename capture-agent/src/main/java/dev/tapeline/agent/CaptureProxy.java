@@ -54,7 +54,8 @@ public final class CaptureProxy implements AutoCloseable {
     private final MeterRegistry metrics;
     private final Vertx vertx;
     private final boolean ownsVertx;
-    private HttpServer server;
+    /** One server per event loop, sharing the port: Vert.x spreads the connections across them. */
+    private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private HttpClient client;
 
     /**
@@ -86,19 +87,63 @@ public final class CaptureProxy implements AutoCloseable {
                         .setDecompressionSupported(false)
                         .setMaxInitialLineLength(64 * 1024),
                 new PoolOptions().setHttp1MaxSize(1000));
-        server = vertx.createHttpServer(new HttpServerOptions()
-                .setHost(config.host())
-                .setPort(config.port())
-                .setMaxInitialLineLength(64 * 1024)
-                .setMaxHeaderSize(64 * 1024)
-                .setHandle100ContinueAutomatically(true)
-                .setCompressionSupported(false)
-                .setHttp2ClearTextEnabled(false));
-        return server.requestHandler(this::handle).listen().map(HttpServer::actualPort);
+        int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+        if (config.port() != 0 || instances == 1) {
+            return listen(config.port(), instances);
+        }
+        // servers share a port only when they ask for the same one: pick a free one first (and again if taken meanwhile)
+        return listenOnFreePort(instances, 3);
+    }
+
+    private Future<Integer> listenOnFreePort(int instances, int attempts) {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(config.host()))) {
+            port = probe.getLocalPort();
+        } catch (java.io.IOException e) {
+            return Future.failedFuture(e);
+        }
+        return listen(port, instances).recover(error -> {
+            if (attempts > 1 && error instanceof java.net.BindException) {
+                return closeServers().compose(v -> listenOnFreePort(instances, attempts - 1));
+            }
+            return Future.failedFuture(error);
+        });
+    }
+
+    private Future<Void> closeServers() {
+        List<Future<Void>> closing = servers.stream().map(HttpServer::close).toList();
+        servers.clear();
+        return Future.join(closing).mapEmpty();
+    }
+
+    /** {@code instances} servers on {@code port}, each on an event loop of its own (a verticle each). */
+    private Future<Integer> listen(int port, int instances) {
+        java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger();
+        return vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+            @Override
+            public Future<?> start() {
+                HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                        .setHost(config.host())
+                        .setPort(port)
+                        .setMaxInitialLineLength(64 * 1024)
+                        .setMaxHeaderSize(64 * 1024)
+                        .setHandle100ContinueAutomatically(true)
+                        .setCompressionSupported(false)
+                        .setHttp2ClearTextEnabled(false));
+                servers.add(server);
+                return server.requestHandler(CaptureProxy.this::handle).listen()
+                        .onSuccess(listening -> bound.set(listening.actualPort()));
+            }
+        }, new io.vertx.core.DeploymentOptions().setInstances(instances)).map(id -> bound.get());
     }
 
     public int port() {
-        return server.actualPort();
+        return servers.get(0).actualPort();
+    }
+
+    /** The port of each server (one per event loop): all the same. */
+    List<Integer> listeningPorts() {
+        return servers.stream().map(HttpServer::actualPort).toList();
     }
 
     private void handle(HttpServerRequest request) {
@@ -457,7 +502,7 @@ public final class CaptureProxy implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (server != null) {
+            for (HttpServer server : servers) {
                 server.close().await(10, TimeUnit.SECONDS);
             }
             if (client != null) {

@@ -48,7 +48,9 @@ public final class CapturingTap implements ExchangeTap {
 
     @Override
     public ExchangeObserver open(ExchangeRequest request) {
-        publish(request.completionId(), RequestStarted.newBuilder()
+        // when the request arrived; every later event is timed from it by the monotonic clock
+        java.time.Instant start = clock.instant().minusNanos(Math.max(0, System.nanoTime() - request.startNanos()));
+        publish(request.completionId(), start, RequestStarted.newBuilder()
                 .setRoute(request.route().name())
                 .setMethod(request.method())
                 .setPath(request.path())
@@ -61,16 +63,12 @@ public final class CapturingTap implements ExchangeTap {
                 .setClientSdkVersion(request.clientSdkVersion())
                 .setServerVersion(request.serverVersion())
                 .build());
-        return new Observer(request);
+        return new Observer(request, start);
     }
 
-    private void publish(String completionId, Object payload) {
-        publisher.publish(CaptureEvent.newBuilder()
-                .setCompletionId(completionId)
-                .setAgentId(agentId)
-                .setTimestampMs(clock.instant())
-                .setPayload(payload)
-                .build());
+    private void publish(String completionId, java.time.Instant timestamp, Object payload) {
+        // the constructor, not a builder: once per chunk, and Avro's builders copy every default
+        publisher.publish(new CaptureEvent(completionId, agentId, timestamp, payload));
     }
 
     private List<Header> headers(List<Map.Entry<String, String>> headers) {
@@ -97,13 +95,20 @@ public final class CapturingTap implements ExchangeTap {
         private long sequence;
         private long bodyBytes;
         private boolean ended;
+        private final java.time.Instant start;
 
-        Observer(ExchangeRequest request) {
+        Observer(ExchangeRequest request, java.time.Instant start) {
             this.request = request;
+            this.start = start;
         }
 
         private long offset() {
             return System.nanoTime() - request.startNanos();
+        }
+
+        /** The event's time, from the clock read at the request and the offset: one clock read per chunk. */
+        private void publish(long offsetNanos, Object payload) {
+            CapturingTap.this.publish(request.completionId(), start.plusNanos(offsetNanos), payload);
         }
 
         @Override
@@ -115,11 +120,12 @@ public final class CapturingTap implements ExchangeTap {
             } else if (framing == Framing.NDJSON) {
                 ndjson = new NdjsonFramer(line -> chunk(null, line), maxChunkBytes);
             }
-            publish(request.completionId(), ResponseStarted.newBuilder()
+            long offset = offset();
+            publish(offset, ResponseStarted.newBuilder()
                     .setStatus(status)
                     .setHeaders(headers(responseHeaders))
                     .setFraming(framing)
-                    .setOffsetNanos(offset())
+                    .setOffsetNanos(offset)
                     .build());
         }
 
@@ -146,12 +152,8 @@ public final class CapturingTap implements ExchangeTap {
             if (LOG.isTraceEnabled()) {
                 LOG.trace("exchange {} chunk {} ({} bytes)", request.completionId(), sequence, data.length);
             }
-            publish(request.completionId(), ChunkReceived.newBuilder()
-                    .setSequence(sequence++)
-                    .setOffsetNanos(offset())
-                    .setSseEvent(eventName)
-                    .setData(ByteBuffer.wrap(data))
-                    .build());
+            long offset = offset();
+            publish(offset, new ChunkReceived(sequence++, offset, eventName, ByteBuffer.wrap(data)));
         }
 
         private void finishFraming() {
@@ -175,10 +177,11 @@ public final class CapturingTap implements ExchangeTap {
                 return;
             }
             ended = true;
-            publish(request.completionId(), ExchangeCompleted.newBuilder()
+            long offset = offset();
+            publish(offset, ExchangeCompleted.newBuilder()
                     .setChunkCount(sequence)
                     .setBodyBytes(bodyBytes)
-                    .setDurationNanos(offset())
+                    .setDurationNanos(offset)
                     .build());
         }
 
@@ -188,11 +191,12 @@ public final class CapturingTap implements ExchangeTap {
                 return;
             }
             ended = true;
-            publish(request.completionId(), ExchangeFailed.newBuilder()
+            long offset = offset();
+            publish(offset, ExchangeFailed.newBuilder()
                     .setChunkCount(sequence)
                     .setReason(reason)
                     .setMessage(message == null ? "" : message)
-                    .setDurationNanos(offset())
+                    .setDurationNanos(offset)
                     .build());
         }
     }

@@ -297,6 +297,12 @@ class CaptureProxyTest {
     }
 
     @Test
+    void givenSeveralCores_whenStarted_thenOneServerPerCoreAllOnTheOnePort() {
+        assertThat(proxy.listeningPorts()).hasSize(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                .containsOnly(proxy.port());
+    }
+
+    @Test
     void givenRecordedBaseUrls_whenVersionPathDerived_thenV1StrippedLikeLlamaStack() {
         assertThat(CaptureProxy.versionPath("http://localhost:8000/v1")).isEqualTo("/version");
         assertThat(CaptureProxy.versionPath("http://localhost:8000/v1/")).isEqualTo("/version");

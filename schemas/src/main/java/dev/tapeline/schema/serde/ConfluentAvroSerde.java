@@ -40,6 +40,7 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
     private final boolean isKey;
     private final SpecificDatumWriter<T> writer;
     private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<String, Integer> idsByTopic = new ConcurrentHashMap<>();
 
     public ConfluentAvroSerde(Schema schema, SchemaRegistryClient registry, boolean isKey) {
         this.readerSchema = schema;
@@ -58,7 +59,8 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         if (data == null) {
             return null;
         }
-        int id = registry.register(topic + (isKey ? "-key" : "-value"), readerSchema);
+        // once per topic: the registry client's own cache is keyed by the schema's text, costly to build per record
+        int id = idsByTopic.computeIfAbsent(topic, t -> registry.register(t + (isKey ? "-key" : "-value"), readerSchema));
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC);
         out.write(id >>> 24);

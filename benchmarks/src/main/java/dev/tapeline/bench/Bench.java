@@ -1,0 +1,187 @@
+package dev.tapeline.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Runs the benchmark suites and rewrites their tables and plots in docs/benchmarks.md. */
+@Command(name = "tapeline-bench", mixinStandardHelpOptions = true,
+        description = "Run Tapeline's benchmarks and rewrite the tables and plots of docs/benchmarks.md.")
+public final class Bench implements Callable<Integer> {
+
+    @Parameters(arity = "0..*", paramLabel = "SUITE", description = "proxy, pipeline, memory, jmh (default: all of them).")
+    List<String> suites = new ArrayList<>();
+
+    @Option(names = "--quick", description = "Short runs: to check the harness, not to quote.")
+    boolean quick;
+
+    @Option(names = "--docs", defaultValue = "docs", description = "Where benchmarks.md and its plots go (default: ${DEFAULT-VALUE}).")
+    Path docs;
+
+    @Option(names = "--work", defaultValue = "target/bench-work", description = "Scratch directory (default: ${DEFAULT-VALUE}).")
+    Path work;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> run = suites.isEmpty() ? List.of("jmh", "pipeline", "proxy", "memory") : suites;
+        Files.createDirectories(work);
+        Path page = docs.resolve("benchmarks.md");
+        for (String suite : run) {
+            switch (suite) {
+                case "proxy" -> proxy(page);
+                case "jmh" -> jmh(page);
+                case "pipeline" -> pipeline(page);
+                case "memory" -> memory(page);
+                default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown suite " + suite);
+            }
+        }
+        return 0;
+    }
+
+    private void proxy(Path page) throws Exception {
+        List<Integer> concurrencies = List.of(1, 100, 500, 1000);
+        Duration warmup = Duration.ofSeconds(quick ? 1 : 3);
+        Duration measured = Duration.ofSeconds(quick ? 3 : 10);
+        List<ProxyBench.Row> rows = ProxyBench.run(work.resolve("proxy"), concurrencies, 20, 20, warmup, measured);
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "Workload: each client streams a chat completion of 20 SSE chunks of about"
+                + " 230 bytes, 20 ms apart, and starts the next when it ends; %d s warm-up, %d s measured per row.%n%n",
+                warmup.toSeconds(), measured.toSeconds()));
+        table.append("| concurrency | target | streams/s | chunks/s | first chunk p50 | p99 | chunk latency p50 | p99 | max | errors |\n");
+        table.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ProxyBench.Row row : rows) {
+            table.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.0f | %s | %s | %s | %s | %s | %d |%n",
+                    row.concurrency(), row.target(), row.streamsPerSecond(), row.chunksPerSecond(), ms(row.firstP50()),
+                    ms(row.firstP99()), ms(row.chunkP50()), ms(row.chunkP99()), ms(row.chunkMax()), row.errors()));
+        }
+        table.append("\nAdded by the proxy (its figure minus the direct connection's, same concurrency, same run):\n\n");
+        table.append("| concurrency | target | added first chunk p50 | added p99 | added chunk p50 | added p99 | p99 added first chunk vs nginx |\n");
+        table.append("|---:|---|---:|---:|---:|---:|---:|\n");
+        Map<String, double[]> firstSeries = new LinkedHashMap<>();
+        Map<String, double[]> chunkSeries = new LinkedHashMap<>();
+        List<String> proxies = ProxyBench.TARGETS.subList(1, ProxyBench.TARGETS.size());
+        for (String target : proxies) {
+            firstSeries.put(target, new double[concurrencies.size()]);
+            chunkSeries.put(target, new double[concurrencies.size()]);
+        }
+        for (int i = 0; i < concurrencies.size(); i++) {
+            int c = concurrencies.get(i);
+            ProxyBench.Row direct = ProxyBench.find(rows, "direct", c);
+            long nginxAdded = ProxyBench.find(rows, "nginx", c).firstP99() - direct.firstP99();
+            for (String target : proxies) {
+                ProxyBench.Row row = ProxyBench.find(rows, target, c);
+                long addedFirst = row.firstP99() - direct.firstP99();
+                long addedChunk = row.chunkP99() - direct.chunkP99();
+                firstSeries.get(target)[i] = addedFirst / 1000.0;
+                chunkSeries.get(target)[i] = addedChunk / 1000.0;
+                table.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s |%n", c, target,
+                        ms(row.firstP50() - direct.firstP50()), ms(addedFirst), ms(row.chunkP50() - direct.chunkP50()),
+                        ms(addedChunk), target.equals("nginx") ? "1" : nginxAdded <= 0 ? "n/a (nginx adds nothing measurable)"
+                                : String.format(Locale.ROOT, "%.2f×", (double) addedFirst / nginxAdded)));
+            }
+        }
+        List<String> ticks = concurrencies.stream().map(String::valueOf).toList();
+        Plot.lines(docs.resolve("benchmarks/proxy-added-first-chunk-p99.png"), "Added time to first chunk, p99",
+                "concurrent streams", "ms added over a direct connection", ticks, firstSeries);
+        Plot.lines(docs.resolve("benchmarks/proxy-added-chunk-p99.png"), "Added per-chunk latency, p99",
+                "concurrent streams", "ms added over a direct connection", ticks, chunkSeries);
+        table.append("\n![added time to first chunk](benchmarks/proxy-added-first-chunk-p99.png)\n");
+        table.append("![added per-chunk latency](benchmarks/proxy-added-chunk-p99.png)\n");
+        Report.replace(page, "proxy", table.toString());
+    }
+
+    private void memory(Path page) throws Exception {
+        Duration measured = Duration.ofSeconds(quick ? 10 : 40);
+        List<MemoryBench.Run> runs = MemoryBench.run(work.resolve("memory-" + System.nanoTime()), 1000, measured);
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "The agent alone in a JVM with `-Xmx256m` (`--components AGENT`), capturing"
+                + " into a broker, processor and sink in another JVM; 1,000 concurrent streams, chunks 20 ms apart, every"
+                + " stream counted, %d s per row (a 1,400-chunk stream lasts 28 s); heap after each young collection from"
+                + " `-Xlog:gc`.%n%n",
+                measured.toSeconds()));
+        table.append("| chunks per stream | streams finished | chunks relayed | errors | collections | heap after GC, median | max | heap size max |\n");
+        table.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (MemoryBench.Run run : runs) {
+            table.append(String.format(Locale.ROOT, "| %,d | %,d | %,d | %d | %d | %d MB | %d MB | %d MB |%n", run.chunks(),
+                    run.streams(), run.chunksRelayed(), run.errors(), run.collections(), run.heapAfterGcMedianMb(),
+                    run.heapAfterGcMaxMb(), run.heapMaxMb()));
+        }
+        Report.replace(page, "memory", table.toString());
+    }
+
+    private void pipeline(Path page) throws Exception {
+        long chunks = quick ? 28_000 : 140_000;
+        List<PipelineBench.Run> runs = PipelineBench.run(work.resolve("pipeline-" + System.nanoTime()), chunks);
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "%,d chunk events as 20-chunk streams and again as 1,400-chunk streams"
+                + " (each exchange: request, response, chunks, outcome), 3 partitions, exactly_once_v2, commit every"
+                + " 100 ms, in-JVM broker; time from RUNNING until every offset is committed.%n%n", chunks));
+        table.append("| processor | chunks per stream | exchanges | events | seconds | events/s | vs bare count() |\n");
+        table.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (PipelineBench.Run run : runs) {
+            PipelineBench.Run bare = runs.stream().filter(r -> r.name().startsWith("bare")
+                    && r.chunksPerStream() == run.chunksPerStream()).findFirst().orElseThrow();
+            table.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.2f | %,.0f | %.2f× |%n", run.name(),
+                    run.chunksPerStream(), run.exchanges(), run.events(), run.seconds(), run.eventsPerSecond(),
+                    run.eventsPerSecond() / bare.eventsPerSecond()));
+        }
+        PipelineBench.Run short20 = runs.get(1);
+        PipelineBench.Run long1400 = runs.get(2);
+        table.append(String.format(Locale.ROOT, "%nPer-chunk cost of the recording topology, 1,400-chunk streams against"
+                + " 20-chunk streams: %.2f× (%.1f µs against %.1f µs per event).%n",
+                short20.eventsPerSecond() / long1400.eventsPerSecond(), 1e6 / long1400.eventsPerSecond(),
+                1e6 / short20.eventsPerSecond()));
+        Report.replace(page, "pipeline", table.toString());
+    }
+
+    private void jmh(Path page) throws Exception {
+        org.openjdk.jmh.runner.options.Options options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                .include(HotCodeBenchmarks.class.getName())
+                .forks(1)
+                .warmupIterations(quick ? 1 : 3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                .measurementIterations(quick ? 2 : 5).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                .jvmArgsAppend("-Xmx1g")
+                .build();
+        java.util.Collection<org.openjdk.jmh.results.RunResult> results = new org.openjdk.jmh.runner.Runner(options).run();
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "JMH %s, 1 fork, %d × 1 s warm-up, %d × 1 s measured, average time per"
+                + " call.%n%n", org.openjdk.jmh.util.Utils.getCurrentJvm() == null ? "" : "1.37",
+                quick ? 1 : 3, quick ? 2 : 5));
+        table.append("| benchmark | what it is | µs per call | ± (99.9%) |\n|---|---|---:|---:|\n");
+        for (org.openjdk.jmh.results.RunResult result : results) {
+            String name = result.getParams().getBenchmark();
+            name = name.substring(name.lastIndexOf('.') + 1);
+            org.openjdk.jmh.util.Statistics stats = result.getPrimaryResult().getStatistics();
+            table.append(String.format(Locale.ROOT, "| `%s` | %s | %.2f | %.2f |%n", name, JMH_WHAT.getOrDefault(name, ""),
+                    stats.getMean(), stats.getMeanErrorAt(0.999)));
+        }
+        Report.replace(page, "jmh", table.toString());
+    }
+
+    private static final Map<String, String> JMH_WHAT = Map.of(
+            "requestHash", "llama-stack's request hash of a chat request (once per request)",
+            "pythonJsonWriter", "Python-compatible JSON of a 20-chunk fixture (once per fixture)",
+            "renderStreamFixture", "a 20-chunk stream rendered into its fixture (once per fixture)",
+            "avroSerializeChunkEvent", "one chunk event to Confluent wire format (once per chunk, agent)",
+            "avroDeserializeChunkEvent", "one chunk event read back (once per chunk, processor)",
+            "sseParse20Events", "SSE framing of a 20-event stream of 4 KB (once per stream)");
+
+    /** Microseconds as milliseconds with two decimals. */
+    static String ms(long micros) {
+        return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
+    }
+}
