@@ -145,6 +145,15 @@ public final class Bench implements Callable<Integer> {
                 + " 20-chunk streams: %.2f× (%.1f µs against %.1f µs per event).%n",
                 short20.eventsPerSecond() / long1400.eventsPerSecond(), 1e6 / long1400.eventsPerSecond(),
                 1e6 / short20.eventsPerSecond()));
+        table.append("\nLast chunk to fixture on disk (the whole pipeline in one JVM, dev mode: the sink reports a fixture"
+                + " once renamed into place and synced; time since the upstream wrote the stream's last chunk):\n\n");
+        table.append("| concurrent streams | fixtures | p50 | p99 | max |\n|---:|---:|---:|---:|---:|\n");
+        for (int concurrency : new int[] {10, 50}) {
+            FixtureLatencyBench.Result latency = FixtureLatencyBench.run(work.resolve("fixture-latency-" + concurrency
+                    + "-" + System.nanoTime()), concurrency, Duration.ofSeconds(quick ? 5 : 20));
+            table.append(String.format(Locale.ROOT, "| %d | %,d | %.0f ms | %.0f ms | %.0f ms |%n", concurrency,
+                    latency.fixtures(), latency.p50(), latency.p99(), latency.max()));
+        }
         Report.replace(page, "pipeline", table.toString());
     }
 

@@ -56,7 +56,7 @@ final class Plot {
             g.setColor(new Color(0xe0e0e0));
             g.drawLine(left, y, left + plotWidth, y);
             g.setColor(Color.DARK_GRAY);
-            String label = String.format(Locale.ROOT, max / 5 * i >= 10 ? "%.0f" : "%.2f", max / 5 * i);
+            String label = String.format(Locale.ROOT, max >= 50 ? "%.0f" : "%.2f", max / 5 * i);
             g.drawString(label, left - 10 - g.getFontMetrics().stringWidth(label), y + 4);
         }
         for (int i = 0; i < xTicks.size(); i++) {

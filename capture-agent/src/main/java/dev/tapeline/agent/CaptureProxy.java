@@ -439,7 +439,10 @@ public final class CaptureProxy implements AutoCloseable {
                 upstream.pause();
                 response.drainHandler(v -> upstream.resume());
             }
-            observer.onResponseBytes(piece.getBytes());
+            if (observer != ExchangeObserver.NONE) {
+                // a copy the capture may keep; nothing to copy when nothing is captured (LIVE)
+                observer.onResponseBytes(piece.getBytes());
+            }
         });
         upstream.endHandler(v -> {
             response.end();
