@@ -61,12 +61,27 @@ public final class Bench implements Callable<Integer> {
         table.append(String.format(Locale.ROOT, "Workload: each client streams a chat completion of 20 SSE chunks of about"
                 + " 230 bytes, 20 ms apart, and starts the next when it ends; %d s warm-up, %d s measured per row.%n%n",
                 warmup.toSeconds(), measured.toSeconds()));
-        table.append("| concurrency | target | streams/s | chunks/s | first chunk p50 | p99 | chunk latency p50 | p99 | max | errors |\n");
-        table.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        table.append("| concurrency | target | streams/s | chunks/s | first chunk p50 | p99 | max | chunk latency p50 | p99 | max | errors |\n");
+        table.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ProxyBench.Row row : rows) {
-            table.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.0f | %s | %s | %s | %s | %s | %d |%n",
+            if (row.chunks() == 0) {
+                continue;
+            }
+            table.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %d |%n",
                     row.concurrency(), row.target(), row.streamsPerSecond(), row.chunksPerSecond(), ms(row.firstP50()),
-                    ms(row.firstP99()), ms(row.chunkP50()), ms(row.chunkP99()), ms(row.chunkMax()), row.errors()));
+                    ms(row.firstP99()), ms(row.firstMax()), ms(row.chunkP50()), ms(row.chunkP99()), ms(row.chunkMax()),
+                    row.errors()));
+        }
+        table.append(String.format(Locale.ROOT, "%nNon-streaming answers (one JSON body of about 300 bytes), %d clients:%n%n"
+                + "| target | answers/s | response time p50 | p99 | max | added p99 | errors |%n|---|---:|---:|---:|---:|---:|---:|%n",
+                ProxyBench.NON_STREAMING_CONCURRENCY));
+        ProxyBench.Row directJson = ProxyBench.find(rows, "direct", ProxyBench.NON_STREAMING_CONCURRENCY, false);
+        for (ProxyBench.Row row : rows) {
+            if (row.chunks() == 0) {
+                table.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %d |%n", row.target(),
+                        row.streamsPerSecond(), ms(row.firstP50()), ms(row.firstP99()), ms(row.firstMax()),
+                        ms(row.firstP99() - directJson.firstP99()), row.errors()));
+            }
         }
         table.append("\nAdded by the proxy (its figure minus the direct connection's, same concurrency, same run):\n\n");
         table.append("| concurrency | target | added first chunk p50 | added p99 | added chunk p50 | added p99 | p99 added first chunk vs nginx |\n");
@@ -80,17 +95,18 @@ public final class Bench implements Callable<Integer> {
         }
         for (int i = 0; i < concurrencies.size(); i++) {
             int c = concurrencies.get(i);
-            ProxyBench.Row direct = ProxyBench.find(rows, "direct", c);
-            long nginxAdded = ProxyBench.find(rows, "nginx", c).firstP99() - direct.firstP99();
+            ProxyBench.Row direct = ProxyBench.find(rows, "direct", c, true);
+            long nginxAdded = ProxyBench.find(rows, "nginx", c, true).firstP99() - direct.firstP99();
             for (String target : proxies) {
-                ProxyBench.Row row = ProxyBench.find(rows, target, c);
+                ProxyBench.Row row = ProxyBench.find(rows, target, c, true);
                 long addedFirst = row.firstP99() - direct.firstP99();
                 long addedChunk = row.chunkP99() - direct.chunkP99();
                 firstSeries.get(target)[i] = addedFirst / 1000.0;
                 chunkSeries.get(target)[i] = addedChunk / 1000.0;
                 table.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s |%n", c, target,
                         ms(row.firstP50() - direct.firstP50()), ms(addedFirst), ms(row.chunkP50() - direct.chunkP50()),
-                        ms(addedChunk), target.equals("nginx") ? "1" : nginxAdded <= 0 ? "n/a (nginx adds nothing measurable)"
+                        ms(addedChunk), target.equals("nginx") ? "1"
+                                : nginxAdded < 1000 || addedFirst < 0 ? "n/a (within noise)"
                                 : String.format(Locale.ROOT, "%.2f×", (double) addedFirst / nginxAdded)));
             }
         }

@@ -15,9 +15,9 @@ import java.util.Map;
  */
 final class ProxyBench {
 
-    /** One target at one concurrency; latencies in microseconds. */
-    record Row(String target, int concurrency, double streamsPerSecond, double chunksPerSecond, long firstP50,
-            long firstP99, long chunkP50, long chunkP99, long chunkMax, long errors) {
+    /** One target at one concurrency; latencies in microseconds; {@code chunks} 0: non-streaming answers. */
+    record Row(String target, int concurrency, int chunks, double streamsPerSecond, double chunksPerSecond, long firstP50,
+            long firstP99, long firstMax, long chunkP50, long chunkP99, long chunkMax, long errors) {
     }
 
     static final List<String> TARGETS = List.of("direct", "nginx", "agent LIVE", "agent RECORD");
@@ -40,18 +40,29 @@ final class ProxyBench {
             urls.put("agent RECORD", record.url());
             for (int concurrency : concurrencies) {
                 for (Map.Entry<String, String> target : urls.entrySet()) {
-                    LoadClient.Result result = LoadClient.run(target.getValue(), new LoadClient.Workload(concurrency, chunks,
-                            64, intervalMs, warmup, measured));
-                    Row row = new Row(target.getKey(), concurrency, result.streamsPerSecond(), result.chunksPerSecond(),
-                            result.firstChunk().getValueAtPercentile(50), result.firstChunk().getValueAtPercentile(99),
-                            result.chunk().getValueAtPercentile(50), result.chunk().getValueAtPercentile(99),
-                            result.chunk().getMaxValue(), result.errors());
-                    System.out.println(format(row));
-                    rows.add(row);
+                    rows.add(measure(target, concurrency, chunks, intervalMs, warmup, measured));
                 }
+            }
+            // non-streaming answers (one JSON body), at one concurrency
+            for (Map.Entry<String, String> target : urls.entrySet()) {
+                rows.add(measure(target, NON_STREAMING_CONCURRENCY, 0, 0, warmup, measured));
             }
         }
         return rows;
+    }
+
+    static final int NON_STREAMING_CONCURRENCY = 100;
+
+    private static Row measure(Map.Entry<String, String> target, int concurrency, int chunks, int intervalMs,
+            Duration warmup, Duration measured) throws Exception {
+        LoadClient.Result result = LoadClient.run(target.getValue(), new LoadClient.Workload(concurrency, chunks, 64,
+                intervalMs, warmup, measured));
+        Row row = new Row(target.getKey(), concurrency, chunks, result.streamsPerSecond(), result.chunksPerSecond(),
+                result.firstChunk().getValueAtPercentile(50), result.firstChunk().getValueAtPercentile(99),
+                result.firstChunk().getMaxValue(), result.chunk().getValueAtPercentile(50),
+                result.chunk().getValueAtPercentile(99), result.chunk().getMaxValue(), result.errors());
+        System.out.println(format(row));
+        return row;
     }
 
     static String format(Row row) {
@@ -62,8 +73,8 @@ final class ProxyBench {
     }
 
     /** The row of a target at a concurrency. */
-    static Row find(List<Row> rows, String target, int concurrency) {
-        return rows.stream().filter(r -> r.target().equals(target) && r.concurrency() == concurrency).findFirst()
-                .orElseThrow();
+    static Row find(List<Row> rows, String target, int concurrency, boolean streaming) {
+        return rows.stream().filter(r -> r.target().equals(target) && r.concurrency() == concurrency
+                && (r.chunks() > 0) == streaming).findFirst().orElseThrow();
     }
 }

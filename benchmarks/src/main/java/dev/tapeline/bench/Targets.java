@@ -21,13 +21,14 @@ final class Targets {
         final String name;
         final Process process;
         final int port;
+        final int registryPort;
         final Path log;
-        int registryPort;
 
-        ProxyProcess(String name, Process process, int port, Path log) {
+        ProxyProcess(String name, Process process, int port, int registryPort, Path log) {
             this.name = name;
             this.process = process;
             this.port = port;
+            this.registryPort = registryPort;
             this.log = log;
         }
 
@@ -61,59 +62,52 @@ final class Targets {
     static ProxyProcess agent(String mode, String upstream, Path dir, String maxHeap, List<String> jvmOptions)
             throws Exception {
         int port = freePort();
-        Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tapeline.app.TapelineCli", "run",
-                "--mode", mode, "--host", "127.0.0.1", "--port", Integer.toString(port), "--upstream", upstream,
-                "--data-dir", dir.resolve("data").toString(), "--fixtures", dir.resolve("fixtures").toString(),
-                "--kafka-port", Integer.toString(freePort()), "--controller-port", Integer.toString(freePort()),
-                "--registry-port", Integer.toString(freePort()), "--metrics-port", "-1"));
-        Path log = dir.resolve("agent.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        awaitPort(process, port, log);
-        return new ProxyProcess("agent " + mode, process, port, log);
+        return tapeline("agent " + mode, dir, maxHeap, jvmOptions, port, 0, "--mode", mode, "--host", "127.0.0.1",
+                "--port", Integer.toString(port), "--upstream", upstream, "--data-dir", dir.resolve("data").toString(),
+                "--fixtures", dir.resolve("fixtures").toString(), "--kafka-port", Integer.toString(freePort()),
+                "--controller-port", Integer.toString(freePort()), "--registry-port", Integer.toString(freePort()));
     }
 
     /**
      * The rest of the pipeline without an agent, in its own JVM: in-process broker and registry,
-     * processor and sink; {@link ProxyProcess#port} is the broker's, {@code extra} the registry's.
+     * processor and sink; its {@code port} is the broker's.
      */
     static ProxyProcess backend(Path dir) throws Exception {
         int kafka = freePort();
         int registry = freePort();
-        Files.createDirectories(dir);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
-                System.getProperty("java.class.path"), "dev.tapeline.app.TapelineCli", "run", "--components",
-                "PROCESSOR,SINK", "--data-dir", dir.resolve("data").toString(), "--fixtures",
-                dir.resolve("fixtures").toString(), "--kafka-port", Integer.toString(kafka), "--controller-port",
-                Integer.toString(freePort()), "--registry-port", Integer.toString(registry), "--metrics-port", "-1");
-        Path log = dir.resolve("backend.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        awaitPort(process, registry, log);
-        awaitPort(process, kafka, log);
-        ProxyProcess backend = new ProxyProcess("backend", process, kafka, log);
-        backend.registryPort = registry;
-        return backend;
+        return tapeline("backend", dir, "1g", List.of(), kafka, registry, "--components", "PROCESSOR,SINK",
+                "--data-dir", dir.resolve("data").toString(), "--fixtures", dir.resolve("fixtures").toString(),
+                "--kafka-port", Integer.toString(kafka), "--controller-port", Integer.toString(freePort()),
+                "--registry-port", Integer.toString(registry));
     }
 
     /** The agent alone (RECORD), capturing into {@code backend}'s broker and registry. */
     static ProxyProcess agentOnly(String upstream, Path dir, ProxyProcess backend, String maxHeap, List<String> jvmOptions)
             throws Exception {
         int port = freePort();
+        return tapeline("agent", dir, maxHeap, jvmOptions, port, 0, "--components", "AGENT", "--host", "127.0.0.1",
+                "--port", Integer.toString(port), "--upstream", upstream, "--data-dir", dir.resolve("data").toString(),
+                "--bootstrap-servers", "127.0.0.1:" + backend.port, "--schema-registry-url",
+                "http://127.0.0.1:" + backend.registryPort);
+    }
+
+    /** {@code tapeline run ARGS} in a JVM of its own, once it listens on {@code port} (and {@code registryPort}, if not 0). */
+    private static ProxyProcess tapeline(String name, Path dir, String maxHeap, List<String> jvmOptions, int port,
+            int registryPort, String... runArgs) throws Exception {
         Files.createDirectories(dir);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + maxHeap));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tapeline.app.TapelineCli", "run",
-                "--components", "AGENT", "--host", "127.0.0.1", "--port", Integer.toString(port), "--upstream", upstream,
-                "--data-dir", dir.resolve("data").toString(), "--bootstrap-servers", "127.0.0.1:" + backend.port,
-                "--schema-registry-url", "http://127.0.0.1:" + backend.registryPort, "--metrics-port", "-1"));
-        Path log = dir.resolve("agent.log");
+                "--metrics-port", "-1"));
+        command.addAll(List.of(runArgs));
+        Path log = dir.resolve(name.replace(' ', '-') + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (registryPort != 0) {
+            awaitPort(process, registryPort, log);
+        }
         awaitPort(process, port, log);
-        return new ProxyProcess("agent", process, port, log);
+        return new ProxyProcess(name, process, port, registryPort, log);
     }
 
     /** nginx as a plain reverse proxy: keep-alive to the upstream, no buffering, no access log. */
@@ -157,7 +151,7 @@ final class Targets {
                 file.toAbsolutePath().toString(), "-e", dir.resolve("error.log").toAbsolutePath().toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         awaitPort(process, port, log);
-        return new ProxyProcess("nginx", process, port, log);
+        return new ProxyProcess("nginx", process, port, 0, log);
     }
 
     private static void awaitPort(Process process, int port, Path log) throws Exception {
