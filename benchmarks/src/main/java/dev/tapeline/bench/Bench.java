@@ -149,14 +149,13 @@ public final class Bench implements Callable<Integer> {
         table.append("| processor | chunks per stream | exchanges | events | seconds | events/s | vs bare count() |\n");
         table.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (PipelineBench.Run run : runs) {
-            PipelineBench.Run bare = runs.stream().filter(r -> r.name().startsWith("bare")
-                    && r.chunksPerStream() == run.chunksPerStream()).findFirst().orElseThrow();
+            PipelineBench.Run bare = find(runs, "bare count()", run.chunksPerStream());
             table.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.2f | %,.0f | %.2f× |%n", run.name(),
                     run.chunksPerStream(), run.exchanges(), run.events(), run.seconds(), run.eventsPerSecond(),
                     run.eventsPerSecond() / bare.eventsPerSecond()));
         }
-        PipelineBench.Run short20 = runs.get(1);
-        PipelineBench.Run long1400 = runs.get(2);
+        PipelineBench.Run short20 = find(runs, "recording topology", 20);
+        PipelineBench.Run long1400 = find(runs, "recording topology", 1400);
         table.append(String.format(Locale.ROOT, "%nPer-chunk cost of the recording topology, 1,400-chunk streams against"
                 + " 20-chunk streams: %.2f× (%.1f µs against %.1f µs per event).%n",
                 short20.eventsPerSecond() / long1400.eventsPerSecond(), 1e6 / long1400.eventsPerSecond(),
@@ -171,6 +170,11 @@ public final class Bench implements Callable<Integer> {
                     latency.fixtures(), latency.p50(), latency.p99(), latency.max()));
         }
         Report.replace(page, "pipeline", table.toString());
+    }
+
+    private static PipelineBench.Run find(List<PipelineBench.Run> runs, String name, int chunksPerStream) {
+        return runs.stream().filter(r -> r.name().equals(name) && r.chunksPerStream() == chunksPerStream).findFirst()
+                .orElseThrow();
     }
 
     private void jmh(Path page) throws Exception {

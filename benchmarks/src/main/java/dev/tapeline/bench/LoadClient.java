@@ -84,7 +84,6 @@ final class LoadClient {
         final AtomicLong streams = new AtomicLong();
         final AtomicLong chunks = new AtomicLong();
         final AtomicLong errors = new AtomicLong();
-        final AtomicLong ids = IDS;
         final CountDownLatch done;
 
         Driver(Vertx vertx, HttpClient client, java.net.URI base, Workload workload) {
@@ -106,7 +105,7 @@ final class LoadClient {
                 return;
             }
             boolean measured = sent >= measureFrom;
-            long id = ids.incrementAndGet();
+            long id = IDS.incrementAndGet();
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(base.getHost())
                     .setPort(base.getPort()).setURI("/v1/chat/completions")
                     .putHeader("Content-Type", "application/json")

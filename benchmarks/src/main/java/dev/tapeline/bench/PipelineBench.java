@@ -1,7 +1,7 @@
 package dev.tapeline.bench;
 
 import dev.tapeline.app.EmbeddedKafka;
-import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.app.Pipeline;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
@@ -97,50 +97,49 @@ final class PipelineBench {
         byte[] body = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}],\"stream\":true}"
                 .getBytes(StandardCharsets.UTF_8);
         Instant now = Instant.now();
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<String, CaptureEvent> producer = new KafkaProducer<>(config, new StringSerializer(),
                 serde.serializer())) {
             for (long exchange = 0; exchange < totalChunks / chunks; exchange++) {
                 String id = "bench-" + chunks + "-" + exchange;
-                send(producer, topic, id, now, RequestStarted.newBuilder().setRoute("bench").setMethod("POST")
+                send(producer, failed, topic, id, now, RequestStarted.newBuilder().setRoute("bench").setMethod("POST")
                         .setPath("/v1/chat/completions").setEndpoint("/v1/chat/completions")
                         .setRecordedUrl("http://localhost:8000/v1/v1/chat/completions")
                         .setUpstreamUrl("http://upstream/v1/chat/completions").setHeaders(List.of())
                         .setBody(ByteBuffer.wrap(body)).setTestId("tests/integration/bench/test_pipeline.py::test_" + id)
                         .build());
-                send(producer, topic, id, now, ResponseStarted.newBuilder().setStatus(200).setHeaders(List.of())
+                send(producer, failed, topic, id, now, ResponseStarted.newBuilder().setStatus(200).setHeaders(List.of())
                         .setFraming(Framing.SSE).setOffsetNanos(1_000).build());
                 for (int i = 0; i < chunks; i++) {
-                    send(producer, topic, id, now, new ChunkReceived((long) i, 1_000L * i, null, ByteBuffer.wrap((
+                    send(producer, failed, topic, id, now, new ChunkReceived((long) i, 1_000L * i, null, ByteBuffer.wrap((
                             "{\"id\":\"chatcmpl-" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
                                     + "\"bench\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token" + i
                                     + "\"},\"finish_reason\":null}]}").getBytes(StandardCharsets.UTF_8))));
                 }
-                send(producer, topic, id, now, ExchangeCompleted.newBuilder().setChunkCount(chunks).setBodyBytes(0)
+                send(producer, failed, topic, id, now, ExchangeCompleted.newBuilder().setChunkCount(chunks).setBodyBytes(0)
                         .setDurationNanos(1_000_000).build());
             }
             producer.flush();
         }
-        if (FAILED.get() != null) {
-            throw new IllegalStateException("the benchmark's events were not all written", FAILED.get());
+        if (failed.get() != null) {
+            throw new IllegalStateException("the benchmark's events were not all written", failed.get());
         }
         return topic;
     }
 
-    private static final java.util.concurrent.atomic.AtomicReference<Exception> FAILED = new java.util.concurrent.atomic.AtomicReference<>();
-
-    private static void send(KafkaProducer<String, CaptureEvent> producer, String topic, String id, Instant at,
+    private static void send(KafkaProducer<String, CaptureEvent> producer,
+            java.util.concurrent.atomic.AtomicReference<Exception> failed, String topic, String id, Instant at,
             Object payload) {
         producer.send(new ProducerRecord<>(topic, id, new CaptureEvent(id, "bench", at, payload)), (metadata, error) -> {
             if (error != null) {
-                FAILED.compareAndSet(null, error);
+                failed.compareAndSet(null, error);
             }
         });
     }
 
     private static Topology topology(String topic, InMemorySchemaRegistry registry) {
-        return RecordingTopology.build(new ProcessorConfig(topic, topic + ".recordings",
-                dev.tapeline.fixture.FixtureProfile.CURRENT, Duration.ofHours(1), Duration.ofMinutes(1),
-                Duration.ofMinutes(10), 128L << 20), registry);
+        return RecordingTopology.build(Pipeline.processorConfig(topic, topic + ".recordings", Duration.ofMinutes(10)),
+                registry);
     }
 
     /** What any aggregation costs at least: one counter per completion id, exactly once. */

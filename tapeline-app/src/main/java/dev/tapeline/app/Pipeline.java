@@ -84,9 +84,8 @@ public final class Pipeline implements AutoCloseable {
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
             streams = new KafkaStreams(RecordingTopology.build(
-                    new ProcessorConfig(config.topics().events(), config.topics().recordings(),
-                            dev.tapeline.fixture.FixtureProfile.CURRENT, Duration.ofHours(1), Duration.ofMinutes(1),
-                            config.idleTimeout(), Topics.MAX_MESSAGE_BYTES), registry),
+                    processorConfig(config.topics().events(), config.topics().recordings(), config.idleTimeout()),
+                    registry),
                     streamsProperties());
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream processor failed; replacing its thread", e);
@@ -129,6 +128,15 @@ public final class Pipeline implements AutoCloseable {
         if (streams != null) {
             awaitRunning(Duration.ofSeconds(60));
         }
+    }
+
+    /**
+     * The stream processor's settings: the live pipeline's, and those a re-render or a benchmark
+     * runs the same topology with (emitted exchanges remembered an hour, swept every minute).
+     */
+    public static ProcessorConfig processorConfig(String eventsTopic, String recordingsTopic, Duration idleTimeout) {
+        return new ProcessorConfig(eventsTopic, recordingsTopic, dev.tapeline.fixture.FixtureProfile.CURRENT,
+                Duration.ofHours(1), Duration.ofMinutes(1), idleTimeout, Topics.MAX_MESSAGE_BYTES);
     }
 
     private Map<String, Object> clientConfig() {

@@ -1,6 +1,5 @@
 package dev.tapeline.app;
 
-import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.Outcome;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
 import java.util.function.BiConsumer;
-import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -54,14 +52,13 @@ final class Rerender {
     static Summary run(Consumer<String, byte[]> consumer, String eventsTopic, TopicRange.Bound from, TopicRange.Bound until,
             SchemaRegistryClient registry, Duration idleTimeout, Path stateDir, BiConsumer<String, Recording> recordings,
             Progress progress) {
-        ProcessorConfig config = new ProcessorConfig(eventsTopic, "tapeline.rerendered", FixtureProfile.CURRENT,
-                Duration.ofHours(1), Duration.ofMinutes(1), idleTimeout, Topics.MAX_MESSAGE_BYTES);
+        ProcessorConfig config = Pipeline.processorConfig(eventsTopic, "tapeline.rerendered", idleTimeout);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tapeline-rerender");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-        long[] counts = new long[4];
+        Counts counts = new Counts();
         try (TopologyTestDriver driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props,
                 Instant.now())) {
             TestInputTopic<String, byte[]> events = driver.createInputTopic(eventsTopic, new StringSerializer(),
@@ -69,32 +66,39 @@ final class Rerender {
             TestOutputTopic<String, Recording> output = driver.createOutputTopic(config.recordingsTopic(),
                     new StringDeserializer(), ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry)
                             .deserializer());
-            LongConsumer drain = ignored -> output.readRecordsToList().forEach(record -> {
-                counts[2]++;
+            Runnable drain = () -> output.readRecordsToList().forEach(record -> {
+                counts.recordings++;
                 if (record.value().getOutcome() == Outcome.INCOMPLETE) {
-                    counts[3]++;
+                    counts.incomplete++;
                 }
                 recordings.accept(record.key(), record.value());
             });
             TopicRange.read(consumer, eventsTopic, from, until, new TopicRange.Reader<>() {
                 @Override
                 public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
-                    counts[0]++;
-                    counts[1] += Math.max(0, record.serializedValueSize());
+                    counts.events++;
+                    counts.bytes += Math.max(0, record.serializedValueSize());
                     events.pipeInput(new TestRecord<>(record.key(), record.value(), record.headers(),
                             Instant.ofEpochMilli(record.timestamp())));
-                    drain.accept(0);
+                    drain.run();
                 }
 
                 @Override
                 public void polled(long total) {
-                    progress.update(counts[0], total, counts[1]);
+                    progress.update(counts.events, total, counts.bytes);
                 }
             }, Duration.ofSeconds(60));
             // the end of the range: what is still open is emitted as the idle timeout emits it
             driver.advanceWallClockTime(idleTimeout.plus(config.purgeInterval()).plusSeconds(1));
-            drain.accept(0);
+            drain.run();
         }
-        return new Summary(counts[0], counts[1], counts[2], counts[3]);
+        return new Summary(counts.events, counts.bytes, counts.recordings, counts.incomplete);
+    }
+
+    private static final class Counts {
+        long events;
+        long bytes;
+        long recordings;
+        long incomplete;
     }
 }
