@@ -138,7 +138,8 @@ final class PipelineBench {
     }
 
     private static Topology topology(String topic, InMemorySchemaRegistry registry) {
-        return RecordingTopology.build(Pipeline.processorConfig(topic, topic + ".recordings", Duration.ofMinutes(10)),
+        return RecordingTopology.build(Pipeline.processorConfig(topic, topic + ".recordings", topic + ".dead-letters",
+                Duration.ofMinutes(10)),
                 registry);
     }
 

@@ -19,14 +19,20 @@ import java.util.Set;
  * @param mode               record, replay, record-if-missing or live
  * @param redactedBodyPaths  JSON body paths ({@code a.b}, {@code *} for any key or item) whose
  *                           values are masked before anything is published or looked up
+ * @param shutdownGrace      how long a stopping agent lets open exchanges finish
  */
 public record AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
-        Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode, List<String> redactedBodyPaths) {
+        Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode, List<String> redactedBodyPaths,
+        java.time.Duration shutdownGrace) {
 
-    /** Without body paths to mask. */
+    /** What a stopping agent gives open exchanges unless told otherwise. */
+    public static final java.time.Duration DEFAULT_SHUTDOWN_GRACE = java.time.Duration.ofSeconds(30);
+
+    /** Without body paths to mask, the default shutdown grace. */
     public AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
             Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode) {
-        this(host, port, agentId, routes, maxRequestBodyBytes, redactedHeaders, redactedQueryParams, mode, List.of());
+        this(host, port, agentId, routes, maxRequestBodyBytes, redactedHeaders, redactedQueryParams, mode, List.of(),
+                DEFAULT_SHUTDOWN_GRACE);
     }
 
     /** Credential headers that are never published, whatever the configuration says. */
@@ -74,6 +80,9 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
                 problems.add("redactedBodyPaths: '" + path + "' is not a dot-separated path of keys (or *)");
             }
         }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            problems.add("shutdownGrace: must be zero or positive, got " + shutdownGrace);
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
         }
@@ -89,7 +98,14 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
     public AgentConfig withSecrets(Set<String> headers, Set<String> queryParams, List<String> bodyPaths) {
         return new AgentConfig(host, port, agentId, routes, maxRequestBodyBytes, lowerCaseUnion(redactedHeaders, headers),
                 lowerCaseUnion(redactedQueryParams, queryParams), mode,
-                java.util.stream.Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream()).distinct().toList());
+                java.util.stream.Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream()).distinct().toList(),
+                shutdownGrace);
+    }
+
+    /** This configuration giving open exchanges {@code grace} when the agent stops. */
+    public AgentConfig withShutdownGrace(java.time.Duration grace) {
+        return new AgentConfig(host, port, agentId, routes, maxRequestBodyBytes, redactedHeaders, redactedQueryParams,
+                mode, redactedBodyPaths, grace);
     }
 
     /** Record mode, 64 MB request bodies, the built-in redactions. */

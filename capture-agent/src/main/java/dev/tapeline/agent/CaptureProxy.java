@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class CaptureProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProxy.class);
-    /** Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1). */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "host", "content-length", "expect",
-            AgentConfig.ROUTE_HEADER.toLowerCase(Locale.ROOT));
-
     private final AgentConfig config;
     private final ExchangeTap tap;
     private final FixtureReplay replay;
@@ -56,6 +52,8 @@ public final class CaptureProxy implements AutoCloseable {
     private final boolean ownsVertx;
     /** One server per event loop, sharing the port: Vert.x spreads the connections across them. */
     private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Exchanges forwarded upstream and not ended yet. */
+    private final Set<ProxiedExchange> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private HttpClient client;
 
     /**
@@ -193,22 +191,22 @@ public final class CaptureProxy implements AutoCloseable {
         String upstreamUrl = route.upstream() + endpoint + (query == null ? "" : "?" + query);
         String maskedQuery = Redaction.maskQuery(query, config.redactedQueryParams());
 
-        List<Map.Entry<String, String>> requestHeaders = entries(request.headers());
+        List<Map.Entry<String, String>> requestHeaders = Headers.decoded(request.headers());
         String completionId = UuidV7.next(System.currentTimeMillis()).toString();
         String sdkVersion = clientSdkVersion(request);
         // like llama-stack, ask the upstream for its version when an OpenAI Python client records
         Future<String> serverVersion = config.mode().captures() && sdkVersion != null
                 ? serverVersions.computeIfAbsent(route.name(), name -> probeVersion(route)) : Future.succeededFuture();
-        serverVersion.onComplete(version -> dispatch(request, route, body, upstreamUrl, new ExchangeRequest(completionId,
+        serverVersion.onComplete(version -> dispatch(request, body, upstreamUrl, new ExchangeRequest(completionId,
                 route, request.method().name(), request.path() + (maskedQuery == null ? "" : "?" + maskedQuery), endpoint,
                 route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery), requestHeaders,
-                Redaction.maskBodyPaths(body.getBytes(), config.redactedBodyPaths()), TestIds.fromHeaders(request::getHeader),
+                Redaction.maskBodyPaths(body.getBytes(), config.redactedBodyPaths()), TestIds.fromHeaders(name -> Headers.utf8(request.getHeader(name))),
                 sdkVersion, startNanos, version.result())));
     }
 
-    private void dispatch(HttpServerRequest request, Route route, Buffer body, String upstreamUrl, ExchangeRequest exchange) {
+    private void dispatch(HttpServerRequest request, Buffer body, String upstreamUrl, ExchangeRequest exchange) {
         if (!config.mode().replays()) {
-            proxy(request, route, body, exchange, upstreamUrl);
+            proxy(request, body, exchange, upstreamUrl);
             return;
         }
         vertx.executeBlocking(() -> replay.find(exchange), false).onComplete(lookup -> {
@@ -218,7 +216,7 @@ public final class CaptureProxy implements AutoCloseable {
                     error(request.response(), 400, "replay_unmatchable", "cannot look this request up for replay: "
                             + lookup.cause().getMessage());
                 } else {
-                    proxy(request, route, body, exchange, upstreamUrl);
+                    proxy(request, body, exchange, upstreamUrl);
                 }
             } else if (lookup.result() instanceof FixtureReplay.Hit hit) {
                 serve(request.response(), hit, exchange.startNanos());
@@ -227,7 +225,7 @@ public final class CaptureProxy implements AutoCloseable {
                 error(request.response(), 404, "replay_miss", ((FixtureReplay.Miss) lookup.result()).message());
                 count("replay_miss");
             } else {
-                proxy(request, route, body, exchange, upstreamUrl);
+                proxy(request, body, exchange, upstreamUrl);
             }
         });
     }
@@ -373,87 +371,17 @@ public final class CaptureProxy implements AutoCloseable {
         response.end(body);
     }
 
-    private void proxy(HttpServerRequest request, Route route, Buffer body, ExchangeRequest exchange, String upstreamUrl) {
-        String completionId = exchange.completionId();
-        List<Map.Entry<String, String>> requestHeaders = exchange.headers();
-        ExchangeObserver observer = openSafely(exchange);
-        HttpServerResponse response = request.response();
-
-        MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
-        for (Map.Entry<String, String> header : requestHeaders) {
-            if (!HOP_BY_HOP.contains(header.getKey().toLowerCase(Locale.ROOT))) {
-                upstreamHeaders.add(header.getKey(), header.getValue());
-            }
-        }
-        RequestOptions options = new RequestOptions()
+    private void proxy(HttpServerRequest request, Buffer body, ExchangeRequest exchange, String upstreamUrl) {
+        ProxiedExchange proxied = new ProxiedExchange(vertx, request.response(), exchange, openSafely(exchange),
+                (ended, outcome) -> {
+                    open.remove(ended);
+                    count(outcome);
+                });
+        open.add(proxied);
+        proxied.start(client, new RequestOptions()
                 .setMethod(HttpMethod.valueOf(request.method().name()))
                 .setAbsoluteURI(upstreamUrl)
-                .setHeaders(upstreamHeaders)
-                .setFollowRedirects(false);
-
-        client.request(options).compose(upstreamRequest -> {
-            response.closeHandler(v -> {
-                if (!response.ended()) {
-                    // the outcome first: resetting the upstream makes its stream fail too, and the first outcome counts
-                    observer.onFailed(FailureReason.CLIENT_DISCONNECT, "client closed the connection mid-response");
-                    count("client_disconnect");
-                    upstreamRequest.reset();
-                }
-            });
-            return upstreamRequest.send(body);
-        }).onSuccess(upstreamResponse -> relay(upstreamResponse, response, observer))
-                .onFailure(err -> {
-                    LOG.debug("exchange {}: upstream {} failed: {}", completionId, upstreamUrl, err.toString());
-                    observer.onFailed(FailureReason.UPSTREAM_ERROR, "upstream unreachable: " + err.getMessage());
-                    count("upstream_error");
-                    if (!response.headWritten()) {
-                        error(response, 502, "upstream_unreachable", "upstream " + route.upstream()
-                                + " failed: " + err.getMessage());
-                    } else {
-                        response.reset();
-                    }
-                });
-    }
-
-    private void relay(HttpClientResponse upstream, HttpServerResponse response, ExchangeObserver observer) {
-        response.setStatusCode(upstream.statusCode());
-        response.setStatusMessage(upstream.statusMessage());
-        List<Map.Entry<String, String>> responseHeaders = entries(upstream.headers());
-        boolean hasLength = false;
-        for (Map.Entry<String, String> header : responseHeaders) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("content-length")) {
-                hasLength = true;
-                response.putHeader(header.getKey(), header.getValue());
-            } else if (!HOP_BY_HOP.contains(name)) {
-                response.headers().add(header.getKey(), header.getValue());
-            }
-        }
-        if (!hasLength) {
-            response.setChunked(true);
-        }
-        observer.onResponseStarted(upstream.statusCode(), responseHeaders);
-        upstream.handler(piece -> {
-            response.write(piece);
-            if (response.writeQueueFull()) {
-                upstream.pause();
-                response.drainHandler(v -> upstream.resume());
-            }
-            if (observer != ExchangeObserver.NONE) {
-                // a copy the capture may keep; nothing to copy when nothing is captured (LIVE)
-                observer.onResponseBytes(piece.getBytes());
-            }
-        });
-        upstream.endHandler(v -> {
-            response.end();
-            observer.onCompleted();
-            count("completed");
-        });
-        upstream.exceptionHandler(err -> {
-            observer.onFailed(FailureReason.UPSTREAM_RESET, "upstream connection failed mid-response: " + err);
-            count("upstream_reset");
-            response.reset();
-        });
+                .setFollowRedirects(false), Headers.forwarded(request.headers()), body);
     }
 
     private ExchangeObserver openSafely(ExchangeRequest exchange) {
@@ -478,12 +406,6 @@ public final class CaptureProxy implements AutoCloseable {
         metrics.counter("tapeline.agent.exchanges", "outcome", outcome).increment();
     }
 
-    private static List<Map.Entry<String, String>> entries(MultiMap headers) {
-        List<Map.Entry<String, String>> list = new ArrayList<>(headers.size());
-        headers.forEach(h -> list.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
-        return list;
-    }
-
     private static long parseLong(String value) {
         try {
             return Long.parseLong(value.trim());
@@ -502,11 +424,28 @@ public final class CaptureProxy implements AutoCloseable {
         response.setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
     }
 
+    /**
+     * Stops gracefully within the configured shutdown grace: stops accepting, lets open exchanges
+     * finish (connections close as their response ends), ends those still open at the grace as
+     * AGENT_SHUTDOWN, then stops. Every outcome has been handed to the tap when this returns.
+     */
     @Override
     public void close() {
+        Duration grace = config.shutdownGrace();
         try {
-            for (HttpServer server : servers) {
-                server.close().await(10, TimeUnit.SECONDS);
+            Future<Void> stopped = Future.join(servers.stream()
+                    .map(server -> server.shutdown(grace.toMillis() + ABORT_MARGIN.toMillis(), TimeUnit.MILLISECONDS))
+                    .toList()).mapEmpty();
+            if (!open.isEmpty()) {
+                LOG.info("waiting up to {} for {} open exchanges to finish", Durations.format(grace), open.size());
+            }
+            try {
+                stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                LOG.warn("{} exchanges still open after the shutdown grace of {}: ended as AGENT_SHUTDOWN", open.size(),
+                        Durations.format(grace));
+                open.forEach(exchange -> exchange.abortForShutdown(grace));
+                stopped.await(ABORT_MARGIN.toMillis(), TimeUnit.MILLISECONDS);
             }
             if (client != null) {
                 client.close().await(10, TimeUnit.SECONDS);
@@ -518,4 +457,7 @@ public final class CaptureProxy implements AutoCloseable {
             LOG.warn("agent did not stop cleanly: {}", e.toString());
         }
     }
+
+    /** After the grace: time for exchanges ended as AGENT_SHUTDOWN to tell their clients before connections are closed. */
+    private static final Duration ABORT_MARGIN = Duration.ofSeconds(5);
 }

@@ -12,8 +12,18 @@ import java.util.List;
  * @param upstream        base URL requests are forwarded to (path below prefix appended)
  * @param recordedBaseUrl base URL the recordings show: the one the client SDK was configured
  *                        with, so {@code recordedBaseUrl + endpoint} is llama-stack's recorded url
+ * @param timeouts        how long the agent waits for this upstream
  */
-public record Route(String name, String prefix, URI upstream, String recordedBaseUrl) {
+public record Route(String name, String prefix, URI upstream, String recordedBaseUrl, UpstreamTimeouts timeouts) {
+
+    /** Spec keys of {@link #parse}. */
+    private static final List<String> KEYS = List.of("name", "prefix", "upstream", "recorded-base-url", "connect-timeout",
+            "first-byte-timeout", "idle-timeout");
+
+    /** With the default upstream timeouts. */
+    public Route(String name, String prefix, URI upstream, String recordedBaseUrl) {
+        this(name, prefix, upstream, recordedBaseUrl, UpstreamTimeouts.DEFAULTS);
+    }
 
     public Route {
         List<String> problems = new ArrayList<>();
@@ -33,6 +43,9 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         if (recordedBaseUrl == null || URI.create(recordedBaseUrl).getScheme() == null) {
             problems.add("routes[" + name + "].recordedBaseUrl: must be an absolute URL, got " + recordedBaseUrl);
         }
+        if (timeouts == null) {
+            problems.add("routes[" + name + "].timeouts: required");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -45,11 +58,17 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         return new Route("default", "/", URI.create(trimSlash(upstream)), recordedBaseUrl);
     }
 
-    /**
-     * Parses {@code name=N,prefix=P,upstream=U,recorded-base-url=B} (prefix defaults to
-     * {@code /<name>}, the recorded base URL to {@code <upstream>/v1}); every problem is reported.
-     */
+    /** {@link #parse(String, UpstreamTimeouts)} with the default timeouts. */
     public static Route parse(String spec) {
+        return parse(spec, UpstreamTimeouts.DEFAULTS);
+    }
+
+    /**
+     * Parses {@code name=N,prefix=P,upstream=U,recorded-base-url=B,connect-timeout=T,first-byte-timeout=T,idle-timeout=T}
+     * (prefix defaults to {@code /<name>}, the recorded base URL to {@code <upstream>/v1}, each timeout to
+     * {@code defaults}'); every problem is reported.
+     */
+    public static Route parse(String spec, UpstreamTimeouts defaults) {
         java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (String part : spec.split(",")) {
@@ -59,8 +78,8 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
                 continue;
             }
             String key = part.substring(0, eq).trim();
-            if (!java.util.Set.of("name", "prefix", "upstream", "recorded-base-url").contains(key)) {
-                problems.add("unknown key '" + key + "' (known: name, prefix, upstream, recorded-base-url)");
+            if (!KEYS.contains(key)) {
+                problems.add("unknown key '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
             fields.put(key, part.substring(eq + 1).trim());
         }
@@ -70,12 +89,41 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         if (!fields.containsKey("upstream")) {
             problems.add("upstream is required");
         }
+        java.time.Duration connect = duration(fields, "connect-timeout", defaults.connect(), problems);
+        java.time.Duration firstByte = duration(fields, "first-byte-timeout", defaults.firstByte(), problems);
+        java.time.Duration idle = duration(fields, "idle-timeout", defaults.idle(), problems);
+        UpstreamTimeouts timeouts = null;
+        try {
+            // a value that did not parse has its default here, so the rest are still checked
+            timeouts = new UpstreamTimeouts(connect, firstByte, idle);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid route '" + spec + "': " + String.join("; ", problems));
         }
         String upstream = trimSlash(fields.get("upstream"));
         return new Route(fields.get("name"), fields.getOrDefault("prefix", "/" + fields.get("name")),
-                URI.create(upstream), fields.getOrDefault("recorded-base-url", upstream + "/v1"));
+                URI.create(upstream), fields.getOrDefault("recorded-base-url", upstream + "/v1"), timeouts);
+    }
+
+    private static java.time.Duration duration(java.util.Map<String, String> fields, String key,
+            java.time.Duration fallback, List<String> problems) {
+        String value = fields.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            problems.add(key + ": " + e.getMessage());
+            return fallback;
+        }
+    }
+
+    /** This route waiting for its upstream as {@code newTimeouts} say. */
+    public Route withTimeouts(UpstreamTimeouts newTimeouts) {
+        return new Route(name, prefix, upstream, recordedBaseUrl, newTimeouts);
     }
 
     /** Whether the route serves this request path. */

@@ -71,4 +71,34 @@ class AgentConfigTest {
         assertThat(ExchangeRequest.recordedUrl("https://api.openai.com/v1", "/v1/models"))
                 .isEqualTo("https://api.openai.com/v1/v1/models");
     }
+
+    @Test
+    void givenRouteSpecsWithTimeouts_whenParsed_thenEachOverridesTheGlobalDefaultAndBadOnesAreNamed() {
+        UpstreamTimeouts global = new UpstreamTimeouts(java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(60),
+                java.time.Duration.ofSeconds(30));
+
+        Route route = Route.parse("name=slow,upstream=http://x,first-byte-timeout=10m,idle-timeout=PT2M", global);
+
+        assertThat(route.timeouts()).isEqualTo(new UpstreamTimeouts(java.time.Duration.ofSeconds(3),
+                java.time.Duration.ofMinutes(10), java.time.Duration.ofMinutes(2)));
+        assertThat(Route.parse("name=a,upstream=http://x").timeouts()).isEqualTo(UpstreamTimeouts.DEFAULTS);
+        assertThatThrownBy(() -> Route.parse("name=a,upstream=http://x,connect-timeout=soon,idle-timeout=0s", global))
+                .hasMessageContaining("connect-timeout: 'soon' is not a duration")
+                .hasMessageContaining("idle-timeout: must be positive");
+    }
+
+    @Test
+    void givenTheDefaultUpstreamTimeouts_whenCompared_thenBelowTheSdkReadTimeoutAndTheProcessorIdleTimeout() {
+        assertThat(UpstreamTimeouts.DEFAULTS.connect()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(UpstreamTimeouts.DEFAULTS.longest()).isLessThan(java.time.Duration.ofSeconds(600));
+    }
+
+    @Test
+    void givenANegativeShutdownGrace_whenBuilt_thenRefusedByName() {
+        AgentConfig config = AgentConfig.of("h", 0, "a", List.of(Route.catchAll("http://x", "http://x/v1")));
+
+        assertThat(config.shutdownGrace()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThatThrownBy(() -> config.withShutdownGrace(java.time.Duration.ofSeconds(-1)))
+                .hasMessageContaining("shutdownGrace: must be zero or positive");
+    }
 }

@@ -240,7 +240,11 @@ class CaptureProxyTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !payloads(ExchangeFailed.class).isEmpty()
                 || !payloads(ExchangeCompleted.class).isEmpty());
-        assertThat(payloads(ChunkReceived.class)).isNotEmpty();
+        assertThat(payloads(ExchangeCompleted.class)).isEmpty();
+        ExchangeFailed failed = payloads(ExchangeFailed.class).get(0);
+        assertThat(failed.getReason()).isEqualTo(FailureReason.UPSTREAM_RESET);
+        assertThat(failed.getMessage()).startsWith("upstream connection failed mid-response: ");
+        assertThat(failed.getChunkCount()).isEqualTo(1);
     }
 
     @Test
@@ -308,5 +312,21 @@ class CaptureProxyTest {
         assertThat(CaptureProxy.versionPath("http://localhost:8000/v1/")).isEqualTo("/version");
         assertThat(CaptureProxy.versionPath("https://x.example.com/openai/v1")).isEqualTo("/openai/version");
         assertThat(CaptureProxy.versionPath("http://localhost:8000")).isEqualTo("/version");
+    }
+
+    @Test
+    void givenAUtf8TestIdRawInAHeaderOrEscapedInProviderData_whenProxied_thenBothReadAsTheSameTestId() throws Exception {
+        String testId = "tests/integration/\u00fcn\u00ef/test_u.py::test_x";
+
+        RawHttp.exchangeThenClose(proxy.port(), RawHttp.post("/v1/chat/completions", "{\"model\":\"m\"}",
+                "X-Test-Id: " + testId));
+        RawHttp.exchangeThenClose(proxy.port(), RawHttp.post("/v1/chat/completions", "{\"model\":\"m\"}",
+                "X-LlamaStack-Provider-Data: {\"__test_id\": \"tests/integration/\\u00fcn\\u00ef/test_u.py::test_x\"}"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> payloads(ExchangeCompleted.class).size() == 2);
+        assertThat(payloads(RequestStarted.class)).extracting(RequestStarted::getTestId).containsExactly(testId, testId);
+        assertThat(payloads(RequestStarted.class).get(0).getHeaders())
+                .as("recorded headers read as UTF-8 too")
+                .anyMatch(h -> h.getName().equals("X-Test-Id") && h.getValue().equals(testId));
     }
 }

@@ -3,6 +3,9 @@ package dev.tapeline.sink;
 import dev.tapeline.schema.Recording;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,10 +17,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * Consumes the recordings topic and writes each completed recording as a fixture file. Offsets
  * are committed only after every file of the polled batch is durable, so a crash re-delivers and
  * the idempotent writer makes the repeat harmless. What each record becomes is {@link RecordingWriter}'s
- * to decide (a tombstone deletes its fixture); recordings that cannot be written (unknown shapes,
- * events lost) are logged with the reason and stay in the topic.
+ * to decide (a tombstone deletes its fixture); recordings that have no fixture (unknown shapes,
+ * events lost) are logged with the reason and stay in the topic. A record the sink cannot read,
+ * or one the writer fails on (a bug), goes to the dead-letter topic with the error in its
+ * headers, is counted and logged at WARN, and the sink moves past it; a disk problem stops the
+ * sink without committing.
  */
 public final class FixtureSink implements Runnable, AutoCloseable {
 
@@ -41,29 +46,32 @@ public final class FixtureSink implements Runnable, AutoCloseable {
 
     private final SinkConfig config;
     private final DeadLetters deadLetters;
-    private final KafkaConsumer<String, Recording> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Deserializer<Recording> deserializer;
     private final RecordingWriter recordings;
+    private final MeterRegistry metrics;
     private final Consumer<Written> listener;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean started;
 
+    /**
+     * @param deadLetters where unreadable records and those the writer fails on go before the sink moves past them
+     * @param metrics     counts fixtures by result, recordings not written, dead letters by reason
+     */
     public FixtureSink(SinkConfig config, Map<String, Object> consumerConfig, Deserializer<Recording> deserializer,
-            Consumer<Written> listener) {
-        this(config, consumerConfig, deserializer, null, listener);
-    }
-
-    /** @param deadLetters where unreadable records go before the sink moves past them; null: logged only */
-    public FixtureSink(SinkConfig config, Map<String, Object> consumerConfig, Deserializer<Recording> deserializer,
-            DeadLetters deadLetters, Consumer<Written> listener) {
+            DeadLetters deadLetters, MeterRegistry metrics, Consumer<Written> listener) {
         this.config = config;
         this.deadLetters = deadLetters;
+        this.deserializer = deserializer;
+        this.metrics = metrics;
         Map<String, Object> settings = new HashMap<>(consumerConfig);
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        this.consumer = new KafkaConsumer<>(settings, new StringDeserializer(), deserializer);
+        // bytes: each record is read here, so one that cannot be read goes to the dead letters as it was
+        this.consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.recordings = new RecordingWriter(new FixtureWriter(config.fixtureRoot()), config.layout(),
                 config.writeIncomplete(), false);
         this.listener = listener;
@@ -76,21 +84,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             removeAbandonedTemporaries();
             consumer.subscribe(List.of(config.recordingsTopic()));
             while (running) {
-                ConsumerRecords<String, Recording> records;
-                try {
-                    records = consumer.poll(config.pollTimeout());
-                } catch (RecordDeserializationException e) {
-                    // a record that is not a Recording: keep it on the dead-letter topic, say where it was, go past it
-                    if (deadLetters != null) {
-                        deadLetters.store(e);
-                    }
-                    LOG.error("recording at {} offset {} cannot be read{}: {}", e.topicPartition(), e.offset(),
-                            deadLetters == null ? " and is skipped" : " and went to the dead-letter topic",
-                            e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
-                    consumer.seek(e.topicPartition(), e.offset() + 1);
-                    continue;
-                }
-                for (ConsumerRecord<String, Recording> record : records) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+                for (ConsumerRecord<byte[], byte[]> record : records) {
                     handle(record);
                 }
                 if (!records.isEmpty()) {
@@ -119,23 +114,50 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void handle(ConsumerRecord<String, Recording> record) {
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        Recording recording;
+        try {
+            recording = deserializer.deserialize(record.topic(), record.headers(), record.value());
+        } catch (RuntimeException e) {
+            // not a Recording (another writer's bytes, a schema id the registry does not know)
+            deadLetter(record, key, "unreadable", e);
+            return;
+        }
         RecordingWriter.Applied applied;
         try {
-            applied = recordings.apply(record.key(), record.value());
+            applied = recordings.apply(key, recording);
         } catch (IOException e) {
             // a disk problem: stop without committing, so nothing accepted is lost
-            throw new UncheckedIOException("cannot write the fixture of " + record.key(), e);
+            throw new UncheckedIOException("cannot write the fixture of " + key, e);
+        } catch (RuntimeException e) {
+            // a bug in rendering or writing: never a silent skip
+            deadLetter(record, key, "writer_failed", e);
+            return;
         }
         if (applied.result() == null) {
-            LOG.info("recording {} at {}-{} offset {} not written: {}", record.key(), record.topic(), record.partition(),
+            metrics.counter("tapeline.sink.recordings.not.written").increment();
+            LOG.info("recording {} at {}-{} offset {} not written: {}", key, record.topic(), record.partition(),
                     record.offset(), applied.reason());
             return;
         }
         for (Path path : applied.paths()) {
+            metrics.counter("tapeline.sink.fixtures", "result", applied.result().name().toLowerCase(Locale.ROOT))
+                    .increment();
             LOG.debug("fixture {} {}", path, applied.result());
-            listener.accept(new Written(path, record.key(), applied.result()));
+            listener.accept(new Written(path, key, applied.result()));
         }
+    }
+
+    /** Keeps the record on the dead-letter topic (or says it is skipped where there is none), counted and logged. */
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, String key, String reason, RuntimeException error) {
+        if (deadLetters != null) {
+            deadLetters.store(record, error, "sink");
+        }
+        metrics.counter("tapeline.sink.dead.letters", "reason", reason).increment();
+        LOG.warn("recording {} at {}-{} offset {} {}{}", key, record.topic(), record.partition(), record.offset(),
+                reason.equals("unreadable") ? "cannot be read" : "could not be written",
+                deadLetters == null ? " and is skipped" : "; it went to the dead-letter topic", error);
     }
 
     @Override

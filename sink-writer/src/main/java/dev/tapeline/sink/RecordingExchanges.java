@@ -40,7 +40,8 @@ final class RecordingExchanges {
         String failure = colon < 0 ? "" : reason.substring(0, colon);
         return switch (failure) {
             case "UPSTREAM_RESET" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
-            case "TIMEOUT" -> new FixtureRenderer.Interruption("ReadTimeout", reason);
+            case "UPSTREAM_TIMEOUT", "TIMEOUT" -> new FixtureRenderer.Interruption("ReadTimeout", reason);
+            case "AGENT_SHUTDOWN" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
             case "UPSTREAM_ERROR" -> new FixtureRenderer.Interruption("APIConnectionError", reason);
             case "CLIENT_DISCONNECT" -> new FixtureRenderer.Interruption("CancelledError", reason);
             default -> null;

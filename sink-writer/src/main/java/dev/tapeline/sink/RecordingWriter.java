@@ -6,6 +6,7 @@ import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.fixture.PyJson;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
@@ -60,7 +61,10 @@ public final class RecordingWriter {
         return writer;
     }
 
-    /** Applies one record: {@code recording} null is a tombstone. A disk problem is thrown, never skipped. */
+    /**
+     * Applies one record: {@code recording} null is a tombstone. A disk problem is thrown, never
+     * skipped; so is any failure other than an exchange with no fixture shape (a bug).
+     */
     public Applied apply(String key, Recording recording) throws IOException {
         if (recording == null) {
             return delete(key);
@@ -83,7 +87,8 @@ public final class RecordingWriter {
         try {
             CapturedExchange exchange = RecordingExchanges.toExchange(recording);
             fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
-        } catch (RuntimeException e) {
+        } catch (FixtureRenderer.UnrenderableException | PyJson.InvalidJsonException e) {
+            // no fixture shape for this exchange: a defined outcome; anything else is a bug, and is thrown
             return Applied.skipped(recording.getRequest().getMethod() + " " + recording.getRequest().getEndpoint() + ": "
                     + e.getMessage());
         }
@@ -131,8 +136,8 @@ public final class RecordingWriter {
     private static String testIdIn(Path path) {
         try {
             return dev.tapeline.fixture.FixtureFile.read(path).testId();
-        } catch (IOException | RuntimeException e) {
-            return null;
+        } catch (IOException | PyJson.InvalidJsonException e) {
+            return null; // not a fixture file this key could name
         }
     }
 }

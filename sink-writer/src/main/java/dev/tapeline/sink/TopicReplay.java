@@ -57,9 +57,12 @@ public final class TopicReplay {
         }
     }
 
-    /** Counts so far; {@code total} is the number of offsets in the range (transaction markers included). */
+    /**
+     * Counts so far; {@code total} is the number of offsets in the range (transaction markers
+     * included); {@code failed}: records the writer failed on (a bug), each logged with its error.
+     */
     public record Progress(long records, long bytes, long total, long written, long unchanged, long deleted, long filtered,
-            long skipped, long unreadable) {
+            long skipped, long unreadable, long failed) {
     }
 
     private TopicReplay() {
@@ -110,6 +113,12 @@ public final class TopicReplay {
             applied = writer.apply(record.key(), record.value());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the fixture of " + record.key(), e);
+        } catch (RuntimeException e) {
+            // a bug: counted, logged with its error, and the command fails at the end
+            LOG.warn("{} at {}-{} offset {} could not be written", record.key(), record.topic(), record.partition(),
+                    record.offset(), e);
+            counts.failed++;
+            return;
         }
         if (applied.result() == null) {
             LOG.debug("{} at {}-{} offset {}: {}", record.key(), record.topic(), record.partition(), record.offset(),
@@ -134,9 +143,10 @@ public final class TopicReplay {
         long filtered;
         long skipped;
         long unreadable;
+        long failed;
 
         Progress progress() {
-            return new Progress(records, bytes, total, written, unchanged, deleted, filtered, skipped, unreadable);
+            return new Progress(records, bytes, total, written, unchanged, deleted, filtered, skipped, unreadable, failed);
         }
     }
 

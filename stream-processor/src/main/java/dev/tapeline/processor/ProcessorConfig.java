@@ -10,6 +10,8 @@ import java.util.List;
  *
  * @param eventsTopic      capture events (input)
  * @param recordingsTopic  recordings (output), keyed by fixture key
+ * @param deadLettersTopic exchanges the processor fails to assemble (a bug): their request event,
+ *                         the error in the headers
  * @param keyProfile       the hashing rules of the fixture key
  * @param emittedRetention how long an emitted exchange is remembered, so late duplicates are dropped
  * @param purgeInterval    how often the forgotten ones are purged and idle ones looked for (wall clock)
@@ -18,7 +20,7 @@ import java.util.List;
  * @param maxRecordingBytes a recording larger than this (the recordings topic's message limit) is
  *                         emitted as a FAILED stub with the reason instead of failing the producer
  */
-public record ProcessorConfig(String eventsTopic, String recordingsTopic, FixtureProfile keyProfile,
+public record ProcessorConfig(String eventsTopic, String recordingsTopic, String deadLettersTopic, FixtureProfile keyProfile,
         Duration emittedRetention, Duration purgeInterval, Duration idleTimeout, long maxRecordingBytes) {
 
     public static final String EXCHANGE_STORE = "exchange-state-store";
@@ -34,6 +36,11 @@ public record ProcessorConfig(String eventsTopic, String recordingsTopic, Fixtur
             problems.add("recordingsTopic: required");
         } else if (recordingsTopic.equals(eventsTopic)) {
             problems.add("recordingsTopic: must differ from eventsTopic");
+        }
+        if (deadLettersTopic == null || deadLettersTopic.isBlank()) {
+            problems.add("deadLettersTopic: required");
+        } else if (deadLettersTopic.equals(eventsTopic) || deadLettersTopic.equals(recordingsTopic)) {
+            problems.add("deadLettersTopic: must differ from eventsTopic and recordingsTopic");
         }
         if (keyProfile == null) {
             problems.add("keyProfile: required");
@@ -53,10 +60,5 @@ public record ProcessorConfig(String eventsTopic, String recordingsTopic, Fixtur
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid processor configuration: " + String.join("; ", problems));
         }
-    }
-
-    public static ProcessorConfig defaults(String eventsTopic, String recordingsTopic) {
-        return new ProcessorConfig(eventsTopic, recordingsTopic, FixtureProfile.CURRENT, Duration.ofHours(1),
-                Duration.ofMinutes(1), Duration.ofMinutes(10), 64L * 1024 * 1024);
     }
 }

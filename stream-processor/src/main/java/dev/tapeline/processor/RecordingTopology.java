@@ -28,6 +28,7 @@ public final class RecordingTopology {
     public static final String SOURCE = "capture-events-source";
     public static final String PROCESSOR = "assemble-recordings";
     public static final String SINK = "recordings-sink";
+    public static final String DEAD_LETTER_SINK = "dead-letters-sink";
 
     private RecordingTopology() {
     }
@@ -54,6 +55,7 @@ public final class RecordingTopology {
                 Stores.persistentKeyValueStore(ProcessorConfig.REQUEST_STORE), Serdes.String(), requests)
                 .withCachingEnabled(), PROCESSOR);
         topology.addSink(SINK, config.recordingsTopic(), Serdes.String().serializer(), recordings, PROCESSOR);
+        topology.addSink(DEAD_LETTER_SINK, config.deadLettersTopic(), Serdes.String().serializer(), events, PROCESSOR);
         return topology;
     }
 }

@@ -44,7 +44,8 @@ class RecordingTopologyTest {
     private static final String TEST_ID = "tests/integration/inference/test_x.py::test_y[p]";
 
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-    private final ProcessorConfig config = new ProcessorConfig(EVENTS, RECORDINGS, FixtureProfile.CURRENT,
+    private static final String DEAD_LETTERS = "tapeline.dead-letters";
+    private final ProcessorConfig config = new ProcessorConfig(EVENTS, RECORDINGS, DEAD_LETTERS, FixtureProfile.CURRENT,
             Duration.ofMinutes(10), Duration.ofMinutes(1), Duration.ofMinutes(5), 1024 * 1024);
     private TopologyTestDriver driver;
     private TestInputTopic<String, CaptureEvent> input;
@@ -341,5 +342,43 @@ class RecordingTopologyTest {
         Recording recording = output.readValue();
         assertThat(recording.getOutcomeReason()).contains("content-encoding br not decoded");
         assertThat(recording.getResponse().getChunks()).hasSize(1);
+    }
+
+    @Test
+    void givenAnExchangeTheProcessorFailsOn_whenItEnds_thenItsRequestGoesToTheDeadLettersWithTheErrorAndIsCounted() {
+        // no agent records such a URL: the request hash cannot be computed, which no rule explains (a bug)
+        send("a", RequestStarted.newBuilder(request(BODY)).setRecordedUrl("http://[broken/v1/chat/completions").build());
+        send("a", sse());
+        send("a", chunk(0));
+        send("a", completed(1));
+        send("b", request(BODY));
+        send("b", sse());
+        send("b", completed(0));
+
+        TestOutputTopic<String, CaptureEvent> deadLetters = driver.createOutputTopic(DEAD_LETTERS,
+                Serdes.String().deserializer(), ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry));
+        List<org.apache.kafka.streams.test.TestRecord<String, CaptureEvent>> dead = deadLetters.readRecordsToList();
+
+        assertThat(output.readKeyValuesToList()).extracting(kv -> kv.value.getCompletionId()).containsExactly("b");
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).key()).isEqualTo("a");
+        assertThat(((RequestStarted) dead.get(0).value().getPayload()).getBody())
+                .as("the request as the agent published it, body included")
+                .isEqualTo(ByteBuffer.wrap(BODY.getBytes(StandardCharsets.UTF_8)));
+        assertThat(new String(dead.get(0).headers().lastHeader("__streams.errors.exception").value(), StandardCharsets.UTF_8))
+                .isEqualTo("java.lang.IllegalArgumentException");
+        assertThat(new String(dead.get(0).headers().lastHeader("tapeline.errors.component").value(), StandardCharsets.UTF_8))
+                .isEqualTo("processor");
+        assertThat(driver.metrics().entrySet()).filteredOn(e -> e.getKey().name().equals("dead-letters-total"))
+                .extracting(e -> e.getValue().metricValue()).containsExactly(1.0);
+    }
+
+    @Test
+    void givenARequestBodyThatIsNotJson_whenItEnds_thenKeyedByItsCompletionIdAsDocumented() {
+        send("a", request("not json"));
+        send("a", sse());
+        send("a", completed(0));
+
+        assertThat(output.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("unhashable-a");
     }
 }

@@ -45,6 +45,7 @@ public final class Pipeline implements AutoCloseable {
     private final PipelineConfig config;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private KafkaStreams streams;
+    private io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
     private FixtureSink sink;
     private DeadLetters deadLetters;
     private Thread sinkThread;
@@ -84,9 +85,13 @@ public final class Pipeline implements AutoCloseable {
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
             streams = new KafkaStreams(RecordingTopology.build(
-                    processorConfig(config.topics().events(), config.topics().recordings(), config.idleTimeout()),
+                    processorConfig(config.topics().events(), config.topics().recordings(), config.topics().deadLetters(),
+                            config.idleTimeout()),
                     registry),
                     streamsProperties());
+            // Kafka Streams' own metrics, the processor's dead-letter count among them, on /metrics
+            streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(metrics);
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream processor failed; replacing its thread", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -100,7 +105,7 @@ public final class Pipeline implements AutoCloseable {
             sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
                     config.fixtureRoot(), config.layout(), Duration.ofMillis(100), config.writeIncomplete()),
                     consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
-                    deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()), onFixture);
+                    deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()), metrics, onFixture);
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
             sinkThread.start();
@@ -134,8 +139,9 @@ public final class Pipeline implements AutoCloseable {
      * The stream processor's settings: the live pipeline's, and those a re-render or a benchmark
      * runs the same topology with (emitted exchanges remembered an hour, swept every minute).
      */
-    public static ProcessorConfig processorConfig(String eventsTopic, String recordingsTopic, Duration idleTimeout) {
-        return new ProcessorConfig(eventsTopic, recordingsTopic, dev.tapeline.fixture.FixtureProfile.CURRENT,
+    public static ProcessorConfig processorConfig(String eventsTopic, String recordingsTopic, String deadLettersTopic,
+            Duration idleTimeout) {
+        return new ProcessorConfig(eventsTopic, recordingsTopic, deadLettersTopic, dev.tapeline.fixture.FixtureProfile.CURRENT,
                 Duration.ofHours(1), Duration.ofMinutes(1), idleTimeout, Topics.MAX_MESSAGE_BYTES);
     }
 
@@ -194,6 +200,9 @@ public final class Pipeline implements AutoCloseable {
         }
         if (publisher != null) {
             publisher.close();
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
         }
         if (streams != null) {
             // leave the group, so a restarted processor gets its tasks at once instead of after

@@ -85,6 +85,16 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         if (components == null || components.isEmpty()) {
             problems.add("components: at least one of " + java.util.Arrays.toString(Component.values()));
         }
+        if (agent != null && components != null && idleTimeout != null && agent.mode().captures()
+                && components.contains(Component.AGENT) && components.contains(Component.PROCESSOR)) {
+            for (dev.tapeline.agent.Route route : agent.routes()) {
+                if (route.timeouts().longest().compareTo(idleTimeout) >= 0) {
+                    problems.add("idleTimeout: " + idleTimeout + " must be longer than every upstream timeout (route "
+                            + route.name() + ": " + route.timeouts() + "), or a stalled upstream is recorded as idle"
+                            + " instead of UPSTREAM_TIMEOUT");
+                }
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid pipeline configuration: " + String.join("; ", problems));
         }

@@ -83,9 +83,10 @@ final class ReplayTopicCommand implements Callable<Integer> {
         }
         line.finish(done.records(), done.records(), done.bytes());
         spec.commandLine().getOut().printf("%d records read: %d fixtures written, %d unchanged, %d deleted; %d filtered"
-                        + " out, %d not written (see the log), %d unreadable%n", done.records(), done.written(),
-                done.unchanged(), done.deleted(), done.filtered(), done.skipped(), done.unreadable());
+                        + " out, %d not written (see the log), %d unreadable, %d failed (see the log)%n", done.records(),
+                done.written(), done.unchanged(), done.deleted(), done.filtered(), done.skipped(), done.unreadable(),
+                done.failed());
         spec.commandLine().getOut().flush();
-        return done.unreadable() > 0 ? 1 : 0;
+        return done.unreadable() > 0 || done.failed() > 0 ? 1 : 0;
     }
 }

@@ -38,8 +38,8 @@ final class Rerender {
         void update(long events, long total, long bytes);
     }
 
-    /** What a re-render read and made. */
-    record Summary(long events, long bytes, long recordings, long incomplete) {
+    /** What a re-render read and made; {@code failed}: exchanges the topology could not assemble (a bug, logged). */
+    record Summary(long events, long bytes, long recordings, long incomplete, long failed) {
     }
 
     private Rerender() {
@@ -52,7 +52,8 @@ final class Rerender {
     static Summary run(Consumer<String, byte[]> consumer, String eventsTopic, TopicRange.Bound from, TopicRange.Bound until,
             SchemaRegistryClient registry, Duration idleTimeout, Path stateDir, BiConsumer<String, Recording> recordings,
             Progress progress) {
-        ProcessorConfig config = Pipeline.processorConfig(eventsTopic, "tapeline.rerendered", idleTimeout);
+        ProcessorConfig config = Pipeline.processorConfig(eventsTopic, "tapeline.rerendered",
+                "tapeline.rerendered.dead-letters", idleTimeout);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tapeline-rerender");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092");
@@ -66,13 +67,19 @@ final class Rerender {
             TestOutputTopic<String, Recording> output = driver.createOutputTopic(config.recordingsTopic(),
                     new StringDeserializer(), ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry)
                             .deserializer());
-            Runnable drain = () -> output.readRecordsToList().forEach(record -> {
-                counts.recordings++;
-                if (record.value().getOutcome() == Outcome.INCOMPLETE) {
-                    counts.incomplete++;
-                }
-                recordings.accept(record.key(), record.value());
-            });
+            TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(config.deadLettersTopic(),
+                    new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+            Runnable drain = () -> {
+                output.readRecordsToList().forEach(record -> {
+                    counts.recordings++;
+                    if (record.value().getOutcome() == Outcome.INCOMPLETE) {
+                        counts.incomplete++;
+                    }
+                    recordings.accept(record.key(), record.value());
+                });
+                // each was logged with its error by the processor
+                counts.failed += deadLetters.readRecordsToList().size();
+            };
             TopicRange.read(consumer, eventsTopic, from, until, new TopicRange.Reader<>() {
                 @Override
                 public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
@@ -92,7 +99,7 @@ final class Rerender {
             driver.advanceWallClockTime(idleTimeout.plus(config.purgeInterval()).plusSeconds(1));
             drain.run();
         }
-        return new Summary(counts.events, counts.bytes, counts.recordings, counts.incomplete);
+        return new Summary(counts.events, counts.bytes, counts.recordings, counts.incomplete, counts.failed);
     }
 
     private static final class Counts {
@@ -100,5 +107,6 @@ final class Rerender {
         long bytes;
         long recordings;
         long incomplete;
+        long failed;
     }
 }

@@ -107,11 +107,12 @@ final class RerenderCommand implements Callable<Integer> {
             deleteTree(stateDir);
         }
         line.finish(summary.events(), summary.events(), summary.bytes());
-        spec.commandLine().getOut().printf("%d events read: %d recordings rebuilt (%d incomplete)%s%n", summary.events(),
-                summary.recordings(), summary.incomplete(), target.topic != null ? ", sent to " + target.topic
+        spec.commandLine().getOut().printf("%d events read: %d recordings rebuilt (%d incomplete), %d exchanges failed"
+                        + " (see the log)%s%n", summary.events(), summary.recordings(), summary.incomplete(), summary.failed(),
+                target.topic != null ? ", sent to " + target.topic
                         : "; " + written.get() + " fixtures written under " + target.fixtures);
         spec.commandLine().getOut().flush();
-        return 0;
+        return summary.failed() > 0 ? 1 : 0;
     }
 
     private static void deleteTree(Path dir) throws IOException {

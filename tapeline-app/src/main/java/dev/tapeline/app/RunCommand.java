@@ -2,6 +2,7 @@ package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
+import dev.tapeline.agent.UpstreamTimeouts;
 import dev.tapeline.fixture.FixtureLayout;
 import java.net.URI;
 import java.nio.file.Path;
@@ -89,6 +90,26 @@ final class RunCommand implements Callable<Integer> {
             + " exception. Never replaces an existing fixture.")
     boolean writeIncomplete;
 
+    @Option(names = "--upstream-connect-timeout", defaultValue = "10s", converter = Durations.class,
+            description = "How long the agent waits for a connection to an upstream before answering 504 and recording"
+                    + " UPSTREAM_TIMEOUT; a route's connect-timeout= overrides it (default: ${DEFAULT-VALUE}).")
+    java.time.Duration upstreamConnectTimeout;
+
+    @Option(names = "--upstream-first-byte-timeout", defaultValue = "5m", converter = Durations.class,
+            description = "How long the agent waits for an upstream's status line, e.g. a long non-streaming generation;"
+                    + " a route's first-byte-timeout= overrides it (default: ${DEFAULT-VALUE}).")
+    java.time.Duration upstreamFirstByteTimeout;
+
+    @Option(names = "--upstream-idle-timeout", defaultValue = "5m", converter = Durations.class,
+            description = "How long the agent waits between two pieces of an upstream's response body before breaking"
+                    + " the client's stream off; a route's idle-timeout= overrides it (default: ${DEFAULT-VALUE}).")
+    java.time.Duration upstreamIdleTimeout;
+
+    @Option(names = "--shutdown-grace", defaultValue = "30s", converter = Durations.class,
+            description = "On Ctrl-C or SIGTERM: stop accepting, let open exchanges finish this long (those still open"
+                    + " are recorded as AGENT_SHUTDOWN), send every capture event, then stop (default: ${DEFAULT-VALUE}).")
+    java.time.Duration shutdownGrace;
+
     @Option(names = "--journal-max-mb", defaultValue = "1024",
             description = "Disk the agent may use for capture events while Kafka is away, in MiB (default: ${DEFAULT-VALUE}).")
     long journalMaxMb;
@@ -114,9 +135,12 @@ final class RunCommand implements Callable<Integer> {
         String base = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
         List<Route> routes;
         try {
+            UpstreamTimeouts timeouts = new UpstreamTimeouts(upstreamConnectTimeout, upstreamFirstByteTimeout,
+                    upstreamIdleTimeout);
             routes = routeSpecs == null || routeSpecs.isEmpty()
-                    ? List.of(new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1"))
-                    : routeSpecs.stream().map(Route::parse).toList();
+                    ? List.of(new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1",
+                            timeouts))
+                    : routeSpecs.stream().map(spec -> Route.parse(spec, timeouts)).toList();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -129,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
             Stack.Settings settings = new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
                     registryPort, host, port, routes, fixtures, layout, components, mode,
                     new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths), kafkaConfig,
-                    new Stack.Tuning(idleTimeout, journalMaxMb << 20, writeIncomplete));
+                    new Stack.Tuning(idleTimeout, journalMaxMb << 20, writeIncomplete, shutdownGrace));
             stack = Stack.start(settings, written -> System.out.println(
                     "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         } catch (IllegalArgumentException e) {
@@ -178,25 +202,12 @@ final class RunCommand implements Callable<Integer> {
     /** A duration as {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT10M}). */
     static final class Durations implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
 
-        private static final java.util.regex.Pattern SHORT = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)");
-
         @Override
         public java.time.Duration convert(String value) {
-            java.util.regex.Matcher short_ = SHORT.matcher(value.trim());
-            if (short_.matches()) {
-                long amount = Long.parseLong(short_.group(1));
-                return switch (short_.group(2)) {
-                    case "ms" -> java.time.Duration.ofMillis(amount);
-                    case "s" -> java.time.Duration.ofSeconds(amount);
-                    case "m" -> java.time.Duration.ofMinutes(amount);
-                    default -> java.time.Duration.ofHours(amount);
-                };
-            }
             try {
-                return java.time.Duration.parse(value.trim());
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value
-                        + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h or PT10M");
+                return dev.tapeline.agent.Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }

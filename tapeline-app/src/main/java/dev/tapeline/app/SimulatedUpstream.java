@@ -21,9 +21,15 @@ import java.util.concurrent.TimeUnit;
  * JSON), completions, embeddings and the model list, answered without any network or key, and
  * compressed for clients that send {@code Accept-Encoding}. The
  * reply to a chat is derived from the last user message. Remembers what it sent (the last 1,000
- * exchanges), so a test can compare with what the client received. A request header
- * {@code X-Sim-Break-After: N} makes a stream break off after N events (the connection is reset),
- * as a provider's does when it fails mid-answer.
+ * exchanges), so a test can compare with what the client received. Request headers make it
+ * misbehave as providers do:
+ * <ul>
+ * <li>{@code X-Sim-Break-After: N}: a stream breaks off after N events (the connection is reset);</li>
+ * <li>{@code X-Sim-Stall-After: N}: a stream sends N events, then nothing, keeping the connection open;</li>
+ * <li>{@code X-Sim-Hang: true}: no answer at all;</li>
+ * <li>{@code X-Sim-Status: S}: an OpenAI-style error with status S;</li>
+ * <li>{@code X-Sim-Chunk-Interval: MS}: this stream's events MS milliseconds apart.</li>
+ * </ul>
  */
 public final class SimulatedUpstream implements AutoCloseable {
 
@@ -89,6 +95,16 @@ public final class SimulatedUpstream implements AutoCloseable {
 
     private void route(HttpServerRequest request, Buffer body) {
         String path = request.path();
+        if ("true".equals(request.getHeader("X-Sim-Hang"))) {
+            remember(request, body, "");
+            return;
+        }
+        String status = request.getHeader("X-Sim-Status");
+        if (status != null) {
+            respond(request, body, Integer.parseInt(status.trim()), "{\"error\":{\"message\":\"Simulated failure "
+                    + status.trim() + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            return;
+        }
         if (path.endsWith("/models") && request.method().name().equals("GET")) {
             respond(request, body, 200, models().toString());
             return;
@@ -101,8 +117,13 @@ public final class SimulatedUpstream implements AutoCloseable {
             if (json.path("stream").asBoolean(false)) {
                 List<String> events = chatChunks(id, model, words);
                 String breakAfter = request.getHeader("X-Sim-Break-After");
-                stream(request, body, breakAfter == null ? events
-                        : events.subList(0, Math.min(events.size(), Integer.parseInt(breakAfter.trim()))), breakAfter != null);
+                String stallAfter = request.getHeader("X-Sim-Stall-After");
+                String interval = request.getHeader("X-Sim-Chunk-Interval");
+                Ending ending = breakAfter != null ? Ending.RESET : stallAfter != null ? Ending.STALL : Ending.END;
+                String cut = breakAfter != null ? breakAfter : stallAfter;
+                stream(request, body, cut == null ? events
+                        : events.subList(0, Math.min(events.size(), Integer.parseInt(cut.trim()))), ending,
+                        interval == null ? chunkIntervalMillis : Long.parseLong(interval.trim()));
             } else {
                 respond(request, body, 200, chatCompletion(id, model, words).toString());
             }
@@ -125,30 +146,37 @@ public final class SimulatedUpstream implements AutoCloseable {
                 .putHeader("x-request-id", "req_" + digest(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16)).end(text);
     }
 
-    private void stream(HttpServerRequest request, Buffer body, List<String> events, boolean breakOff) {
+    /** How a stream ends once its events are sent. */
+    private enum Ending { END, RESET, STALL }
+
+    private void stream(HttpServerRequest request, Buffer body, List<String> events, Ending ending, long intervalMillis) {
         StringBuilder all = new StringBuilder();
         events.forEach(all::append);
         remember(request, body, all.toString());
         HttpServerResponse response = request.response().setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-cache");
-        writeFrom(response, events, 0, breakOff);
+        writeFrom(response, events, 0, ending, intervalMillis);
     }
 
-    private void writeFrom(HttpServerResponse response, List<String> events, int index, boolean breakOff) {
+    private void writeFrom(HttpServerResponse response, List<String> events, int index, Ending ending,
+            long intervalMillis) {
+        if (response.closed()) {
+            return;
+        }
         if (index == events.size()) {
-            if (breakOff) {
+            switch (ending) {
                 // what the client has must have left before the connection goes
-                vertx.setTimer(50, t -> response.reset());
-            } else {
-                response.end();
+                case RESET -> vertx.setTimer(50, t -> response.reset());
+                case END -> response.end();
+                case STALL -> { }
             }
             return;
         }
         response.write(events.get(index));
-        if (chunkIntervalMillis > 0) {
-            vertx.setTimer(chunkIntervalMillis, t -> writeFrom(response, events, index + 1, breakOff));
+        if (intervalMillis > 0) {
+            vertx.setTimer(intervalMillis, t -> writeFrom(response, events, index + 1, ending, intervalMillis));
         } else {
-            writeFrom(response, events, index + 1, breakOff);
+            writeFrom(response, events, index + 1, ending, intervalMillis);
         }
     }
 

@@ -111,8 +111,15 @@ public final class Stack implements AutoCloseable {
      * @param idleTimeout     exchanges without an event this long are recorded as INCOMPLETE
      * @param journalMaxBytes how much unsent capture the agent keeps on disk while Kafka is away
      * @param writeIncomplete whether exchanges that broke off are written as fixtures too
+     * @param shutdownGrace   how long a stopping agent lets open exchanges finish
      */
-    public record Tuning(java.time.Duration idleTimeout, long journalMaxBytes, boolean writeIncomplete) {
+    public record Tuning(java.time.Duration idleTimeout, long journalMaxBytes, boolean writeIncomplete,
+            java.time.Duration shutdownGrace) {
+
+        /** With the default shutdown grace. */
+        public Tuning(java.time.Duration idleTimeout, long journalMaxBytes, boolean writeIncomplete) {
+            this(idleTimeout, journalMaxBytes, writeIncomplete, AgentConfig.DEFAULT_SHUTDOWN_GRACE);
+        }
 
         public Tuning {
             List<String> problems = new java.util.ArrayList<>();
@@ -121,6 +128,9 @@ public final class Stack implements AutoCloseable {
             }
             if (journalMaxBytes < MIN_JOURNAL_BYTES) {
                 problems.add("journalMaxBytes: at least 16 MiB, got " + journalMaxBytes);
+            }
+            if (shutdownGrace == null || shutdownGrace.isNegative()) {
+                problems.add("shutdownGrace: must be zero or positive, got " + shutdownGrace);
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("invalid tuning: " + String.join("; ", problems));
@@ -163,7 +173,7 @@ public final class Stack implements AutoCloseable {
         }
         AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
                 settings.mode()).withSecrets(settings.secrets().headers(), settings.secrets().queryParams(),
-                settings.secrets().bodyPaths());
+                settings.secrets().bodyPaths()).withShutdownGrace(settings.tuning().shutdownGrace());
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.copyOf(settings.kafkaConfig()), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),

@@ -33,8 +33,31 @@ record ChildJvm(Process process, Thread reader) {
         return new ChildJvm(process, reader);
     }
 
-    /** How many times a child writing into {@code output} said it was ready. */
+    /** The banner's last line: once it is read, the whole banner is. */
+    private static final String BANNER_END = "Ctrl-C stops it";
+
+    /** How many times a child writing into {@code output} printed its whole ready banner. */
     static long readyCount(List<String> output) {
-        return output.stream().filter(line -> line.startsWith("Tapeline is ready")).count();
+        return output.stream().filter(line -> line.startsWith(BANNER_END)).count();
+    }
+
+    /**
+     * Waits for the child's whole ready banner (never a part of it: the reader adds it line by
+     * line) and returns its fields, e.g. {@code "Metrics"} to {@code "http://127.0.0.1:9464/metrics"};
+     * fails with the output if the child exits first.
+     */
+    java.util.Map<String, String> awaitBanner(List<String> output, java.time.Duration timeout) {
+        org.awaitility.Awaitility.await().atMost(timeout).until(() -> readyCount(output) > 0 || !process.isAlive());
+        if (readyCount(output) == 0) {
+            throw new AssertionError("tapeline run exited before it was ready:\n" + String.join("\n", output));
+        }
+        java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+        for (String line : output) {
+            int colon = line.indexOf(':');
+            if (line.startsWith("  ") && colon > 0) {
+                fields.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+        }
+        return fields;
     }
 }

@@ -244,17 +244,7 @@ class PipelineIT {
         assertThat(exchange.getKey().statusCode()).isEqualTo(200);
         assertFixtureWritten(expectedFixture(exchange.getValue(), TEST_FILE + "::test_poison"));
         // both components kept every poison record on the dead-letter topic, as it was, the error in headers
-        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = new java.util.ArrayList<>();
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
-                Map.of("bootstrap.servers", tapeline.stack.bootstrapServers(), "group.id", "dlq-check", "auto.offset.reset", "earliest"),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-            consumer.subscribe(List.of("tapeline.dead-letters"));
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (dead.size() < 12 && System.nanoTime() < deadline) {
-                consumer.poll(java.time.Duration.ofMillis(200)).forEach(dead::add);
-            }
-        }
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = deadLetters(record -> List.of("poison", "unknown-id").contains(new String(record.key())), 12);
         assertThat(dead).hasSize(12).allSatisfy(record -> {
             assertThat(record.headers().lastHeader("__streams.errors.exception")).isNotNull();
             assertThat(record.headers().lastHeader("__streams.errors.offset")).isNotNull();
@@ -268,6 +258,70 @@ class PipelineIT {
 
     @Test
     @Order(7)
+    void givenARecordingTheSinkFailsOn_whenConsumed_thenItGoesToTheDeadLettersWithTheErrorCountedAndTheSinkGoesOn()
+            throws Exception {
+        // a Recording no agent writes: its URL is not a URI, so rendering fails in a way no rule explains (a bug)
+        dev.tapeline.schema.Recording broken = dev.tapeline.schema.Recording.newBuilder()
+                .setFixtureKey("broken-url").setCompletionId("c-broken").setAgentId("elsewhere")
+                .setStartedAtMs(java.time.Instant.parse("2026-12-01T00:00:00Z"))
+                .setOutcome(dev.tapeline.schema.Outcome.COMPLETED).setDurationNanos(1)
+                .setRequest(dev.tapeline.schema.RecordedRequest.newBuilder().setMethod("POST")
+                        .setUrl("http://[broken/v1/chat/completions").setEndpoint("/v1/chat/completions")
+                        .setHeaders(List.of()).setBody(java.nio.ByteBuffer.wrap("{\"model\":\"m\"}".getBytes())).build())
+                .setResponse(dev.tapeline.schema.RecordedResponse.newBuilder().setStatus(200).setHeaders(List.of())
+                        .setFraming(dev.tapeline.schema.Framing.BODY).setChunks(List.of(new dev.tapeline.schema.RecordedChunk(
+                                0L, null, java.nio.ByteBuffer.wrap("{\"id\":\"x\"}".getBytes())))).build())
+                .build();
+        dev.tapeline.schema.registry.RestSchemaRegistryClient registry = new dev.tapeline.schema.registry.RestSchemaRegistryClient(
+                dev.tapeline.schema.registry.RegistryConfig.of(tapeline.stack.registryUrl()));
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, dev.tapeline.schema.Recording> producer =
+                new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of("bootstrap.servers", tapeline.stack.bootstrapServers()),
+                        new org.apache.kafka.common.serialization.StringSerializer(),
+                        dev.tapeline.schema.serde.ConfluentAvroSerde.<dev.tapeline.schema.Recording>forValues(
+                                dev.tapeline.schema.Recording.getClassSchema(), registry))) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("tapeline.recordings", "broken-url", broken)).get();
+        }
+
+        Map.Entry<HttpResponse<byte[]>, SimulatedUpstream.Served> exchange = postRaw(
+                "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"after the bug\"}]}", "test_bug");
+
+        assertFixtureWritten(expectedFixture(exchange.getValue(), TEST_FILE + "::test_bug"));
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = deadLetters(
+                record -> new String(record.key()).equals("broken-url"), 1);
+        assertThat(dead).hasSize(1);
+        assertThat(new String(dead.get(0).headers().lastHeader("__streams.errors.exception").value()))
+                .isEqualTo("java.lang.IllegalArgumentException");
+        assertThat(new String(dead.get(0).headers().lastHeader("tapeline.errors.component").value())).isEqualTo("sink");
+        assertThat(tapeline.stack.pipeline().scrapeMetrics())
+                .contains("tapeline_sink_dead_letters_total{reason=\"writer_failed\"} 1.0");
+    }
+
+    /** The first {@code count} records on the dead-letter topic that {@code wanted} picks, read for up to 30 s. */
+    private List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> deadLetters(
+            java.util.function.Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> wanted, int count) {
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = new java.util.ArrayList<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                Map.of("bootstrap.servers", tapeline.stack.bootstrapServers(), "auto.offset.reset", "earliest"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor("tapeline.dead-letters").stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (dead.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(record -> {
+                    if (wanted.test(record)) {
+                        dead.add(record);
+                    }
+                });
+            }
+        }
+        return dead;
+    }
+
+    @Test
+    @Order(8)
     void givenEverythingAbove_whenEveryByteOfEveryTopicIsScanned_thenTheApiKeyIsNowhere() throws Exception {
         TopicScanner.Scan scan = TopicScanner.find(tapeline.stack.bootstrapServers(),
                 SECRET.getBytes(StandardCharsets.UTF_8), "Bearer ".getBytes(StandardCharsets.UTF_8));

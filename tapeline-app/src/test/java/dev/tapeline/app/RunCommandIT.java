@@ -32,14 +32,13 @@ class RunCommandIT {
     private final List<String> output = new CopyOnWriteArrayList<>();
     private Thread reader;
 
+    private Map<String, String> banner;
+
     private Process start(List<String> args) throws Exception {
         ChildJvm child = ChildJvm.run(args, output);
-        Process process = child.process();
         reader = child.reader();
-        await().atMost(Duration.ofSeconds(90)).until(() -> output.stream().anyMatch(l -> l.startsWith("Tapeline is ready"))
-                || !process.isAlive());
-        assertThat(process.isAlive()).as("tapeline run exited early:%n%s", String.join("\n", output)).isTrue();
-        return process;
+        banner = child.awaitBanner(output, Duration.ofSeconds(90));
+        return child.process();
     }
 
     private void stop(Process process) throws Exception {
@@ -91,10 +90,8 @@ class RunCommandIT {
             withUpstream.addAll(List.of("--upstream", upstream.url()));
 
             Process first = start(withUpstream);
-            String agent = output.stream().filter(l -> l.contains("Point clients at:")).findFirst().orElseThrow()
-                    .replaceAll(".*(http://\\S+/v1).*", "$1");
-            String metrics = output.stream().filter(l -> l.contains("Metrics:")).findFirst().orElseThrow()
-                    .replaceAll(".*(http://\\S+).*", "$1");
+            String agent = banner.get("Point clients at").replaceAll("^(http://\\S+/v1).*", "$1");
+            String metrics = banner.get("Metrics");
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(agent + "/chat/completions"))
                     .header("X-Test-Id", "tests/integration/run/test_run.py::test_first")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"before restart\"}]}"))
@@ -117,6 +114,58 @@ class RunCommandIT {
                         .build(), HttpResponse.BodyHandlers.ofString());
                 await().atMost(Duration.ofSeconds(60)).until(() -> fixtures(dir.resolve("fixtures")).size() == 2);
                 assertThat(recordingsOn("127.0.0.1:" + kafkaPort)).isEqualTo(2);
+            } finally {
+                stop(second);
+            }
+        }
+    }
+
+    @Test
+    void givenOpenStreams_whenSigterm_thenEachFinishesWithinTheGraceAndIsRecorded() throws Exception {
+        int streams = 16;
+        List<String> args = new ArrayList<>(List.of("--data-dir", dir.resolve("data").toString(), "--fixtures",
+                dir.resolve("fixtures").toString(), "--port", String.valueOf(Ports.free()), "--kafka-port",
+                String.valueOf(Ports.free()), "--controller-port", String.valueOf(Ports.free()), "--registry-port",
+                String.valueOf(Ports.free()), "--metrics-port", "-1", "--recorded-base-url", "http://localhost:8000/v1"));
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (SimulatedUpstream upstream = SimulatedUpstream.start(100)) {
+            args.addAll(List.of("--upstream", upstream.url()));
+            Process first = start(args);
+            String agent = banner.get("Point clients at").replaceAll("^(http://\\S+/v1).*", "$1");
+            // about two seconds each: 23 events 100 ms apart
+            List<java.util.concurrent.CompletableFuture<HttpResponse<Stream<String>>>> open = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                open.add(http.sendAsync(HttpRequest.newBuilder(URI.create(agent + "/chat/completions"))
+                        .header("X-Test-Id", "tests/integration/run/test_stop.py::test_stream[" + i + "]")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"stream\":true,\"messages\":"
+                                + "[{\"role\":\"user\",\"content\":\"one two three four five six seven eight nine ten"
+                                + " eleven twelve thirteen fourteen fifteen sixteen " + i + "\"}]}")).build(),
+                        HttpResponse.BodyHandlers.ofLines()));
+            }
+            List<HttpResponse<Stream<String>>> started = new ArrayList<>();
+            for (var response : open) {
+                started.add(response.get(30, TimeUnit.SECONDS)); // the status line: the stream is under way
+            }
+            // a test id whose directory holds a NUL and a newline: no fixture, and one escaped log line saying why
+            http.send(HttpRequest.newBuilder(URI.create(agent + "/chat/completions"))
+                    .header("X-LlamaStack-Provider-Data", "{\"__test_id\": \"tests/a\\u0000b\\nINFO forged/x.py::t\"}")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[]}")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            await().atMost(Duration.ofSeconds(30)).until(() -> output.stream()
+                    .anyMatch(line -> line.endsWith("not a safe relative path: tests/a\\u0000b\\nINFO forged")));
+            assertThat(output).noneMatch(line -> line.startsWith("INFO forged") || line.contains("\u0000"));
+
+            stop(first);
+
+            for (HttpResponse<Stream<String>> response : started) {
+                List<String> lines = response.body().filter(line -> !line.isEmpty()).toList();
+                assertThat(lines).as("a whole stream").hasSize(23).last().isEqualTo("data: [DONE]");
+            }
+            assertThat(output).contains("stopping Tapeline...");
+
+            Process second = start(args);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> fixtures(dir.resolve("fixtures")).size() == streams);
             } finally {
                 stop(second);
             }

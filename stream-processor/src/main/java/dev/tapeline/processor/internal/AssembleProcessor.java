@@ -32,14 +32,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Folds the events of each exchange into its state and emits the Recording once complete. */
-public final class AssembleProcessor implements Processor<String, CaptureEvent, String, Recording> {
+/**
+ * Folds the events of each exchange into its state and emits the Recording once complete. An
+ * exchange the processor fails to assemble (a bug) is not skipped: its request event goes to the
+ * dead-letter topic with the error in the headers Kafka Streams' own dead letters use, it is
+ * logged at WARN and counted ({@code dead-letters-total}), and its events stay on the events topic
+ * to be re-rendered once the bug is fixed.
+ */
+public final class AssembleProcessor implements Processor<String, CaptureEvent, String, Object> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AssembleProcessor.class);
 
     private final ProcessorConfig config;
     private final FixtureRenderer keys;
-    private ProcessorContext<String, Recording> context;
+    private ProcessorContext<String, Object> context;
+    private org.apache.kafka.common.metrics.Sensor deadLetters;
     private KeyValueStore<String, ExchangeState> exchanges;
     private KeyValueStore<Bytes, RecordedChunk> chunks;
     private KeyValueStore<String, RequestStarted> requests;
@@ -50,8 +57,10 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     }
 
     @Override
-    public void init(ProcessorContext<String, Recording> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
+        this.deadLetters = context.metrics().addRateTotalSensor("tapeline-processor", context.taskId().toString(),
+                "dead-letters", org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
         this.exchanges = context.getStateStore(ProcessorConfig.EXCHANGE_STORE);
         this.chunks = context.getStateStore(ProcessorConfig.CHUNK_STORE);
         this.requests = context.getStateStore(ProcessorConfig.REQUEST_STORE);
@@ -112,11 +121,47 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             state.setRequest(request);
             requests.delete(id);
         }
-        Recording recording = withinLimit(assemble(state, ordered));
-        context.forward(new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp));
         exchanges.put(id, ExchangeState.newBuilder().setCompletionId(id).setEmittedAtMs(timestamp)
                 .setLastSeenMs(timestamp).build());
+        Recording recording;
+        try {
+            recording = withinLimit(assemble(state, ordered));
+        } catch (RuntimeException bug) {
+            deadLetter(state, timestamp, bug);
+            return;
+        }
+        context.forward(new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp),
+                dev.tapeline.processor.RecordingTopology.SINK);
         LOG.debug("exchange {}: recording {} emitted with {} chunks", id, recording.getFixtureKey(), ordered.size());
+    }
+
+    /** The exchange's request event, as the agent published it, on the dead-letter topic with the error. */
+    private void deadLetter(ExchangeState state, long timestamp, RuntimeException bug) {
+        String id = state.getCompletionId();
+        LOG.warn("exchange {}: cannot be assembled into a recording; its request event went to the dead-letter topic"
+                + " and its events stay on the events topic", id, bug);
+        deadLetters.record();
+        java.io.StringWriter trace = new java.io.StringWriter();
+        bug.printStackTrace(new java.io.PrintWriter(trace));
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("__streams.errors.exception", utf8(bug.getClass().getName()));
+        headers.add("__streams.errors.message", utf8(String.valueOf(bug.getMessage())));
+        headers.add("__streams.errors.stacktrace", utf8(trace.toString()));
+        headers.add("__streams.errors.topic", utf8(config.eventsTopic()));
+        headers.add("tapeline.errors.component", utf8("processor"));
+        CaptureEvent requestEvent = new CaptureEvent(id, state.getAgentId() == null ? "" : state.getAgentId(),
+                Instant.ofEpochMilli(state.getRequestAtMs()), state.getRequest());
+        context.forward(new org.apache.kafka.streams.processor.api.Record<String, Object>(id, requestEvent, timestamp,
+                headers), dev.tapeline.processor.RecordingTopology.DEAD_LETTER_SINK);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        context.metrics().removeSensor(deadLetters);
     }
 
     private Recording assemble(ExchangeState state, List<RecordedChunk> ordered) {
@@ -171,8 +216,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     }
 
     /**
-     * The fixture key (see {@link FixtureKeys}); a request that cannot be hashed (body not JSON) is
-     * keyed by its completion id.
+     * The fixture key (see {@link FixtureKeys}); a request whose body is not JSON has no request
+     * hash and is keyed by its completion id. Any other failure is a bug, and is thrown.
      */
     private String fixtureKey(String completionId, RequestStarted request) {
         try {
@@ -180,8 +225,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                     request.getEndpoint(), Buffers.toArray(request.getBody()), request.getTestId(), null, 0, false, List.of(),
                     null, List.of(), CapturedExchange.queryOf(request.getPath())));
             return FixtureKeys.of(hash, EndpointKind.ofWire(request.getEndpoint()), request.getTestId());
-        } catch (RuntimeException e) {
-            LOG.debug("exchange {}: request not hashable ({}); keyed by completion id", completionId, e.getMessage());
+        } catch (dev.tapeline.fixture.PyJson.InvalidJsonException notJson) {
+            LOG.debug("exchange {}: request body is not JSON ({}); keyed by completion id", completionId,
+                    notJson.getMessage());
             return "unhashable-" + completionId;
         }
     }
