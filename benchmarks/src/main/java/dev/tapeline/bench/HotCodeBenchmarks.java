@@ -2,12 +2,13 @@ package dev.tapeline.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.HashRules;
-import dev.tapeline.fixture.PyJson;
+import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.RequestHasher;
-import dev.tapeline.fixture.SseFramer;
+import dev.tapeline.fixture.wire.SseFramer;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.registry.InMemorySchemaRegistry;
@@ -61,7 +62,7 @@ public class HotCodeBenchmarks {
         }
         sse.append("data: [DONE]\n\n");
         sseStream = sse.toString().getBytes(StandardCharsets.UTF_8);
-        stream = new CapturedExchange("POST", URL, "/v1/chat/completions", body, TEST_ID, "1.99.9", 200, true, chunks);
+        stream = CapturedExchange.of(new FixtureRequest("POST", URL, "/v1/chat/completions", body, TEST_ID, null), "1.99.9", 200, true, chunks);
         fixtureTree = PyJson.parse(new FixtureRenderer(FixtureProfile.CURRENT).render(stream).content());
         serde = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), new InMemorySchemaRegistry());
         chunkEvent = CaptureEvent.newBuilder().setCompletionId("0193f3a0-7c4e-7d2a-9b1c-5e8f2a3b4c5d").setAgentId("agent-1")

@@ -1,5 +1,6 @@
 package dev.tapeline.agent;
 
+import dev.tapeline.agent.proxy.ExchangeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,8 +1,7 @@
 package dev.tapeline.sink;
 
-import dev.tapeline.fixture.ChunkTiming;
-import dev.tapeline.fixture.EndpointKind;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.ChunkTiming;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Header;
@@ -114,8 +113,7 @@ public final class FixtureImport {
                 long offset = i < offsetsNanos.size() ? offsetsNanos.get(i) : 0;
                 recorded.add(new RecordedChunk(offset, null, ByteBuffer.wrap(chunks.get(i))));
             }
-            Framing framing = !fixture.isStreaming() || fixture.isPassthrough() ? Framing.BODY
-                    : fixture.kind().framing() == EndpointKind.Framing.NDJSON ? Framing.NDJSON : Framing.SSE;
+            Framing framing = fixture.wireForm().framing();
             List<Header> headers = fixture.responseHeaders().stream().map(h -> new Header(h.getKey(), h.getValue())).toList();
             recording.setRequest(RecordedRequest.newBuilder()
                             .setMethod(fixture.wireMethod())

@@ -1,6 +1,7 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
@@ -18,12 +19,10 @@ final class RecordingExchanges {
     /** When each chunk the fixture keeps arrived (an SSE stream's {@code [DONE]} is not kept). */
     static List<Long> chunkOffsets(Recording recording) {
         return recording.getResponse().getChunks().stream()
-                .filter(chunk -> !java.util.Arrays.equals(Buffers.toArray(chunk.getData()), DONE))
+                .filter(chunk -> !dev.tapeline.fixture.wire.Framings.isDone(Buffers.toArray(chunk.getData())))
                 .map(RecordedChunk::getOffsetNanos)
                 .toList();
     }
-
-    private static final byte[] DONE = "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
      * What the client saw when a recorded exchange broke off, as the Python exception the OpenAI
@@ -53,20 +52,7 @@ final class RecordingExchanges {
                 .map(RecordedChunk::getData)
                 .map(Buffers::toArray)
                 .toList();
-        return new CapturedExchange(
-                recording.getRequest().getMethod(),
-                recording.getRequest().getUrl(),
-                recording.getRequest().getEndpoint(),
-                Buffers.toArray(recording.getRequest().getBody()),
-                recording.getTestId(),
-                recording.getRequest().getClientSdkVersion(),
-                recording.getResponse().getStatus(),
-                recording.getResponse().getFraming() != Framing.BODY,
-                chunks,
-                recording.getRequest().getServerVersion(),
-                recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList(),
-                recording.getRequest().getQuery(),
-                recording.getResponse().getHeaders().stream()
+        return new CapturedExchange(new FixtureRequest(recording.getRequest().getMethod(), recording.getRequest().getUrl(), recording.getRequest().getEndpoint(), Buffers.toArray(recording.getRequest().getBody()), recording.getTestId(), recording.getRequest().getQuery()), recording.getRequest().getClientSdkVersion(), recording.getRequest().getServerVersion(), recording.getResponse().getStatus(), recording.getResponse().getFraming() != Framing.BODY, chunks, recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList(), recording.getResponse().getHeaders().stream()
                         .map(h -> java.util.Map.entry(h.getName(), h.getValue())).toList());
     }
 }

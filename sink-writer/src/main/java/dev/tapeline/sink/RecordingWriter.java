@@ -1,12 +1,13 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.ChunkTiming;
+import dev.tapeline.fixture.repo.ChunkTiming;
+import dev.tapeline.fixture.repo.FixtureRepository;
 import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
-import dev.tapeline.fixture.PyJson;
+import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
@@ -120,8 +121,7 @@ public final class RecordingWriter {
         String hash = FixtureKeys.hashOf(key);
         String testId = FixtureKeys.testIdOf(key);
         List<Path> deleted = new ArrayList<>();
-        for (Path path : writer.find(name -> name.equals(hash + ".json") || name.equals(hash + ChunkTiming.SUFFIX)
-                || (name.startsWith("models-" + hash + "-") && name.endsWith(".json")))) {
+        for (Path path : writer.find(name -> FixtureRepository.isFileOf(name, hash))) {
             if (testId != null && path.getFileName().toString().startsWith("models-") && !testId.equals(testIdIn(path))) {
                 continue;
             }
@@ -135,7 +135,7 @@ public final class RecordingWriter {
 
     private static String testIdIn(Path path) {
         try {
-            return dev.tapeline.fixture.FixtureFile.read(path).testId();
+            return dev.tapeline.fixture.repo.FixtureFile.read(path).testId();
         } catch (IOException | PyJson.InvalidJsonException e) {
             return null; // not a fixture file this key could name
         }

@@ -48,7 +48,7 @@ public final class TopicReplay {
 
         private static String modelOf(Recording recording) {
             try {
-                com.fasterxml.jackson.databind.JsonNode model = dev.tapeline.fixture.PyJson.parse(
+                com.fasterxml.jackson.databind.JsonNode model = dev.tapeline.fixture.python.PyJson.parse(
                         dev.tapeline.schema.Buffers.toArray(recording.getRequest().getBody())).get("model");
                 return model == null || !model.isTextual() ? null : model.textValue();
             } catch (RuntimeException e) {

@@ -32,7 +32,7 @@ class TopicReplayBoundTest {
     @Test
     void givenFilters_whenARecordingIsChecked_thenEveryFilterSetMustMatch() throws Exception {
         dev.tapeline.schema.Recording recording = RecordingExchangesTest.goldenRecording();
-        String model = dev.tapeline.fixture.PyJson.parse(dev.tapeline.schema.Buffers.toArray(
+        String model = dev.tapeline.fixture.python.PyJson.parse(dev.tapeline.schema.Buffers.toArray(
                 recording.getRequest().getBody())).path("model").asText();
 
         assertThat(TopicReplay.Filter.ALL.matches(recording)).isTrue();

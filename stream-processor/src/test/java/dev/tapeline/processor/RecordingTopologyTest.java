@@ -3,6 +3,7 @@ package dev.tapeline.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.schema.CaptureEvent;
@@ -117,8 +118,7 @@ class RecordingTopologyTest {
         List<KeyValue<String, Recording>> records = output.readKeyValuesToList();
 
         assertThat(records).extracting(kv -> kv.value.getCompletionId()).containsExactly("b", "a");
-        String expectedKey = new FixtureRenderer(FixtureProfile.CURRENT).requestHash(new CapturedExchange("POST", URL,
-                "/v1/chat/completions", BODY.getBytes(StandardCharsets.UTF_8), TEST_ID, null, 200, true, List.of()));
+        String expectedKey = new FixtureRenderer(FixtureProfile.CURRENT).requestHash(CapturedExchange.of(new FixtureRequest("POST", URL, "/v1/chat/completions", BODY.getBytes(StandardCharsets.UTF_8), TEST_ID, null), null, 200, true, List.of()));
         assertThat(records.get(1).key).isEqualTo(expectedKey).isEqualTo(records.get(1).value.getFixtureKey());
         assertThat(records.get(0).key).isNotEqualTo(expectedKey);
         Recording a = records.get(1).value;

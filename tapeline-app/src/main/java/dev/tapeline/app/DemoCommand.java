@@ -2,7 +2,7 @@ package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.TestIds;
+import dev.tapeline.fixture.repo.TestIds;
 import dev.tapeline.sink.FixtureSink;
 import java.io.IOException;
 import java.net.URI;

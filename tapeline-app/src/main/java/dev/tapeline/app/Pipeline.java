@@ -1,11 +1,13 @@
 package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
-import dev.tapeline.agent.CaptureProxy;
-import dev.tapeline.agent.CapturingTap;
-import dev.tapeline.agent.ExchangeTap;
-import dev.tapeline.agent.FixtureReplay;
-import dev.tapeline.agent.KafkaEventPublisher;
+import dev.tapeline.agent.proxy.CaptureProxy;
+import dev.tapeline.agent.capture.CapturingTap;
+import dev.tapeline.agent.proxy.ExchangeTap;
+import dev.tapeline.agent.proxy.ExchangeInterceptor;
+import dev.tapeline.agent.replay.FixtureReplay;
+import dev.tapeline.agent.replay.ReplayInterceptor;
+import dev.tapeline.agent.capture.KafkaEventPublisher;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.CaptureEvent;
@@ -125,9 +127,9 @@ public final class Pipeline implements AutoCloseable {
                 tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
                         config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
             }
-            FixtureReplay replay = mode.replays()
-                    ? new FixtureReplay(config.fixtureRoot(), config.layout()) : null;
-            proxy = new CaptureProxy(config.agent(), tap, replay, metrics);
+            ExchangeInterceptor interceptor = mode.replays() ? new ReplayInterceptor(
+                    new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics) : ExchangeInterceptor.NONE;
+            proxy = new CaptureProxy(config.agent(), tap, interceptor, metrics);
             proxy.start().await(30, TimeUnit.SECONDS);
         }
         if (streams != null) {

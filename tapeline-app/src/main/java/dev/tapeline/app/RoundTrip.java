@@ -3,16 +3,17 @@ package dev.tapeline.app;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
-import dev.tapeline.agent.CaptureProxy;
-import dev.tapeline.agent.ExchangeTap;
-import dev.tapeline.agent.FixtureReplay;
+import dev.tapeline.agent.proxy.CaptureProxy;
+import dev.tapeline.agent.proxy.ExchangeTap;
+import dev.tapeline.agent.replay.FixtureReplay;
+import dev.tapeline.agent.replay.ReplayInterceptor;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.EndpointKind;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.PyJson;
-import dev.tapeline.fixture.TestIds;
+import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.TestIds;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -154,9 +155,10 @@ final class RoundTrip {
         for (int i = 0; i < bases.size(); i++) {
             replayRoutes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
         }
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         CaptureProxy upstream = new CaptureProxy(AgentConfig.of("127.0.0.1", 0, "roundtrip-upstream", replayRoutes,
-                AgentMode.REPLAY), ExchangeTap.NONE, new FixtureReplay(root, layout, true),
-                new SimpleMeterRegistry());
+                AgentMode.REPLAY), ExchangeTap.NONE, new ReplayInterceptor(new FixtureReplay(root, layout,
+                        RoundTrip::providerLike), AgentMode.REPLAY, metrics), metrics);
         int upstreamPort = upstream.start().await(30, TimeUnit.SECONDS);
         List<Route> recordRoutes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
@@ -189,6 +191,34 @@ final class RoundTrip {
             String relative = root.relativize(file.path()).toString();
             outcomes.put(file.path(), compare(relative, Files.readAllBytes(file.path()), out.resolve(relative)));
         }
+    }
+
+    /**
+     * Provider-like values for llama-stack's normalized {@code id} ({@code rec-…}), {@code created}
+     * (0), and Ollama's {@code created_at} (the epoch) and durations (0): made up, the same for a
+     * file at every run, never what normalization writes.
+     */
+    static com.fasterxml.jackson.databind.JsonNode providerLike(FixtureFile file,
+            com.fasterxml.jackson.databind.JsonNode data) {
+        if (!data.isObject() || "model".equals(data.path("object").asText())) {
+            return data;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
+        if (copy.path("id").asText().startsWith("rec-")) {
+            copy.put("id", "chatcmpl-" + dev.tapeline.fixture.RequestHasher.sha256Hex(file.path().toString()).substring(0, 29));
+        }
+        if (copy.has("created") && copy.get("created").asLong(-1) == 0) {
+            copy.put("created", 1_718_000_000L);
+        }
+        if (copy.path("created_at").asText().equals("1970-01-01T00:00:00.000000Z")) {
+            copy.put("created_at", "2025-08-15T20:24:49.18651486Z");
+        }
+        for (String field : new String[] {"total_duration", "load_duration", "prompt_eval_duration", "eval_duration"}) {
+            if (copy.path(field).isIntegralNumber() && copy.get(field).asLong() == 0) {
+                copy.put(field, 183_650_123L);
+            }
+        }
+        return copy;
     }
 
     private static HttpRequest request(int agentPort, int route, FixtureFile file) {

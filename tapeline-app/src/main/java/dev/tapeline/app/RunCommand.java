@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.agent.Durations;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.agent.UpstreamTimeouts;

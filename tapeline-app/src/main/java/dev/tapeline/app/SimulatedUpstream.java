@@ -109,7 +109,7 @@ public final class SimulatedUpstream implements AutoCloseable {
             respond(request, body, 200, models().toString());
             return;
         }
-        JsonNode json = body.length() == 0 ? JSON.createObjectNode() : dev.tapeline.fixture.PyJson.parse(body.getBytes());
+        JsonNode json = body.length() == 0 ? JSON.createObjectNode() : dev.tapeline.fixture.python.PyJson.parse(body.getBytes());
         String model = json.path("model").asText("sim-1");
         if (path.endsWith("/chat/completions")) {
             List<String> words = words(lastUserMessage(json));

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.Corpus;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.tapeline.fixture.FixtureFile;
-import dev.tapeline.fixture.PyJson;
-import dev.tapeline.fixture.TestIds;
+import dev.tapeline.fixture.repo.FixtureFile;
+import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.TestIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
@@ -99,12 +99,12 @@ class CorpusGoldenIT {
                         StandardCharsets.UTF_8));
             } else if (file.isStreaming() && !file.isException()) {
                 response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-                for (byte[] chunk : file.providerResponseChunks()) {
+                for (byte[] chunk : file.providerResponseChunks(RoundTrip::providerLike)) {
                     response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
                 }
                 response.end("data: [DONE]\n\n");
             } else {
-                response.putHeader("Content-Type", "application/json").end(new String(file.providerResponseChunks().get(0),
+                response.putHeader("Content-Type", "application/json").end(new String(file.providerResponseChunks(RoundTrip::providerLike).get(0),
                         StandardCharsets.UTF_8));
             }
         })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.sink.FixtureSink;
 import java.io.ByteArrayOutputStream;

@@ -10,13 +10,14 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.SseFramer;
+import dev.tapeline.fixture.wire.SseFramer;
 import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
-import dev.tapeline.fixture.PyJson;
-import dev.tapeline.fixture.TestIds;
+import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.TestIds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,8 +97,7 @@ class PipelineIT {
         } else {
             chunks.add(served.responseBody().getBytes(StandardCharsets.UTF_8));
         }
-        return new FixtureRenderer(FixtureProfile.CURRENT).render(new CapturedExchange("POST",
-                RECORDED_BASE + served.path(), served.path(), served.requestBody(), testId, null, 200, streaming, chunks));
+        return new FixtureRenderer(FixtureProfile.CURRENT).render(CapturedExchange.of(new FixtureRequest("POST", RECORDED_BASE + served.path(), served.path(), served.requestBody(), testId, null), null, 200, streaming, chunks));
     }
 
     private static SimulatedUpstream.Served servedFor(String marker) {
@@ -214,11 +214,9 @@ class PipelineIT {
         }
         tapeline.awaitFixtures(before + 5);
 
-        try (Stream<Path> files = Files.walk(tapeline.fixtures)) {
-            List<Path> fixtures = files.filter(Files::isRegularFile).toList();
-            assertThat(fixtures).hasSize(upstream.served().size());
-            assertThat(fixtures).allMatch(p -> p.getFileName().toString().matches("[0-9a-f]{64}\\.json"));
-        }
+        List<Path> fixtures = FixtureFiles.visible(tapeline.fixtures);
+        assertThat(fixtures).hasSize(upstream.served().size());
+        assertThat(fixtures).allMatch(p -> p.getFileName().toString().matches("[0-9a-f]{64}\\.json"));
     }
 
     @Test

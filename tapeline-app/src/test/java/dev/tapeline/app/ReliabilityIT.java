@@ -102,7 +102,7 @@ class ReliabilityIT {
             assertThat(response.body().length()).isGreaterThan(blob.length());
             tapeline.awaitFixtures(1);
 
-            dev.tapeline.fixture.FixtureFile fixture = dev.tapeline.fixture.FixtureFile.read(
+            dev.tapeline.fixture.repo.FixtureFile fixture = dev.tapeline.fixture.repo.FixtureFile.read(
                     tapeline.written.keySet().iterator().next());
             assertThat(fixture.requestBody().path("messages").path(0).path("content").asText()).isEqualTo(blob);
             assertThat(fixture.root().path("response").path("body").path("__data__").path("choices").path(0)
@@ -143,13 +143,7 @@ class ReliabilityIT {
                         java.nio.charset.StandardCharsets.UTF_8)).as("the upstream still gets them").contains(secrets.get(8));
             }
             Path fixtures = dir.resolve("fixtures");
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(fixtures)) {
-                    return files.filter(p -> p.toString().endsWith(".json")).count() == 2;
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> FixtureFiles.visible(fixtures).size() == 2);
 
             TopicScanner.Scan scan = TopicScanner.find(stack.bootstrapServers(),
                     secrets.stream().map(s -> s.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toArray(byte[][]::new));

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.HashRules;

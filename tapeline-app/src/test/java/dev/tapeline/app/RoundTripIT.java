@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.fixture.Corpus;
 import dev.tapeline.fixture.EndpointKind;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.HashRules;
-import dev.tapeline.fixture.TestIds;
+import dev.tapeline.fixture.repo.TestIds;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

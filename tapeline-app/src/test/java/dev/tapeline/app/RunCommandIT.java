@@ -50,12 +50,7 @@ class RunCommandIT {
     }
 
     private static List<Path> fixtures(Path root) throws Exception {
-        if (!Files.exists(root)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).toList();
-        }
+        return FixtureFiles.visible(root);
     }
 
     /** Committed records in the recordings topic (end offsets would also count transaction markers). */

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,29 +47,6 @@ class SinkCrashIT {
         return ChildJvm.readyCount(output);
     }
 
-    /** The fixture files (not the sink's hidden temporaries), listed while the sink may create and remove files. */
-    private static List<Path> visibleFixtures(Path root) throws Exception {
-        if (!Files.exists(root)) {
-            return List.of();
-        }
-        List<Path> found = new ArrayList<>();
-        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
-                if (attrs.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
-                    found.add(file);
-                }
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
-                return java.nio.file.FileVisitResult.CONTINUE; // a temporary renamed or removed meanwhile
-            }
-        });
-        return found;
-    }
-
     @Test
     void givenTheSinkKilledWhileWriting_whenItIsRestarted_thenNoFixtureIsEverPartialAndNoneIsRewritten() throws Exception {
         int exchanges = 150;
@@ -95,27 +72,27 @@ class SinkCrashIT {
             for (int kill = 0; kill < 3; kill++) {
                 int started = kill + 1;
                 await().atMost(Duration.ofSeconds(60)).until(() -> ready() >= started);
-                int before = visibleFixtures(fixtures).size();
+                int before = FixtureFiles.visible(fixtures).size();
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
-                        .until(() -> visibleFixtures(fixtures).size() > before);
+                        .until(() -> FixtureFiles.visible(fixtures).size() > before);
                 sink.destroyForcibly(); // SIGKILL in the middle of writing
                 sink.waitFor();
                 // every file visible right after the kill is whole
-                for (Path file : visibleFixtures(fixtures)) {
+                for (Path file : FixtureFiles.visible(fixtures)) {
                     FixtureFile.read(file);
                     seenWhileKilling.add(file);
                 }
                 sink = startSink(stack.bootstrapServers(), stack.registryUrl(), fixtures);
             }
             try {
-                await().atMost(Duration.ofSeconds(120)).until(() -> visibleFixtures(fixtures).size() == exchanges);
+                await().atMost(Duration.ofSeconds(120)).until(() -> FixtureFiles.visible(fixtures).size() == exchanges);
                 Thread.sleep(2_000);
             } finally {
                 sink.destroy();
                 sink.waitFor();
             }
 
-            List<Path> all = visibleFixtures(fixtures);
+            List<Path> all = FixtureFiles.visible(fixtures);
             assertThat(all).hasSize(exchanges);
             for (Path file : all) {
                 assertThat(Files.readString(file)).endsWith("}\n");

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tapeline.agent.RawHttp;
-import dev.tapeline.fixture.PyJson;
+import dev.tapeline.agent.proxy.RawHttp;
+import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
@@ -264,19 +264,15 @@ class SoakIT {
     }
 
     private static long fixtureCount(Path root) throws Exception {
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(p -> p.toString().endsWith(".json")).count();
-        }
+        return FixtureFiles.visible(root).size();
     }
 
     /** The exchange each fixture file records. */
     private static List<Integer> fixtures(Path root) throws Exception {
-        try (Stream<Path> files = Files.walk(root)) {
-            List<Integer> indexes = new ArrayList<>();
-            for (Path file : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-                indexes.add(indexOf(PyJson.parse(Files.readAllBytes(file)).path("request").path("body")));
-            }
-            return indexes;
+        List<Integer> indexes = new ArrayList<>();
+        for (Path file : FixtureFiles.visible(root)) {
+            indexes.add(indexOf(PyJson.parse(Files.readAllBytes(file)).path("request").path("body")));
         }
+        return indexes;
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tapeline.fixture.Corpus;
-import dev.tapeline.fixture.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;

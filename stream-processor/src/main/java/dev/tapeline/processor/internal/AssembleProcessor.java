@@ -1,9 +1,9 @@
 package dev.tapeline.processor.internal;
 
-import dev.tapeline.fixture.CapturedExchange;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.EndpointKind;
 import dev.tapeline.fixture.FixtureKeys;
-import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.HashRules;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;
@@ -44,7 +44,6 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     private static final Logger LOG = LoggerFactory.getLogger(AssembleProcessor.class);
 
     private final ProcessorConfig config;
-    private final FixtureRenderer keys;
     private ProcessorContext<String, Object> context;
     private org.apache.kafka.common.metrics.Sensor deadLetters;
     private KeyValueStore<String, ExchangeState> exchanges;
@@ -53,7 +52,6 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
 
     public AssembleProcessor(ProcessorConfig config) {
         this.config = config;
-        this.keys = new FixtureRenderer(config.keyProfile());
     }
 
     @Override
@@ -193,7 +191,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 .setBody(request.getBody())
                 .setClientSdkVersion(request.getClientSdkVersion())
                 .setServerVersion(request.getServerVersion())
-                .setQuery(CapturedExchange.queryOf(request.getPath()))
+                .setQuery(FixtureRequest.queryOf(request.getPath()))
                 .build();
         RecordedResponse recordedResponse = RecordedResponse.newBuilder()
                 .setStatus(response == null ? 0 : response.getStatus())
@@ -221,11 +219,10 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
      */
     private String fixtureKey(String completionId, RequestStarted request) {
         try {
-            String hash = keys.requestHash(new CapturedExchange(request.getMethod(), request.getRecordedUrl(),
-                    request.getEndpoint(), Buffers.toArray(request.getBody()), request.getTestId(), null, 0, false, List.of(),
-                    null, List.of(), CapturedExchange.queryOf(request.getPath())));
-            return FixtureKeys.of(hash, EndpointKind.ofWire(request.getEndpoint()), request.getTestId());
-        } catch (dev.tapeline.fixture.PyJson.InvalidJsonException notJson) {
+            return FixtureKeys.of(new FixtureRequest(request.getMethod(), request.getRecordedUrl(), request.getEndpoint(),
+                    Buffers.toArray(request.getBody()), request.getTestId(), FixtureRequest.queryOf(request.getPath())),
+                    config.keyProfile(), HashRules.CURRENT);
+        } catch (dev.tapeline.fixture.python.PyJson.InvalidJsonException notJson) {
             LOG.debug("exchange {}: request body is not JSON ({}); keyed by completion id", completionId,
                     notJson.getMessage());
             return "unhashable-" + completionId;

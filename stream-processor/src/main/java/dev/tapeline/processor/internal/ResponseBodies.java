@@ -1,24 +1,18 @@
 package dev.tapeline.processor.internal;
 
-import dev.tapeline.fixture.NdjsonFramer;
-import dev.tapeline.fixture.SseFramer;
+import dev.tapeline.fixture.wire.BodyDecoding;
+import dev.tapeline.fixture.wire.Chunking;
+import dev.tapeline.fixture.wire.Framings;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
-import dev.tapeline.schema.Framings;
 import dev.tapeline.schema.Header;
 import dev.tapeline.schema.RecordedChunk;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.Inflater;
-import java.util.zip.InflaterInputStream;
-import java.util.zip.ZipException;
 
 /**
  * A response body as the Recording keeps it: decoded (gzip, deflate) and cut into the chunks its
@@ -46,7 +40,7 @@ final class ResponseBodies {
         String encoding = Framings.header(headers, "content-encoding");
         if (Framings.isEncoded(encoding)) {
             try {
-                body = decode(encoding.trim().toLowerCase(Locale.ROOT), body);
+                body = BodyDecoding.decode(encoding.trim().toLowerCase(Locale.ROOT), body, MAX_DECODED_BYTES);
             } catch (IOException | UnsupportedOperationException e) {
                 return new Framed(Framing.BODY, List.of(chunk(offset, null, body)),
                         "content-encoding " + encoding + " not decoded: " + e.getMessage());
@@ -54,51 +48,8 @@ final class ResponseBodies {
         }
         Framing framing = Framings.ofContentType(Framings.header(headers, "content-type"));
         List<RecordedChunk> chunks = new ArrayList<>();
-        switch (framing) {
-            case SSE -> {
-                SseFramer framer = new SseFramer((event, data) -> chunks.add(chunk(offset, event, data)), MAX_DECODED_BYTES);
-                framer.feed(body);
-                framer.finish();
-            }
-            case NDJSON -> {
-                NdjsonFramer framer = new NdjsonFramer(line -> chunks.add(chunk(offset, null, line)), MAX_DECODED_BYTES);
-                framer.feed(body);
-                framer.finish();
-            }
-            default -> chunks.add(chunk(offset, null, body));
-        }
+        Chunking.split(framing, body, MAX_DECODED_BYTES, (event, data) -> chunks.add(chunk(offset, event, data)));
         return new Framed(framing, chunks, null);
-    }
-
-    static byte[] decode(String encoding, byte[] body) throws IOException {
-        switch (encoding) {
-            case "gzip", "x-gzip" -> {
-                return readBounded(new GZIPInputStream(new ByteArrayInputStream(body)));
-            }
-            case "deflate" -> {
-                try {
-                    return readBounded(new InflaterInputStream(new ByteArrayInputStream(body)));
-                } catch (ZipException e) {
-                    // some servers send raw deflate without the zlib wrapper
-                    return readBounded(new InflaterInputStream(new ByteArrayInputStream(body), new Inflater(true)));
-                }
-            }
-            default -> throw new UnsupportedOperationException("no decoder for " + encoding);
-        }
-    }
-
-    private static byte[] readBounded(InputStream in) throws IOException {
-        try (in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                if (out.size() + n > MAX_DECODED_BYTES) {
-                    throw new IOException("decoded body exceeds " + MAX_DECODED_BYTES + " bytes");
-                }
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
-        }
     }
 
     private static byte[] concatenate(List<RecordedChunk> pieces) {

@@ -1,0 +1,314 @@
+package dev.tapeline.agent.capture;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * A bounded, append-only journal of opaque records on local disk, read back in order by one
+ * consumer that acknowledges how far it got. Records survive a restart of the process: what was
+ * appended and not acknowledged is read again. Segments ({@code seg-<n>.log}) hold records as
+ * {@code [int length][int crc32c][bytes]}; a torn record at the end of the last segment (a crash
+ * mid-write) is cut off on open. The acknowledged position lives in {@code checkpoint}, replaced
+ * atomically. Appends are written to the OS at once and forced to disk by {@link #sync()}.
+ */
+public final class EventJournal implements AutoCloseable {
+
+    /** Where the reader is: a segment and a byte offset in it. */
+    public record Position(long segment, long offset) implements Comparable<Position> {
+
+        @Override
+        public int compareTo(Position other) {
+            return segment != other.segment ? Long.compare(segment, other.segment) : Long.compare(offset, other.offset);
+        }
+    }
+
+    /** A record read back, and the position just after it. */
+    public record Entry(byte[] data, Position next) {
+    }
+
+    private static final int HEADER = 8;
+
+    private final Path dir;
+    private final long maxBytes;
+    private final long segmentBytes;
+    /** Segment number → its size in bytes (appended and visible to the reader). */
+    private final TreeMap<Long, Long> segments = new TreeMap<>();
+    private FileChannel appendChannel;
+    private long appendSegment;
+    private boolean dirty;
+    private Position checkpoint;
+    private long totalBytes;
+
+    /**
+     * @param maxBytes     appends beyond this many unacknowledged bytes are refused
+     * @param segmentBytes a segment is closed and a new one started beyond this size
+     */
+    public EventJournal(Path dir, long maxBytes, long segmentBytes) {
+        if (maxBytes <= 0 || segmentBytes <= 0) {
+            throw new IllegalArgumentException("journal: maxBytes and segmentBytes must be positive");
+        }
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        this.segmentBytes = segmentBytes;
+        try {
+            Files.createDirectories(dir);
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "seg-*.log")) {
+                for (Path file : files) {
+                    String name = file.getFileName().toString();
+                    segments.put(Long.parseLong(name.substring(4, name.length() - 4)), Files.size(file));
+                }
+            }
+            checkpoint = readCheckpoint();
+            if (segments.isEmpty()) {
+                segments.put(checkpoint.segment(), 0L);
+            }
+            appendSegment = segments.lastKey();
+            segments.put(appendSegment, validLength(appendSegment));
+            appendChannel = FileChannel.open(segmentPath(appendSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            appendChannel.truncate(segments.get(appendSegment));
+            appendChannel.position(segments.get(appendSegment));
+            if (checkpoint.compareTo(new Position(segments.firstKey(), 0)) < 0) {
+                checkpoint = new Position(segments.firstKey(), 0);
+            }
+            totalBytes = pendingBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the event journal in " + dir, e);
+        }
+    }
+
+    /** Appends a record; false (nothing written) when that would exceed the bound. */
+    public synchronized boolean append(byte[] data) {
+        return append(data, 0);
+    }
+
+    /**
+     * Appends a record allowed to use {@code reserve} bytes beyond the bound (for the few records
+     * that say what was lost); false (nothing written) when even that is exceeded.
+     */
+    public synchronized boolean append(byte[] data, long reserve) {
+        long size = HEADER + (long) data.length;
+        if (totalBytes + size > maxBytes + reserve) {
+            return false;
+        }
+        try {
+            if (segments.get(appendSegment) > 0 && segments.get(appendSegment) + size > segmentBytes) {
+                roll();
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(data);
+            ByteBuffer record = ByteBuffer.allocate((int) size);
+            record.putInt(data.length).putInt((int) crc.getValue()).put(data).flip();
+            while (record.hasRemaining()) {
+                appendChannel.write(record);
+            }
+            segments.put(appendSegment, segments.get(appendSegment) + size);
+            totalBytes += size;
+            dirty = true;
+            notifyAll();
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the event journal in " + dir, e);
+        }
+    }
+
+    private void roll() throws IOException {
+        appendChannel.force(false);
+        appendChannel.close();
+        appendSegment++;
+        segments.put(appendSegment, 0L);
+        appendChannel = FileChannel.open(segmentPath(appendSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        dirty = false;
+    }
+
+    /** Forces appended records to disk. */
+    public synchronized void sync() {
+        if (!dirty) {
+            return;
+        }
+        try {
+            appendChannel.force(false);
+            dirty = false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sync the event journal in " + dir, e);
+        }
+    }
+
+    /** Where reading starts: just after the last acknowledged record. */
+    public synchronized Position checkpoint() {
+        return checkpoint;
+    }
+
+    /** Bytes appended and not yet acknowledged. */
+    public synchronized long pendingBytes() {
+        long bytes = 0;
+        for (var segment : segments.entrySet()) {
+            if (segment.getKey() > checkpoint.segment()) {
+                bytes += segment.getValue();
+            } else if (segment.getKey() == checkpoint.segment()) {
+                bytes += segment.getValue() - checkpoint.offset();
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Reads up to {@code maxRecords} records (about {@code maxBytes} at most) from {@code from},
+     * waiting up to {@code waitMillis} for the first one to be appended.
+     */
+    public List<Entry> read(Position from, int maxRecords, long maxBytes, long waitMillis) throws InterruptedException {
+        Position at = from;
+        long segmentSize;
+        synchronized (this) {
+            long deadline = System.currentTimeMillis() + waitMillis;
+            while (true) {
+                at = skipFinishedSegment(at);
+                segmentSize = segments.getOrDefault(at.segment(), 0L);
+                long left = deadline - System.currentTimeMillis();
+                if (at.offset() < segmentSize || left <= 0) {
+                    break;
+                }
+                wait(left);
+            }
+        }
+        List<Entry> entries = new ArrayList<>();
+        if (at.offset() >= segmentSize) {
+            return entries;
+        }
+        long bytes = 0;
+        try (FileChannel channel = FileChannel.open(segmentPath(at.segment()), StandardOpenOption.READ)) {
+            long offset = at.offset();
+            while (offset < segmentSize && entries.size() < maxRecords && bytes < maxBytes) {
+                byte[] data = readRecord(channel, offset);
+                offset += HEADER + data.length;
+                bytes += HEADER + data.length;
+                entries.add(new Entry(data, new Position(at.segment(), offset)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the event journal in " + dir, e);
+        }
+        return entries;
+    }
+
+    /** The start of the next segment when {@code at} is at the end of one that is no longer appended to. */
+    private Position skipFinishedSegment(Position at) {
+        while (at.segment() < appendSegment && at.offset() >= segments.getOrDefault(at.segment(), 0L)) {
+            Long next = segments.higherKey(at.segment());
+            at = new Position(next == null ? appendSegment : next, 0);
+        }
+        return at;
+    }
+
+    /** Records up to {@code position} are delivered: remembers it, frees their space, deletes finished segments. */
+    public synchronized void acknowledge(Position position) {
+        if (position.compareTo(checkpoint) <= 0) {
+            return;
+        }
+        checkpoint = position;
+        try {
+            Path tmp = dir.resolve("checkpoint.tmp");
+            Files.writeString(tmp, position.segment() + " " + position.offset() + "\n", StandardCharsets.US_ASCII);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            try {
+                Files.move(tmp, dir.resolve("checkpoint"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir.resolve("checkpoint"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            while (segments.firstKey() < position.segment()) {
+                Files.deleteIfExists(segmentPath(segments.pollFirstEntry().getKey()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the event journal checkpoint in " + dir, e);
+        }
+        totalBytes = pendingBytes();
+    }
+
+    private Position readCheckpoint() throws IOException {
+        Path file = dir.resolve("checkpoint");
+        if (!Files.exists(file)) {
+            return new Position(segments.isEmpty() ? 0 : segments.firstKey(), 0);
+        }
+        String[] parts = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+        return new Position(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+    }
+
+    /** The length of the whole records at the start of a segment (a torn last record is left out). */
+    private long validLength(long segment) throws IOException {
+        Path path = segmentPath(segment);
+        if (!Files.exists(path)) {
+            return 0;
+        }
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long offset = 0;
+            long size = channel.size();
+            while (offset + HEADER <= size) {
+                try {
+                    offset += HEADER + readRecord(channel, offset).length;
+                } catch (IOException e) {
+                    break;
+                }
+            }
+            return offset;
+        }
+    }
+
+    private static byte[] readRecord(FileChannel channel, long offset) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        readFully(channel, header, offset);
+        header.flip();
+        int length = header.getInt();
+        int crc = header.getInt();
+        if (length < 0 || offset + HEADER + length > channel.size()) {
+            throw new EOFException("torn record at " + offset);
+        }
+        ByteBuffer data = ByteBuffer.allocate(length);
+        readFully(channel, data, offset + HEADER);
+        CRC32C check = new CRC32C();
+        check.update(data.array());
+        if ((int) check.getValue() != crc) {
+            throw new IOException("corrupt record at " + offset);
+        }
+        return data.array();
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {
+        long position = offset;
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                throw new EOFException("end of segment at " + position);
+            }
+            position += n;
+        }
+    }
+
+    private Path segmentPath(long segment) {
+        return dir.resolve(String.format("seg-%012d.log", segment));
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            appendChannel.force(false);
+            appendChannel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close the event journal in " + dir, e);
+        }
+    }
+}

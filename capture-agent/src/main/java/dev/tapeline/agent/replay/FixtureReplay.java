@@ -1,0 +1,212 @@
+package dev.tapeline.agent.replay;
+
+import dev.tapeline.agent.proxy.ExchangeRequest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.repo.ChunkTiming;
+import dev.tapeline.fixture.EndpointKind;
+import dev.tapeline.fixture.repo.FixtureFile;
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.fixture.HashRules;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureKeys;
+import dev.tapeline.fixture.repo.FixtureRepository;
+import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.TestIds;
+import dev.tapeline.fixture.wire.WireForm;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Finds the fixture for a request in a fixture repository, as llama-stack's replay does: by the
+ * request hash, in the test's recordings directory first, then in the shared one; model lists
+ * ({@code models-<hash>-*.json}) from every file of that hash, merged. A repository written by
+ * several llama-stack versions replays whole: a miss under today's hash rules is looked up again
+ * under the earlier ones ({@link HashRules}).
+ */
+public final class FixtureReplay {
+
+    /** The outcome of a look-up. */
+    public sealed interface Lookup permits Hit, Miss {
+    }
+
+    /**
+     * What to send back: the stored response in wire form, with the upstream's headers where the
+     * recording keeps them (genai's {@code sdk_http_response}), else none; {@code asProvider}:
+     * exactly as the provider sent it, for a round trip; {@code offsetsNanos}: when each chunk is
+     * due after the request (recorded chunk timing), or empty to send at once; {@code interrupted}:
+     * the recorded call broke off, so the answer does too (the connection is reset after the chunks).
+     */
+    public record Hit(String requestHash, Path file, int status, WireForm form, List<byte[]> chunks,
+            List<Map.Entry<String, String>> headers, boolean asProvider, List<Long> offsetsNanos, boolean interrupted)
+            implements Lookup {
+
+        public boolean streaming() {
+            return form.streaming();
+        }
+    }
+
+    /** Nothing stored for the request; {@link #message()} says what was looked for and how to record it. */
+    public record Miss(String requestHash, String testId, String endpoint, String model, List<Path> lookedFor)
+            implements Lookup {
+
+        public String message() {
+            return "no recording for this request in replay mode: hash " + requestHash
+                    + ", test id " + (testId == null ? "(none)" : testId) + ", endpoint " + endpoint
+                    + ", model " + (model == null || model.isEmpty() ? "(none)" : model) + "; looked for "
+                    + lookedFor.stream().map(Path::toString).toList()
+                    + ". Record it by running the agent with --mode record-if-missing (or record) against the real upstream,"
+                    + " with the same test id and request.";
+        }
+    }
+
+    private final Path root;
+    private final FixtureProfile profile;
+    /** Today's hash rules first, then the earlier generations a repository may hold. */
+    private final List<HashRules> rules = new ArrayList<>();
+    private final FixtureRepository repository;
+    /** Provider-like values for a round trip's provider form, or null to serve the recorded form. */
+    private final FixtureFile.ProviderValues providerValues;
+    private final boolean chunkTiming;
+
+    /** Serves the recorded data as recorded (the SDK's dump, normalized), as llama-stack replays it. */
+    public FixtureReplay(Path root, FixtureLayout layout) {
+        this(root, layout, null);
+    }
+
+    /**
+     * @param providerValues serve as a provider would send it instead (key order changed, nulls left
+     *                       out, normalized values filled by these): for round-trip checks of a capture;
+     *                       null to serve as llama-stack replays
+     */
+    public FixtureReplay(Path root, FixtureLayout layout, FixtureFile.ProviderValues providerValues) {
+        this.providerValues = providerValues;
+        this.chunkTiming = layout.chunkTiming();
+        this.profile = layout.profile();
+        this.root = root.toAbsolutePath().normalize();
+        this.repository = new FixtureRepository(layout);
+        rules.add(layout.hashRules());
+        for (HashRules earlier : HashRules.values()) {
+            if (earlier != layout.hashRules() && profile.testScoped()) {
+                rules.add(earlier);
+            }
+        }
+    }
+
+    public Lookup find(ExchangeRequest request) {
+        FixtureRequest fixtureRequest = new FixtureRequest(request.method(), request.recordedUrl(), request.endpoint(),
+                request.body(), request.testId(), request.query());
+        EndpointKind kind = fixtureRequest.kind();
+        List<Path> lookedFor = new ArrayList<>();
+        String firstHash = null;
+        for (HashRules generation : rules) {
+            String hash = FixtureKeys.requestHash(fixtureRequest, profile, generation);
+            if (firstHash == null) {
+                firstHash = hash;
+            } else if (hash.equals(firstHash)) {
+                continue;
+            }
+            Hit hit = find(kind, request.testId(), hash, lookedFor);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        return new Miss(firstHash, request.testId(), request.endpoint(), modelOf(request.body()), lookedFor);
+    }
+
+    private Hit find(EndpointKind kind, String testId, String hash, List<Path> lookedFor) {
+        if (!profile.testScoped()) {
+            Path file = root.resolve(repository.legacyPath(hash)).normalize();
+            lookedFor.add(file);
+            return Files.isRegularFile(file) ? hit(hash, file) : null;
+        }
+        List<Path> modelLists = new ArrayList<>();
+        for (String dir : repository.lookupDirs(testId)) {
+            Path directory = root.resolve(dir).normalize();
+            if (kind.isModelList()) {
+                lookedFor.add(directory.resolve(FixtureRepository.modelListPrefix(hash) + "*.json"));
+                modelLists.addAll(modelFiles(directory, hash));
+            } else {
+                Path file = directory.resolve(hash + ".json");
+                lookedFor.add(file);
+                if (Files.isRegularFile(file)) {
+                    return hit(hash, file);
+                }
+            }
+        }
+        if (modelLists.isEmpty()) {
+            return null;
+        }
+        // a provider sends its one list as it is; llama-stack's replay merges and sorts
+        return providerValues != null && modelLists.size() == 1 ? hit(hash, modelLists.get(0)) : mergedModels(kind, hash, modelLists);
+    }
+
+    private Hit hit(String hash, Path file) {
+        try {
+            FixtureFile fixture = FixtureFile.read(file);
+            return new Hit(hash, file, fixture.wireStatus(), fixture.wireForm(),
+                    providerValues != null ? fixture.providerResponseChunks(providerValues) : fixture.wireResponseChunks(),
+                    fixture.responseHeaders(), providerValues != null, chunkTiming && fixture.isStreaming() ? ChunkTiming.read(file) : List.of(),
+                    fixture.isInterrupted());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read fixture " + file, e);
+        }
+    }
+
+    private static List<Path> modelFiles(Path directory, String hash) {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> matches = Files.newDirectoryStream(directory, FixtureRepository.modelListPrefix(hash) + "*.json")) {
+            matches.forEach(files::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + directory, e);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    /**
+     * The model lists of every file merged as llama-stack merges them: keyed by id (Ollama: by
+     * {@code model}), a later file's entry replacing an earlier one's, sorted by key.
+     */
+    private Hit mergedModels(EndpointKind kind, String hash, List<Path> files) {
+        String key = kind == EndpointKind.OLLAMA_TAGS ? "model" : "id";
+        Map<String, JsonNode> byKey = new TreeMap<>(PyJson::compareCodePoints);
+        for (Path file : files) {
+            JsonNode listing = PyJson.parse(hit(hash, file).chunks().get(0));
+            for (JsonNode model : kind == EndpointKind.OLLAMA_TAGS ? listing.path("models") : listing.path("data")) {
+                byKey.put(model.path(key).asText(), model);
+            }
+        }
+        byte[] merged;
+        if (kind == EndpointKind.OLLAMA_TAGS) {
+            ObjectNode list = JsonNodeFactory.instance.objectNode();
+            list.putArray("models").addAll(byKey.values());
+            merged = PyJson.dumpsCompact(list).getBytes(StandardCharsets.UTF_8);
+        } else {
+            merged = FixtureFile.modelListWire(byKey.values());
+        }
+        return new Hit(hash, files.get(0), 200, WireForm.JSON, List.of(merged), List.of(), providerValues != null, List.of(), false);
+    }
+
+    private static String modelOf(byte[] body) {
+        try {
+            JsonNode model = body.length == 0 ? null : PyJson.parse(body).get("model");
+            return model == null ? null : model.asText();
+        } catch (PyJson.InvalidJsonException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.tapeline.agent.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EventJournalTest {
+
+    @TempDir
+    Path dir;
+
+    private static byte[] record(int i) {
+        return ("event-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> texts(List<EventJournal.Entry> entries) {
+        return entries.stream().map(e -> new String(e.data(), StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void givenAppendedRecords_whenReadAndAcknowledgedInParts_thenEachReadOnceInOrder() throws Exception {
+        try (EventJournal journal = new EventJournal(dir, 1 << 20, 64)) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(journal.append(record(i))).isTrue();
+            }
+            List<EventJournal.Entry> first = journal.read(journal.checkpoint(), 4, 1 << 20, 0);
+            journal.acknowledge(first.get(first.size() - 1).next());
+            List<String> rest = new java.util.ArrayList<>();
+            for (List<EventJournal.Entry> page; !(page = journal.read(journal.checkpoint(), 100, 1 << 20, 0)).isEmpty(); ) {
+                rest.addAll(texts(page));
+                journal.acknowledge(page.get(page.size() - 1).next());
+            }
+
+            assertThat(texts(first)).containsExactly("event-0", "event-1", "event-2", "event-3");
+            assertThat(rest).containsExactly("event-4", "event-5", "event-6", "event-7", "event-8", "event-9");
+            assertThat(journal.pendingBytes()).isZero();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".log")).count())
+                    .as("segments read and acknowledged are deleted").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void givenUnacknowledgedRecords_whenTheJournalIsOpenedAgain_thenTheyAreReadAgainAfterTheCheckpoint() throws Exception {
+        try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            for (int i = 0; i < 5; i++) {
+                journal.append(record(i));
+            }
+            journal.acknowledge(journal.read(journal.checkpoint(), 2, 1 << 20, 0).get(1).next());
+        }
+
+        try (EventJournal reopened = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            reopened.append(record(5));
+
+            assertThat(texts(reopened.read(reopened.checkpoint(), 100, 1 << 20, 0)))
+                    .containsExactly("event-2", "event-3", "event-4", "event-5");
+        }
+    }
+
+    @Test
+    void givenATornRecordAtTheEnd_whenOpened_thenItIsCutOffAndAppendsContinueCleanly() throws Exception {
+        try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            journal.append(record(0));
+            journal.append(record(1));
+        }
+        Path segment;
+        try (Stream<Path> files = Files.list(dir)) {
+            segment = files.filter(p -> p.toString().endsWith(".log")).findFirst().orElseThrow();
+        }
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() - 3); // the crash came mid-write
+        }
+
+        try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            journal.append(record(2));
+
+            assertThat(texts(journal.read(journal.checkpoint(), 100, 1 << 20, 0))).containsExactly("event-0", "event-2");
+        }
+    }
+
+    @Test
+    void givenTheBound_whenExceeded_thenRefusedUntilAcknowledged_andTheReserveTakesMarkers() throws Exception {
+        try (EventJournal journal = new EventJournal(dir, 40, 1 << 20)) {
+            assertThat(journal.append(record(0))).isTrue();
+            assertThat(journal.append(record(1))).isTrue();
+            assertThat(journal.append(record(2))).as("beyond 40 bytes").isFalse();
+            assertThat(journal.append(record(3), 100)).as("within the reserve").isTrue();
+
+            List<EventJournal.Entry> all = journal.read(journal.checkpoint(), 100, 1 << 20, 0);
+            journal.acknowledge(all.get(all.size() - 1).next());
+
+            assertThat(texts(all)).containsExactly("event-0", "event-1", "event-3");
+            assertThat(journal.append(record(4))).isTrue();
+        }
+    }
+
+    @Test
+    void givenAnEmptyJournal_whenReadWithAWait_thenTheNextAppendIsSeen() throws Exception {
+        try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            Thread appender = new Thread(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                journal.append(record(7));
+            });
+            appender.start();
+
+            List<EventJournal.Entry> read = journal.read(journal.checkpoint(), 10, 1 << 20, 10_000);
+            appender.join();
+
+            assertThat(texts(read)).containsExactly("event-7");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tapeline.app;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The fixture files under a root, listed while a sink may be writing there. */
+final class FixtureFiles {
+
+    private FixtureFiles() {
+    }
+
+    /**
+     * The fixture files (not the sink's hidden temporaries); a temporary renamed or removed while
+     * the tree is walked is passed over, never an error.
+     */
+    static List<Path> visible(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return found;
+    }
+}
