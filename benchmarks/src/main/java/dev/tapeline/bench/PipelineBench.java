@@ -138,9 +138,13 @@ final class PipelineBench {
     }
 
     private static Topology topology(String topic, InMemorySchemaRegistry registry) {
-        return RecordingTopology.build(Pipeline.processorConfig(topic, topic + ".recordings", topic + ".dead-letters",
-                Duration.ofMinutes(10)),
+        return RecordingTopology.build(processorConfig(topic),
                 registry);
+    }
+
+    private static dev.tapeline.processor.ProcessorConfig processorConfig(String topic) {
+        return dev.tapeline.processor.ProcessorConfig.of(topic, topic + ".recordings", topic + ".dead-letters",
+                dev.tapeline.settings.SettingValues.DEFAULTS);
     }
 
     /** What any aggregation costs at least: one counter per completion id, exactly once. */
@@ -157,14 +161,10 @@ final class PipelineBench {
     private static Run measure(EmbeddedKafka kafka, Path work, String name, int chunks, long exchanges, String topic,
             Topology topology) throws Exception {
         String app = "bench-" + name.replaceAll("[^a-z0-9]", "") + "-" + chunks + "-" + System.nanoTime();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("streams").toAbsolutePath().toString());
+        // the processor's own settings for both topologies, so the comparison is the topologies'
+        Properties props = dev.tapeline.processor.ProcessorRuntime.streamsProperties(processorConfig(topic), app,
+                Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), work.resolve("streams"), 1);
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 128 << 20);
         Map<TopicPartition, Long> end;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             end = admin.listOffsets(java.util.stream.IntStream.range(0, PARTITIONS).boxed().collect(Collectors.toMap(

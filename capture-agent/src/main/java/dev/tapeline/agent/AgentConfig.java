@@ -25,8 +25,13 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
         Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode, List<String> redactedBodyPaths,
         java.time.Duration shutdownGrace) {
 
+    public static final dev.tapeline.settings.Setting<java.time.Duration> SHUTDOWN_GRACE =
+            dev.tapeline.settings.Setting.duration("shutdown-grace", java.time.Duration.ofSeconds(30),
+                    "On Ctrl-C or SIGTERM: stop accepting, let open exchanges finish this long (those still open are"
+                            + " recorded as AGENT_SHUTDOWN), send every capture event, then stop.");
+
     /** What a stopping agent gives open exchanges unless told otherwise. */
-    public static final java.time.Duration DEFAULT_SHUTDOWN_GRACE = java.time.Duration.ofSeconds(30);
+    public static final java.time.Duration DEFAULT_SHUTDOWN_GRACE = SHUTDOWN_GRACE.defaultValue();
 
     /** Without body paths to mask, the default shutdown grace. */
     public AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
@@ -80,9 +85,7 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
                 problems.add("redactedBodyPaths: '" + path + "' is not a dot-separated path of keys (or *)");
             }
         }
-        if (shutdownGrace == null || shutdownGrace.isNegative()) {
-            problems.add("shutdownGrace: must be zero or positive, got " + shutdownGrace);
-        }
+        SHUTDOWN_GRACE.check(shutdownGrace, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
         }

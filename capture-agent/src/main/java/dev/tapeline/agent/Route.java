@@ -17,8 +17,9 @@ import java.util.List;
 public record Route(String name, String prefix, URI upstream, String recordedBaseUrl, UpstreamTimeouts timeouts) {
 
     /** Spec keys of {@link #parse}. */
-    private static final List<String> KEYS = List.of("name", "prefix", "upstream", "recorded-base-url", "connect-timeout",
-            "first-byte-timeout", "idle-timeout");
+    private static final List<String> KEYS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("name", "prefix", "upstream", "recorded-base-url"),
+            UpstreamTimeouts.SETTINGS.stream().map(dev.tapeline.settings.Setting::name)).toList();
 
     /** With the default upstream timeouts. */
     public Route(String name, String prefix, URI upstream, String recordedBaseUrl) {
@@ -89,9 +90,9 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         if (!fields.containsKey("upstream")) {
             problems.add("upstream is required");
         }
-        java.time.Duration connect = duration(fields, "connect-timeout", defaults.connect(), problems);
-        java.time.Duration firstByte = duration(fields, "first-byte-timeout", defaults.firstByte(), problems);
-        java.time.Duration idle = duration(fields, "idle-timeout", defaults.idle(), problems);
+        java.time.Duration connect = duration(fields, UpstreamTimeouts.CONNECT, defaults.connect(), problems);
+        java.time.Duration firstByte = duration(fields, UpstreamTimeouts.FIRST_BYTE, defaults.firstByte(), problems);
+        java.time.Duration idle = duration(fields, UpstreamTimeouts.IDLE, defaults.idle(), problems);
         UpstreamTimeouts timeouts = null;
         try {
             // a value that did not parse has its default here, so the rest are still checked
@@ -107,16 +108,16 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
                 URI.create(upstream), fields.getOrDefault("recorded-base-url", upstream + "/v1"), timeouts);
     }
 
-    private static java.time.Duration duration(java.util.Map<String, String> fields, String key,
-            java.time.Duration fallback, List<String> problems) {
-        String value = fields.get(key);
+    private static java.time.Duration duration(java.util.Map<String, String> fields,
+            dev.tapeline.settings.Setting<java.time.Duration> setting, java.time.Duration fallback, List<String> problems) {
+        String value = fields.get(setting.name());
         if (value == null) {
             return fallback;
         }
         try {
-            return Durations.parse(value);
+            return setting.parse(value);
         } catch (IllegalArgumentException e) {
-            problems.add(key + ": " + e.getMessage());
+            problems.add(setting.name() + ": " + e.getMessage());
             return fallback;
         }
     }

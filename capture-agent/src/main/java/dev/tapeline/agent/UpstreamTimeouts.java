@@ -1,5 +1,7 @@
 package dev.tapeline.agent;
 
+import dev.tapeline.settings.Durations;
+import dev.tapeline.settings.Setting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,25 +22,35 @@ import java.util.List;
  */
 public record UpstreamTimeouts(Duration connect, Duration firstByte, Duration idle) {
 
-    public static final UpstreamTimeouts DEFAULTS = new UpstreamTimeouts(Duration.ofSeconds(10), Duration.ofMinutes(5),
-            Duration.ofMinutes(5));
+    public static final Setting<Duration> CONNECT = Setting.positiveDuration("connect-timeout", Duration.ofSeconds(10),
+            "How long the agent waits for a connection to an upstream before answering 504 and recording UPSTREAM_TIMEOUT.");
+    public static final Setting<Duration> FIRST_BYTE = Setting.positiveDuration("first-byte-timeout", Duration.ofMinutes(5),
+            "How long the agent waits for an upstream's status line, e.g. a long non-streaming generation.");
+    public static final Setting<Duration> IDLE = Setting.positiveDuration("idle-timeout", Duration.ofMinutes(5),
+            "How long the agent waits between two pieces of an upstream's response body before breaking the client's"
+                    + " stream off.");
+    /** The keys of a route spec, and after {@code --upstream-} the options that set them for every route. */
+    public static final List<Setting<Duration>> SETTINGS = List.of(CONNECT, FIRST_BYTE, IDLE);
+
+    /** The options that set each timeout for every route: {@code --upstream-connect-timeout} and the others. */
+    public static final List<Setting<Duration>> OPTIONS = SETTINGS.stream().map(s -> s.withName("upstream-" + s.name())).toList();
+
+    public static final UpstreamTimeouts DEFAULTS = new UpstreamTimeouts(CONNECT.defaultValue(), FIRST_BYTE.defaultValue(),
+            IDLE.defaultValue());
 
     public UpstreamTimeouts {
         List<String> problems = new ArrayList<>();
-        check(problems, "connect-timeout", connect);
-        check(problems, "first-byte-timeout", firstByte);
-        check(problems, "idle-timeout", idle);
+        CONNECT.check(connect, problems);
+        FIRST_BYTE.check(firstByte, problems);
+        IDLE.check(idle, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
     }
 
-    private static void check(List<String> problems, String name, Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            problems.add(name + ": must be positive, got " + value);
-        } else if (value.toMillis() < 1) {
-            problems.add(name + ": at least 1ms, got " + value);
-        }
+    /** The timeouts {@link #OPTIONS} give, the defaults for those not given. */
+    public static UpstreamTimeouts of(dev.tapeline.settings.SettingValues values) {
+        return new UpstreamTimeouts(values.get(OPTIONS.get(0)), values.get(OPTIONS.get(1)), values.get(OPTIONS.get(2)));
     }
 
     /** The longest the agent may wait without a byte from the upstream. */

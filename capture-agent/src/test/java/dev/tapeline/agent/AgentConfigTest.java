@@ -100,6 +100,6 @@ class AgentConfigTest {
 
         assertThat(config.shutdownGrace()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThatThrownBy(() -> config.withShutdownGrace(java.time.Duration.ofSeconds(-1)))
-                .hasMessageContaining("shutdownGrace: must be zero or positive");
+                .hasMessageContaining("shutdown-grace: must be zero or positive");
     }
 }

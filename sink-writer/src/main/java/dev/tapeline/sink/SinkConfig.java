@@ -2,6 +2,8 @@ package dev.tapeline.sink;
 
 import dev.tapeline.fixture.FixtureLayout;
 import java.nio.file.Path;
+import dev.tapeline.settings.Setting;
+import dev.tapeline.settings.SettingValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,14 @@ import java.util.List;
 public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout,
         Duration pollTimeout, boolean writeIncomplete) {
 
+    public static final Setting<Boolean> WRITE_INCOMPLETE = Setting.flag("write-incomplete", "Also write exchanges that"
+            + " broke off (upstream reset, timeout, idle) as fixtures, as llama-stack records an exception raised"
+            + " mid-call: the chunks received, then the exception. Never replaces an existing fixture.");
+    public static final Setting<Duration> POLL_TIMEOUT = Setting.positiveDuration("poll-timeout", Duration.ofMillis(100),
+            "How long one poll of the recordings topic waits for records.");
+    /** What the command line offers; the others keep their defaults. */
+    public static final List<Setting<?>> OPTIONS = List.of(WRITE_INCOMPLETE);
+
     public SinkConfig {
         List<String> problems = new ArrayList<>();
         if (recordingsTopic == null || recordingsTopic.isBlank()) {
@@ -34,16 +44,16 @@ public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoo
         if (layout == null) {
             problems.add("layout: required");
         }
-        if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
-            problems.add("pollTimeout: must be positive");
-        }
+        POLL_TIMEOUT.check(pollTimeout, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid sink configuration: " + String.join("; ", problems));
         }
     }
 
-    public static SinkConfig defaults(String recordingsTopic, Path fixtureRoot) {
-        return new SinkConfig(recordingsTopic, "tapeline-sink", fixtureRoot, FixtureLayout.current(),
-                Duration.ofMillis(200), false);
+    /** The sink as Tapeline runs it, with the given settings, the rest at their defaults. */
+    public static SinkConfig of(String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout,
+            SettingValues settings) {
+        return new SinkConfig(recordingsTopic, groupId, fixtureRoot, layout, settings.get(POLL_TIMEOUT),
+                settings.get(WRITE_INCOMPLETE));
     }
 }

@@ -1,6 +1,8 @@
 package dev.tapeline.processor;
 
 import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.settings.Setting;
+import dev.tapeline.settings.SettingValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,16 @@ import java.util.List;
  */
 public record ProcessorConfig(String eventsTopic, String recordingsTopic, String deadLettersTopic, FixtureProfile keyProfile,
         Duration emittedRetention, Duration purgeInterval, Duration idleTimeout, long maxRecordingBytes) {
+
+    public static final Setting<Duration> IDLE_TIMEOUT = Setting.positiveDuration("idle-timeout", Duration.ofMinutes(10),
+            "An exchange without an event this long (agent died, events lost) is recorded as INCOMPLETE with the reason;"
+                    + " longer than every upstream timeout.");
+    public static final Setting<Duration> EMITTED_RETENTION = Setting.duration("emitted-retention", Duration.ofHours(1),
+            "How long an emitted exchange is remembered, so late duplicates of its events are dropped.");
+    public static final Setting<Duration> PURGE_INTERVAL = Setting.positiveDuration("purge-interval", Duration.ofMinutes(1),
+            "How often emitted exchanges past their retention are forgotten and idle ones looked for (wall clock).");
+    /** What the command line offers; the others keep their defaults. */
+    public static final List<Setting<?>> OPTIONS = List.of(IDLE_TIMEOUT);
 
     public static final String EXCHANGE_STORE = "exchange-state-store";
     public static final String CHUNK_STORE = "exchange-chunk-store";
@@ -45,20 +57,22 @@ public record ProcessorConfig(String eventsTopic, String recordingsTopic, String
         if (keyProfile == null) {
             problems.add("keyProfile: required");
         }
-        if (emittedRetention == null || emittedRetention.isNegative()) {
-            problems.add("emittedRetention: must be zero or positive");
-        }
-        if (purgeInterval == null || purgeInterval.isNegative() || purgeInterval.isZero()) {
-            problems.add("purgeInterval: must be positive");
-        }
-        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            problems.add("idleTimeout: must be positive");
-        }
+        EMITTED_RETENTION.check(emittedRetention, problems);
+        PURGE_INTERVAL.check(purgeInterval, problems);
+        IDLE_TIMEOUT.check(idleTimeout, problems);
         if (maxRecordingBytes < 1024 * 1024) {
             problems.add("maxRecordingBytes: at least 1 MB, got " + maxRecordingBytes);
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid processor configuration: " + String.join("; ", problems));
         }
+    }
+
+    /** The processor as Tapeline runs it: today's keys, the given settings, the rest at their defaults. */
+    public static ProcessorConfig of(String eventsTopic, String recordingsTopic, String deadLettersTopic,
+            SettingValues settings) {
+        return new ProcessorConfig(eventsTopic, recordingsTopic, deadLettersTopic, FixtureProfile.CURRENT,
+                settings.get(EMITTED_RETENTION), settings.get(PURGE_INTERVAL), settings.get(IDLE_TIMEOUT),
+                dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
     }
 }

@@ -53,12 +53,14 @@ class RecordingTopologyTest {
     private TestOutputTopic<String, Recording> output;
     private Instant now = Instant.parse("2026-11-26T00:00:00Z");
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path stateDir;
+
     @BeforeEach
     void setUp() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tapeline-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // the production settings; the test driver reaches no broker
+        Properties props = ProcessorRuntime.streamsProperties(config, "tapeline-test",
+                java.util.Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), stateDir, 1);
         driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props, now);
         input = driver.createInputTopic(EVENTS, Serdes.String().serializer(),
                 ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry));

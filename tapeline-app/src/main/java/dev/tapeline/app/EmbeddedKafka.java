@@ -126,8 +126,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "false");
-        props.put("message.max.bytes", String.valueOf(Topics.MAX_MESSAGE_BYTES + 1024));
-        props.put("replica.fetch.max.bytes", String.valueOf(Topics.MAX_MESSAGE_BYTES + 1024));
+        props.put("message.max.bytes", String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES + 1024));
+        props.put("replica.fetch.max.bytes", String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES + 1024));
         props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         return props;
     }

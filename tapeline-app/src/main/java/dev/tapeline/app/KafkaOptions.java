@@ -47,7 +47,7 @@ final class KafkaOptions {
         Map<String, Object> config = clientConfig();
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
         return config;
     }
 
@@ -60,8 +60,8 @@ final class KafkaOptions {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
-        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
+        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
         return new KafkaProducer<>(config, new StringSerializer(),
                 ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry()).serializer());
     }

@@ -9,7 +9,7 @@ import dev.tapeline.agent.replay.FixtureReplay;
 import dev.tapeline.agent.replay.ReplayInterceptor;
 import dev.tapeline.agent.capture.KafkaEventPublisher;
 import dev.tapeline.processor.ProcessorConfig;
-import dev.tapeline.processor.RecordingTopology;
+import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RegistryConfig;
@@ -46,7 +46,7 @@ public final class Pipeline implements AutoCloseable {
 
     private final PipelineConfig config;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private KafkaStreams streams;
+    private ProcessorRuntime processor;
     private io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
     private FixtureSink sink;
     private DeadLetters deadLetters;
@@ -86,26 +86,20 @@ public final class Pipeline implements AutoCloseable {
         }
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
-            streams = new KafkaStreams(RecordingTopology.build(
-                    processorConfig(config.topics().events(), config.topics().recordings(), config.topics().deadLetters(),
-                            config.idleTimeout()),
-                    registry),
-                    streamsProperties());
+            ProcessorConfig processorConfig = ProcessorConfig.of(config.topics().events(), config.topics().recordings(),
+                    config.topics().deadLetters(), config.settings());
+            processor = ProcessorRuntime.start(processorConfig, registry, ProcessorRuntime.streamsProperties(processorConfig,
+                    config.applicationId(), clientConfig(), config.stateDir(), config.topics().replicationFactor()));
             // Kafka Streams' own metrics, the processor's dead-letter count among them, on /metrics
-            streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams);
+            streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(processor.streams());
             streamsMetrics.bindTo(metrics);
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("stream processor failed; replacing its thread", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
-            streams.start();
         }
 
         if (components.contains(PipelineConfig.Component.SINK)) {
             Map<String, Object> consumer = clientConfig();
-            consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
-            sink = new FixtureSink(new SinkConfig(config.topics().recordings(), config.applicationId() + "-sink",
-                    config.fixtureRoot(), config.layout(), Duration.ofMillis(100), config.writeIncomplete()),
+            consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
+            sink = new FixtureSink(SinkConfig.of(config.topics().recordings(), config.applicationId() + "-sink",
+                    config.fixtureRoot(), config.layout(), config.settings()),
                     consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
                     deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()), metrics, onFixture);
             sinkThread = new Thread(sink, "tapeline-sink");
@@ -119,69 +113,29 @@ public final class Pipeline implements AutoCloseable {
             if (mode.captures()) {
                 Map<String, Object> producer = clientConfig();
                 // a request body of up to 64 MB travels in one event; the buffer must hold the largest record
-                producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
-                producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_MESSAGE_BYTES);
+                producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
+                producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
                 publisher = new KafkaEventPublisher(config.topics().events(), producer,
                         ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry),
-                        config.journalDir(), config.journalMaxBytes(), 100_000, metrics);
+                        config.journalDir(), config.settings().get(KafkaEventPublisher.JOURNAL_MAX_MB) << 20, 100_000,
+                        metrics);
                 tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
-                        config.agent().redactedHeaders(), Topics.MAX_MESSAGE_BYTES / 2);
+                        config.agent().redactedHeaders(), dev.tapeline.schema.Limits.MAX_RECORD_BYTES / 2);
             }
             ExchangeInterceptor interceptor = mode.replays() ? new ReplayInterceptor(
                     new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics) : ExchangeInterceptor.NONE;
             proxy = new CaptureProxy(config.agent(), tap, interceptor, metrics);
             proxy.start().await(30, TimeUnit.SECONDS);
         }
-        if (streams != null) {
-            awaitRunning(Duration.ofSeconds(60));
+        if (processor != null) {
+            processor.awaitRunning(Duration.ofSeconds(60));
         }
-    }
-
-    /**
-     * The stream processor's settings: the live pipeline's, and those a re-render or a benchmark
-     * runs the same topology with (emitted exchanges remembered an hour, swept every minute).
-     */
-    public static ProcessorConfig processorConfig(String eventsTopic, String recordingsTopic, String deadLettersTopic,
-            Duration idleTimeout) {
-        return new ProcessorConfig(eventsTopic, recordingsTopic, deadLettersTopic, dev.tapeline.fixture.FixtureProfile.CURRENT,
-                Duration.ofHours(1), Duration.ofMinutes(1), idleTimeout, Topics.MAX_MESSAGE_BYTES);
     }
 
     private Map<String, Object> clientConfig() {
         Map<String, Object> client = new HashMap<>(config.kafkaClientConfig());
         client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return client;
-    }
-
-    private Properties streamsProperties() {
-        Properties props = new Properties();
-        props.putAll(clientConfig());
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replicationFactor());
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), 2L * Topics.MAX_MESSAGE_BYTES);
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        props.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Topics.MAX_MESSAGE_BYTES));
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
-        props.put("processing.exception.handler.global.enabled", true);
-        // an undecodable record goes to the dead-letter topic (the error in its headers), never a crash loop
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class);
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters());
-        return props;
-    }
-
-    private void awaitRunning(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
-                throw new IllegalStateException("stream processor not running after " + timeout + ": " + streams.state());
-            }
-            Thread.sleep(50);
-        }
     }
 
     /** The port clients talk to, or -1 where this JVM runs no agent. */
@@ -206,11 +160,8 @@ public final class Pipeline implements AutoCloseable {
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
-        if (streams != null) {
-            // leave the group, so a restarted processor gets its tasks at once instead of after
-            // the old member's session timeout
-            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(Duration.ofSeconds(30)));
+        if (processor != null) {
+            processor.close();
         }
         if (sink != null) {
             sink.close();

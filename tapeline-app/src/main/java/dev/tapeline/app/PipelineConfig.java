@@ -3,6 +3,9 @@ package dev.tapeline.app;
 import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.settings.Durations;
+import dev.tapeline.settings.SettingValues;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +27,11 @@ import java.util.Set;
  * @param applicationId    Kafka Streams application id (also the sink's group id prefix)
  * @param components       which of agent, processor and sink this JVM runs
  * @param journalDir       the agent's event journal (kept across restarts)
- * @param journalMaxBytes  unsent capture events beyond this size are not kept
- * @param idleTimeout      exchanges without an event this long are recorded as INCOMPLETE
- * @param writeIncomplete  whether the sink writes exchanges that broke off (INCOMPLETE, FAILED) as fixtures
+ * @param settings         the services' settings (see each service's declarations), defaults for the rest
  */
 public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
         Topics topics, AgentConfig agent, Path fixtureRoot, FixtureLayout layout, Path stateDir,
-        String applicationId, Set<Component> components, Path journalDir, long journalMaxBytes,
-        java.time.Duration idleTimeout, boolean writeIncomplete) {
+        String applicationId, Set<Component> components, Path journalDir, SettingValues settings) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
     public enum Component { AGENT, PROCESSOR, SINK }
@@ -73,25 +73,23 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         if (applicationId == null || applicationId.isBlank()) {
             problems.add("applicationId: required");
         }
-        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-            problems.add("idleTimeout: must be positive");
-        }
         if (journalDir == null) {
             problems.add("journalDir: required");
         }
-        if (journalMaxBytes < Stack.MIN_JOURNAL_BYTES) {
-            problems.add("journalMaxBytes: at least 16 MB, got " + journalMaxBytes);
+        if (settings == null) {
+            problems.add("settings: required");
         }
         if (components == null || components.isEmpty()) {
             problems.add("components: at least one of " + java.util.Arrays.toString(Component.values()));
         }
-        if (agent != null && components != null && idleTimeout != null && agent.mode().captures()
+        if (agent != null && components != null && settings != null && agent.mode().captures()
                 && components.contains(Component.AGENT) && components.contains(Component.PROCESSOR)) {
+            java.time.Duration idleTimeout = settings.get(ProcessorConfig.IDLE_TIMEOUT);
             for (dev.tapeline.agent.Route route : agent.routes()) {
                 if (route.timeouts().longest().compareTo(idleTimeout) >= 0) {
-                    problems.add("idleTimeout: " + idleTimeout + " must be longer than every upstream timeout (route "
-                            + route.name() + ": " + route.timeouts() + "), or a stalled upstream is recorded as idle"
-                            + " instead of UPSTREAM_TIMEOUT");
+                    problems.add(ProcessorConfig.IDLE_TIMEOUT.name() + ": " + Durations.format(idleTimeout)
+                            + " must be longer than every upstream timeout (route " + route.name() + ": "
+                            + route.timeouts() + "), or a stalled upstream is recorded as idle instead of UPSTREAM_TIMEOUT");
                 }
             }
         }

@@ -1,6 +1,9 @@
 package dev.tapeline.app;
 
 import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.processor.ProcessorRuntime;
+import dev.tapeline.settings.SettingValues;
+import java.util.Map;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
@@ -50,15 +53,13 @@ final class Rerender {
      * @param recordings told each rebuilt recording with its key
      */
     static Summary run(Consumer<String, byte[]> consumer, String eventsTopic, TopicRange.Bound from, TopicRange.Bound until,
-            SchemaRegistryClient registry, Duration idleTimeout, Path stateDir, BiConsumer<String, Recording> recordings,
+            SchemaRegistryClient registry, SettingValues settings, Path stateDir, BiConsumer<String, Recording> recordings,
             Progress progress) {
-        ProcessorConfig config = Pipeline.processorConfig(eventsTopic, "tapeline.rerendered",
-                "tapeline.rerendered.dead-letters", idleTimeout);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tapeline-rerender");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        ProcessorConfig config = ProcessorConfig.of(eventsTopic, "tapeline.rerendered", "tapeline.rerendered.dead-letters",
+                settings);
+        // the live processor's settings; the test driver reaches no broker
+        Properties props = ProcessorRuntime.streamsProperties(config, "tapeline-rerender",
+                Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092"), stateDir, 1);
         Counts counts = new Counts();
         try (TopologyTestDriver driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props,
                 Instant.now())) {
@@ -96,7 +97,7 @@ final class Rerender {
                 }
             }, Duration.ofSeconds(60));
             // the end of the range: what is still open is emitted as the idle timeout emits it
-            driver.advanceWallClockTime(idleTimeout.plus(config.purgeInterval()).plusSeconds(1));
+            driver.advanceWallClockTime(config.idleTimeout().plus(config.purgeInterval()).plusSeconds(1));
             drain.run();
         }
         return new Summary(counts.events, counts.bytes, counts.recordings, counts.incomplete, counts.failed);

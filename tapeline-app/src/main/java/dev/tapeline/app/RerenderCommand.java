@@ -26,13 +26,30 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.settings.Setting;
+import dev.tapeline.settings.SettingValues;
+import dev.tapeline.sink.SinkConfig;
 
 /** {@code tapeline rerender}: recordings rebuilt from the capture events, into fixtures or a new topic. */
-@Command(name = "rerender", mixinStandardHelpOptions = true,
+@Command(name = "rerender", mixinStandardHelpOptions = true, modelTransformer = RerenderCommand.Options.class,
         description = "Rebuild recordings from the retained capture events (or a range of them) with today's rules,"
                 + " into fixtures (--fixtures) or a new recordings topic (--to-topic), without calling any upstream and"
                 + " without touching the live pipeline's state or offsets.")
 final class RerenderCommand implements Callable<Integer> {
+
+    /** The processor's and sink's settings a re-render runs with, as for {@code tapeline run}. */
+    static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(ProcessorConfig.OPTIONS, SinkConfig.OPTIONS)
+            .<Setting<?>>flatMap(List::stream).toList();
+
+    /** Adds {@link #SETTINGS} to the command's options. */
+    static final class Options implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            SettingOptions.addTo(spec, SETTINGS);
+            return spec;
+        }
+    }
 
     @Mixin
     KafkaOptions kafka;
@@ -58,18 +75,13 @@ final class RerenderCommand implements Callable<Integer> {
     @Mixin
     RangeOptions range;
 
-    @Option(names = "--idle-timeout", defaultValue = "10m", converter = RunCommand.Durations.class,
-            description = "As for tapeline run (default: ${DEFAULT-VALUE}).")
-    Duration idleTimeout;
-
-    @Option(names = "--write-incomplete", description = "Also write exchanges that broke off as fixtures.")
-    boolean writeIncomplete;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        SettingValues settings = SettingOptions.read(spec, SETTINGS);
         TopicRange.Bound start = range.start(spec);
         TopicRange.Bound end = range.end(spec);
         ProgressLine line = ProgressLine.onStderr("events");
@@ -82,8 +94,9 @@ final class RerenderCommand implements Callable<Integer> {
              KafkaProducer<String, Recording> producer = target.topic == null ? null
                      : kafka.recordingsProducer(target.topic)) {
             RecordingWriter writer = target.fixtures == null ? null : new RecordingWriter(
-                    new FixtureWriter(target.fixtures), layoutOptions.layout(spec), writeIncomplete, false);
-            summary = Rerender.run(consumer, eventsTopic, start, end, kafka.registry(), idleTimeout, stateDir,
+                    new FixtureWriter(target.fixtures), layoutOptions.layout(spec), settings.get(SinkConfig.WRITE_INCOMPLETE),
+                    false);
+            summary = Rerender.run(consumer, eventsTopic, start, end, kafka.registry(), settings, stateDir,
                     (key, recording) -> {
                         if (producer != null) {
                             sent.add(producer.send(new ProducerRecord<>(target.topic, key, recording)));

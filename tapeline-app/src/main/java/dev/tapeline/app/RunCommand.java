@@ -1,9 +1,14 @@
 package dev.tapeline.app;
 
-import dev.tapeline.agent.Durations;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
+import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.UpstreamTimeouts;
+import dev.tapeline.agent.capture.KafkaEventPublisher;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.settings.Setting;
+import dev.tapeline.settings.SettingValues;
+import dev.tapeline.sink.SinkConfig;
 import dev.tapeline.fixture.FixtureLayout;
 import java.net.URI;
 import java.nio.file.Path;
@@ -20,9 +25,23 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Runs agent, processor and sink until Ctrl-C, on an in-process broker unless one is given. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, modelTransformer = RunCommand.Options.class,
         description = "Run the capture pipeline: point OPENAI_BASE_URL at the printed URL; fixtures appear under --fixtures.")
 final class RunCommand implements Callable<Integer> {
+
+    /** The services' own settings this command offers, as each declares them. */
+    static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(UpstreamTimeouts.OPTIONS,
+            List.of(AgentConfig.SHUTDOWN_GRACE, KafkaEventPublisher.JOURNAL_MAX_MB), ProcessorConfig.OPTIONS,
+            SinkConfig.OPTIONS).<Setting<?>>flatMap(List::stream).toList();
+
+    /** Adds {@link #SETTINGS} to the command's options. */
+    static final class Options implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            SettingOptions.addTo(spec, SETTINGS);
+            return spec;
+        }
+    }
 
     @Option(names = "--data-dir", defaultValue = ".tapeline", description = "Broker, registry and processor state (default: ${DEFAULT-VALUE}).")
     Path dataDir;
@@ -81,40 +100,6 @@ final class RunCommand implements Callable<Integer> {
             + " Streams, consumers, admin), e.g. security.protocol=SASL_SSL or sasl.jaas.config=...")
     java.util.Map<String, String> kafkaConfig = new java.util.LinkedHashMap<>();
 
-    @Option(names = "--idle-timeout", defaultValue = "10m", converter = Durations.class,
-            description = "An exchange without an event this long (client gone, upstream stalled, agent died) is recorded"
-                    + " as INCOMPLETE with the reason, e.g. 90s, 10m, 1h or PT10M (default: ${DEFAULT-VALUE}).")
-    java.time.Duration idleTimeout;
-
-    @Option(names = "--write-incomplete", description = "Also write exchanges that broke off (upstream reset, timeout,"
-            + " idle) as fixtures, as llama-stack records an exception raised mid-call: the chunks received, then the"
-            + " exception. Never replaces an existing fixture.")
-    boolean writeIncomplete;
-
-    @Option(names = "--upstream-connect-timeout", defaultValue = "10s", converter = Durations.class,
-            description = "How long the agent waits for a connection to an upstream before answering 504 and recording"
-                    + " UPSTREAM_TIMEOUT; a route's connect-timeout= overrides it (default: ${DEFAULT-VALUE}).")
-    java.time.Duration upstreamConnectTimeout;
-
-    @Option(names = "--upstream-first-byte-timeout", defaultValue = "5m", converter = Durations.class,
-            description = "How long the agent waits for an upstream's status line, e.g. a long non-streaming generation;"
-                    + " a route's first-byte-timeout= overrides it (default: ${DEFAULT-VALUE}).")
-    java.time.Duration upstreamFirstByteTimeout;
-
-    @Option(names = "--upstream-idle-timeout", defaultValue = "5m", converter = Durations.class,
-            description = "How long the agent waits between two pieces of an upstream's response body before breaking"
-                    + " the client's stream off; a route's idle-timeout= overrides it (default: ${DEFAULT-VALUE}).")
-    java.time.Duration upstreamIdleTimeout;
-
-    @Option(names = "--shutdown-grace", defaultValue = "30s", converter = Durations.class,
-            description = "On Ctrl-C or SIGTERM: stop accepting, let open exchanges finish this long (those still open"
-                    + " are recorded as AGENT_SHUTDOWN), send every capture event, then stop (default: ${DEFAULT-VALUE}).")
-    java.time.Duration shutdownGrace;
-
-    @Option(names = "--journal-max-mb", defaultValue = "1024",
-            description = "Disk the agent may use for capture events while Kafka is away, in MiB (default: ${DEFAULT-VALUE}).")
-    long journalMaxMb;
-
     @Option(names = "--mode", defaultValue = "RECORD",
             description = "Agent mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). REPLAY and LIVE need no Kafka.")
     AgentMode mode;
@@ -133,11 +118,11 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        SettingValues settings = SettingOptions.read(spec, SETTINGS);
         String base = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
         List<Route> routes;
         try {
-            UpstreamTimeouts timeouts = new UpstreamTimeouts(upstreamConnectTimeout, upstreamFirstByteTimeout,
-                    upstreamIdleTimeout);
+            UpstreamTimeouts timeouts = UpstreamTimeouts.of(settings);
             routes = routeSpecs == null || routeSpecs.isEmpty()
                     ? List.of(new Route("default", "/", URI.create(base), recordedBaseUrl != null ? recordedBaseUrl : base + "/v1",
                             timeouts))
@@ -151,11 +136,9 @@ final class RunCommand implements Callable<Integer> {
         FixtureLayout layout = layoutOptions.layout(spec);
         Stack stack;
         try {
-            Stack.Settings settings = new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
+            stack = Stack.start(new Stack.Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl,
                     registryPort, host, port, routes, fixtures, layout, components, mode,
-                    new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths), kafkaConfig,
-                    new Stack.Tuning(idleTimeout, journalMaxMb << 20, writeIncomplete, shutdownGrace));
-            stack = Stack.start(settings, written -> System.out.println(
+                    new Stack.Secrets(redactHeaders, redactQueryParams, redactBodyPaths), kafkaConfig, settings), written -> System.out.println(
                     "fixture " + written.result().name().toLowerCase() + ": " + written.path()));
         } catch (IllegalArgumentException e) {
             // a setting the configuration records refuse, with every problem named
@@ -198,18 +181,5 @@ final class RunCommand implements Callable<Integer> {
 
     private static String orNotUsed(String value) {
         return value == null ? "(not used in this mode)" : value;
-    }
-
-    /** A duration as {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT10M}). */
-    static final class Durations implements picocli.CommandLine.ITypeConverter<java.time.Duration> {
-
-        @Override
-        public java.time.Duration convert(String value) {
-            try {
-                return dev.tapeline.agent.Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

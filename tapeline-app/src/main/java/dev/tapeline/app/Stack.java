@@ -7,6 +7,7 @@ import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
 import dev.tapeline.schema.registry.InMemorySchemaRegistry;
 import dev.tapeline.sink.FixtureSink;
+import dev.tapeline.settings.SettingValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -37,57 +38,53 @@ public final class Stack implements AutoCloseable {
      * @param mode             the agent's mode
      * @param secrets          secrets kept out of events beyond the built-in ones
      * @param kafkaConfig      settings for every Kafka client (security, group.instance.id, timeouts)
-     * @param tuning           idle timeout, journal size, whether unfinished exchanges become fixtures
+     * @param settings         the services' settings (idle timeout, journal size, shutdown grace...)
      */
     public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
             int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
             Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig,
-            Tuning tuning) {
+            SettingValues settings) {
 
         public Settings {
+            secrets = secrets == null ? Secrets.NONE : secrets;
             kafkaConfig = kafkaConfig == null ? Map.of() : Map.copyOf(kafkaConfig);
-            tuning = tuning == null ? Tuning.DEFAULTS : tuning;
+            settings = settings == null ? SettingValues.DEFAULTS : settings;
         }
 
-        /** With the default tuning. */
-        public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
-                int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-                Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig) {
-            this(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port, routes, fixtures,
-                    layout, components, mode, secrets, kafkaConfig, Tuning.DEFAULTS);
-        }
-
-        public Settings withTuning(Tuning newTuning) {
-            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
-                    routes, fixtures, layout, components, mode, secrets, kafkaConfig, newTuning);
-        }
-
-        /** With no extra Kafka client settings. */
-        public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
-                int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-                Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets) {
-            this(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port, routes, fixtures,
-                    layout, components, mode, secrets, Map.of());
-        }
-
-        /** With the built-in secrets only. */
-        public Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
-                int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-                Set<PipelineConfig.Component> components, AgentMode mode) {
-            this(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port, routes, fixtures,
-                    layout, components, mode, Secrets.NONE);
-        }
-
-        /** Everything in one JVM, the in-process broker and registry on free ports. */
+        /** Everything in one JVM, the in-process broker and registry on free ports, today's layout. */
         public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, AgentMode mode) {
             return allInOne(dataDir, routes, fixtures, FixtureLayout.current(), mode);
         }
 
-        /** Everything in one JVM, writing fixtures in the given layout. */
+        /** Everything in one JVM, the in-process broker and registry on free ports, writing fixtures in the given layout. */
         public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, FixtureLayout layout,
                 AgentMode mode) {
             return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, layout,
-                    EnumSet.allOf(PipelineConfig.Component.class), mode);
+                    EnumSet.allOf(PipelineConfig.Component.class), mode, Secrets.NONE, Map.of(), SettingValues.DEFAULTS);
+        }
+
+        /** On an existing Kafka cluster (and its registry, or null for the in-process one). */
+        public Settings withKafka(String newBootstrapServers, String newRegistryUrl) {
+            return new Settings(dataDir, newBootstrapServers, kafkaPort, controllerPort, newRegistryUrl, registryPort, host,
+                    port, routes, fixtures, layout, components, mode, secrets, kafkaConfig, settings);
+        }
+
+        /** Running only these parts. */
+        public Settings withComponents(Set<PipelineConfig.Component> newComponents) {
+            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
+                    routes, fixtures, layout, newComponents, mode, secrets, kafkaConfig, settings);
+        }
+
+        /** With these secrets and Kafka client settings. */
+        public Settings withSecurity(Secrets newSecrets, Map<String, String> newKafkaConfig) {
+            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
+                    routes, fixtures, layout, components, mode, newSecrets, newKafkaConfig, settings);
+        }
+
+        /** With these service settings. */
+        public Settings withSettings(SettingValues newSettings) {
+            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
+                    routes, fixtures, layout, components, mode, secrets, kafkaConfig, newSettings);
         }
     }
 
@@ -101,43 +98,6 @@ public final class Stack implements AutoCloseable {
             queryParams = queryParams == null ? Set.of() : Set.copyOf(queryParams);
             bodyPaths = bodyPaths == null ? List.of() : List.copyOf(bodyPaths);
         }
-    }
-
-    static final long MIN_JOURNAL_BYTES = 16L << 20;
-
-    /**
-     * What the pipeline does with exchanges that go wrong (validated by {@link PipelineConfig}).
-     *
-     * @param idleTimeout     exchanges without an event this long are recorded as INCOMPLETE
-     * @param journalMaxBytes how much unsent capture the agent keeps on disk while Kafka is away
-     * @param writeIncomplete whether exchanges that broke off are written as fixtures too
-     * @param shutdownGrace   how long a stopping agent lets open exchanges finish
-     */
-    public record Tuning(java.time.Duration idleTimeout, long journalMaxBytes, boolean writeIncomplete,
-            java.time.Duration shutdownGrace) {
-
-        /** With the default shutdown grace. */
-        public Tuning(java.time.Duration idleTimeout, long journalMaxBytes, boolean writeIncomplete) {
-            this(idleTimeout, journalMaxBytes, writeIncomplete, AgentConfig.DEFAULT_SHUTDOWN_GRACE);
-        }
-
-        public Tuning {
-            List<String> problems = new java.util.ArrayList<>();
-            if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
-                problems.add("idleTimeout: must be positive, got " + idleTimeout);
-            }
-            if (journalMaxBytes < MIN_JOURNAL_BYTES) {
-                problems.add("journalMaxBytes: at least 16 MiB, got " + journalMaxBytes);
-            }
-            if (shutdownGrace == null || shutdownGrace.isNegative()) {
-                problems.add("shutdownGrace: must be zero or positive, got " + shutdownGrace);
-            }
-            if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("invalid tuning: " + String.join("; ", problems));
-            }
-        }
-
-        public static final Tuning DEFAULTS = new Tuning(java.time.Duration.ofMinutes(10), 1L << 30, false);
     }
 
     private EmbeddedKafka kafka;
@@ -173,12 +133,11 @@ public final class Stack implements AutoCloseable {
         }
         AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
                 settings.mode()).withSecrets(settings.secrets().headers(), settings.secrets().queryParams(),
-                settings.secrets().bodyPaths()).withShutdownGrace(settings.tuning().shutdownGrace());
+                settings.secrets().bodyPaths()).withShutdownGrace(settings.settings().get(AgentConfig.SHUTDOWN_GRACE));
         pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.copyOf(settings.kafkaConfig()), registryUrl,
                 Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
                 settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),
-                settings.dataDir().resolve("journal"), settings.tuning().journalMaxBytes(), settings.tuning().idleTimeout(),
-                settings.tuning().writeIncomplete()), onFixture);
+                settings.dataDir().resolve("journal"), settings.settings()), onFixture);
     }
 
     public int agentPort() {

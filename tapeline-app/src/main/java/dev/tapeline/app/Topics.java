@@ -21,8 +21,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public record Topics(String events, String recordings, String deadLetters, int partitions, short replicationFactor) {
 
-    public static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
-
     public static Topics defaults(int partitions, short replicationFactor) {
         return new Topics("tapeline.capture.events", "tapeline.recordings", "tapeline.dead-letters", partitions,
                 replicationFactor);
@@ -39,12 +37,12 @@ public record Topics(String events, String recordings, String deadLetters, int p
                 new NewTopic(events, partitions, replicationFactor).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                         TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7)),
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES))),
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES))),
                 recordingsTopic(),
                 new NewTopic(deadLetters, partitions, replicationFactor).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                         TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(30)),
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES)))));
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES)))));
     }
 
     /** Creates the recordings topic if it does not exist yet. */
@@ -55,7 +53,7 @@ public record Topics(String events, String recordings, String deadLetters, int p
     private NewTopic recordingsTopic() {
         return new NewTopic(recordings, partitions, replicationFactor).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES)));
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES)));
     }
 
     private static void create(Admin admin, List<NewTopic> wanted) throws InterruptedException, TimeoutException {

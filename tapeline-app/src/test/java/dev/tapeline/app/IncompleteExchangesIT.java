@@ -93,7 +93,8 @@ class IncompleteExchangesIT {
         try (SimulatedUpstream upstream = SimulatedUpstream.start(1)) {
             routes = List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1"));
             try (Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.RECORD)
-                    .withTuning(new Stack.Tuning(Duration.ofMinutes(10), 1L << 30, true)), w -> written.put(w.path(), w))) {
+                    .withSettings(dev.tapeline.settings.SettingValues.DEFAULTS.with(dev.tapeline.sink.SinkConfig.WRITE_INCOMPLETE,
+                            true)), w -> written.put(w.path(), w))) {
                 // given: one exchange completes; then the same request breaks off; then another one breaks off
                 post(stack.agentPort(), "test_complete", "the quick brown fox jumps", null);
                 await().atMost(Duration.ofSeconds(60)).until(() -> written.size() == 1);
@@ -115,9 +116,9 @@ class IncompleteExchangesIT {
         }
 
         // when: the broken one is replayed without Kafka or upstream
-        try (Stack replay = Stack.start(new Stack.Settings(dir.resolve("replay"), null, 0, 0, null, 0, "127.0.0.1", 0,
+        try (Stack replay = Stack.start(Stack.Settings.allInOne(dir.resolve("replay"),
                 List.of(new Route("sim", "/", URI.create("http://127.0.0.1:9"), "http://localhost:8000/v1")), fixtures,
-                FixtureLayout.current(), EnumSet.of(PipelineConfig.Component.AGENT), AgentMode.REPLAY), w -> { })) {
+                AgentMode.REPLAY).withComponents(EnumSet.of(PipelineConfig.Component.AGENT)), w -> { })) {
             String raw = rawExchange(replay.agentPort(), "test_broken", "one two three four five six");
 
             // then: the recorded chunks, then the connection goes without the stream's end

@@ -75,9 +75,8 @@ class ModesIT {
             // the upstream is never called in replay mode: point it at a closed port
             routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
         }
-        Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0, routes,
-                fixtures, dev.tapeline.fixture.FixtureLayout.current(), java.util.EnumSet.of(PipelineConfig.Component.AGENT),
-                AgentMode.REPLAY), w -> { });
+        Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.REPLAY)
+                .withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)), w -> { });
         java.util.Map<String, OpenAIClient> clients = new java.util.HashMap<>();
         int streamed = 0;
         int exceptions = 0;
@@ -211,9 +210,9 @@ class ModesIT {
             for (int i = 0; i < bases.size(); i++) {
                 routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
             }
-            try (Stack stack = Stack.start(new Stack.Settings(dir.resolve("data-" + served), null, 0, 0, null, 0,
-                    "127.0.0.1", 0, routes, fixtures, group.getKey(),
-                    java.util.EnumSet.of(PipelineConfig.Component.AGENT), AgentMode.REPLAY), w -> { })) {
+            try (Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data-" + served), routes, fixtures,
+                    group.getKey(), AgentMode.REPLAY).withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)),
+                    w -> { })) {
                 for (FixtureFile file : group.getValue()) {
                     Path body = dir.resolve("request-body.json");
                     Files.write(body, file.wireRequestBody());

@@ -58,11 +58,10 @@ class ProcessorCrashIT {
             throws Exception {
         int exchanges = 400;
         try (SimulatedUpstream upstream = SimulatedUpstream.start(2);
-             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0,
+             Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
                      List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
-                     dir.resolve("fixtures"), FixtureLayout.current(),
-                     EnumSet.of(PipelineConfig.Component.AGENT, PipelineConfig.Component.SINK), AgentMode.RECORD),
-                     w -> { })) {
+                     dir.resolve("fixtures"), AgentMode.RECORD).withComponents(
+                             EnumSet.of(PipelineConfig.Component.AGENT, PipelineConfig.Component.SINK)), w -> { })) {
             Process processor = startProcessor(stack.bootstrapServers(), stack.registryUrl());
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             AtomicInteger sent = new AtomicInteger();

@@ -53,19 +53,16 @@ class RegistryInteropIT {
     @TempDir
     static Path dir;
     static ApicurioRegistry apicurio;
-    static EmbeddedKafka kafka;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final InJvmKafka kafka = new InJvmKafka();
 
     @BeforeAll
     static void start() throws Exception {
         apicurio = ApicurioRegistry.start(dir.resolve("apicurio"));
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, 0);
     }
 
     @AfterAll
     static void stop() {
-        if (kafka != null) {
-            kafka.close();
-        }
         if (apicurio != null) {
             apicurio.close();
         }
@@ -141,11 +138,10 @@ class RegistryInteropIT {
         ApicurioRegistry.required(run(List.of(python.toString(), "-c", "import confluent_kafka.avro, requests")).exitCode() == 0,
                 "Debian's python3-confluent-kafka, python3-avro and python3-requests not installed; interop test skipped");
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), kafka.bootstrapServers(), 0, 0,
-                     apicurio.url(), 0, "127.0.0.1", 0,
+             Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
                      List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
-                     dir.resolve("fixtures"), FixtureLayout.current(), EnumSet.allOf(PipelineConfig.Component.class),
-                     AgentMode.RECORD), w -> { })) {
+                     dir.resolve("fixtures"), AgentMode.RECORD).withKafka(kafka.bootstrapServers(), apicurio.url()),
+                     w -> { })) {
             HttpClient http = HttpClient.newHttpClient();
             for (boolean stream : new boolean[] {true, false}) {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"

@@ -46,10 +46,9 @@ class ReliabilityIT {
         EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir, brokerPort, controllerPort);
         Map<Path, List<FixtureWriter.Result>> writes = new ConcurrentHashMap<>();
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), kafka.bootstrapServers(), 0, 0, null, 0,
-                     "127.0.0.1", 0, List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
-                     dir.resolve("fixtures"), FixtureLayout.current(), EnumSet.allOf(PipelineConfig.Component.class),
-                     AgentMode.RECORD),
+             Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
+                     List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                     dir.resolve("fixtures"), AgentMode.RECORD).withKafka(kafka.bootstrapServers(), null),
                      (FixtureSink.Written w) -> writes.computeIfAbsent(w.path(), p -> new java.util.concurrent.CopyOnWriteArrayList<>())
                              .add(w.result()))) {
             String agent = "http://127.0.0.1:" + stack.agentPort();
@@ -119,10 +118,9 @@ class ReliabilityIT {
         Stack.Secrets configured = new Stack.Secrets(java.util.Set.of("X-Org-Secret"), java.util.Set.of("sig"),
                 List.of("api_key", "metadata.*.token"));
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0,
+             Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
                      List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
-                     dir.resolve("fixtures"), FixtureLayout.current(), EnumSet.allOf(PipelineConfig.Component.class),
-                     AgentMode.RECORD, configured), w -> { })) {
+                     dir.resolve("fixtures"), AgentMode.RECORD).withSecurity(configured, Map.of()), w -> { })) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (boolean stream : new boolean[] {true, false}) {
                 HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.agentPort()

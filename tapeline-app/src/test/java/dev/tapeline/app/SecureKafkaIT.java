@@ -25,19 +25,20 @@ class SecureKafkaIT {
     @TempDir
     Path dir;
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final InJvmKafka kafka = InJvmKafka.withSaslUsers(Map.of("admin", "admin-secret", "tapeline", "tapeline-secret"));
+
     @Test
     void givenASaslOnlyBroker_whenTheSettingsArePassedThrough_thenEveryComponentConnectsAndTheFixtureIsWritten()
             throws Exception {
-        EmbeddedKafka kafka = EmbeddedKafka.startSasl(dir.resolve("kafka"), 0, 0,
-                Map.of("admin", "admin-secret", "tapeline", "tapeline-secret"));
         Map<String, String> clientConfig = new java.util.HashMap<>();
         EmbeddedKafka.saslClientConfig("tapeline", "tapeline-secret").forEach((k, v) -> clientConfig.put(k, v.toString()));
         Map<Path, Boolean> written = new ConcurrentHashMap<>();
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), kafka.bootstrapServers(), 0, 0, null, 0,
-                     "127.0.0.1", 0, List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
-                     dir.resolve("fixtures"), FixtureLayout.current(), EnumSet.allOf(PipelineConfig.Component.class),
-                     AgentMode.RECORD, Stack.Secrets.NONE, clientConfig), w -> written.put(w.path(), true))) {
+             Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
+                     List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                     dir.resolve("fixtures"), AgentMode.RECORD).withKafka(kafka.bootstrapServers(), null)
+                     .withSecurity(Stack.Secrets.NONE, clientConfig), w -> written.put(w.path(), true))) {
             HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.agentPort() + "/v1/chat/completions"))
                             .header("X-Test-Id", "tests/integration/security/test_sasl.py::test_stream")
@@ -47,8 +48,6 @@ class SecureKafkaIT {
 
             assertThat(response.statusCode()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(60)).until(() -> written.size() == 1);
-        } finally {
-            kafka.close();
         }
     }
 }

@@ -52,10 +52,10 @@ class SinkCrashIT {
         int exchanges = 150;
         Path fixtures = dir.resolve("fixtures");
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             Stack stack = Stack.start(new Stack.Settings(dir.resolve("data"), null, 0, 0, null, 0, "127.0.0.1", 0,
+             Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"),
                      List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")), fixtures,
-                     FixtureLayout.current(), EnumSet.of(PipelineConfig.Component.AGENT, PipelineConfig.Component.PROCESSOR),
-                     AgentMode.RECORD), w -> { })) {
+                     AgentMode.RECORD).withComponents(EnumSet.of(PipelineConfig.Component.AGENT,
+                             PipelineConfig.Component.PROCESSOR)), w -> { })) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             // the recordings wait on the topic; each is large enough that writing takes a moment
             String padding = "lorem ipsum ".repeat(20_000);

@@ -62,20 +62,24 @@ class TapelineCliTest {
         Result outOfRange = run("run", "--idle-timeout", "0s", "--journal-max-mb", "1", "--data-dir", "target/never-created");
 
         assertThat(notADuration.exitCode()).isEqualTo(2);
-        assertThat(notADuration.err()).contains("'soon' is not a duration", "10m");
+        assertThat(notADuration.err()).contains("idle-timeout: 'soon' is not a duration");
         assertThat(outOfRange.exitCode()).isEqualTo(2);
-        assertThat(outOfRange.err()).contains("idleTimeout: must be positive", "journalMaxBytes: at least 16 MiB")
+        assertThat(outOfRange.err()).contains("idle-timeout: must be positive, got 0s", "journal-max-mb: must be 16..")
                 .doesNotContain("at dev.tapeline");
         assertThat(java.nio.file.Path.of("target/never-created")).doesNotExist();
     }
 
     @Test
-    void givenDurationsInShortAndIsoForm_whenConverted_thenTheSameDurations() {
-        RunCommand.Durations durations = new RunCommand.Durations();
+    void givenEachServicesDeclaredSettings_whenRunHelpIsShown_thenEachIsAnOptionWithItsDeclaredDefault() {
+        Result result = run("run", "--help");
 
-        assertThat(durations.convert("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
-        assertThat(durations.convert("90s")).isEqualTo(java.time.Duration.ofSeconds(90));
-        assertThat(durations.convert("10m")).isEqualTo(durations.convert("PT10M"));
-        assertThat(durations.convert("2h")).isEqualTo(java.time.Duration.ofHours(2));
+        for (dev.tapeline.settings.Setting<?> setting : RunCommand.SETTINGS) {
+            assertThat(result.out()).contains(setting.option());
+            if (!setting.isFlag()) {
+                assertThat(result.out()).contains("(default: " + setting.defaultText() + ")");
+            }
+        }
+        assertThat(result.out()).contains("--upstream-first-byte-timeout", "--idle-timeout", "--shutdown-grace",
+                "--journal-max-mb", "--write-incomplete");
     }
 }

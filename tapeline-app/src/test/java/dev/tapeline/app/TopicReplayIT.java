@@ -36,12 +36,12 @@ class TopicReplayIT {
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final InJvmKafka kafka = new InJvmKafka();
     static EmbeddedSchemaRegistry registry;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, 0);
         registry = EmbeddedSchemaRegistry.start(0);
     }
 
@@ -49,9 +49,6 @@ class TopicReplayIT {
     static void stop() {
         if (registry != null) {
             registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
         }
     }
 

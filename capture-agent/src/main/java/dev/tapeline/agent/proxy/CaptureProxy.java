@@ -2,7 +2,7 @@ package dev.tapeline.agent.proxy;
 
 import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
-import dev.tapeline.agent.Durations;
+import dev.tapeline.settings.Durations;
 import dev.tapeline.agent.Route;
 import dev.tapeline.agent.capture.Redaction;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -1,6 +1,6 @@
 package dev.tapeline.agent.proxy;
 
-import dev.tapeline.agent.Durations;
+import dev.tapeline.settings.Durations;
 import dev.tapeline.agent.UpstreamTimeouts;
 import dev.tapeline.schema.FailureReason;
 import io.vertx.core.Context;

@@ -36,7 +36,7 @@ class KafkaEventPublisherTest {
         volatile boolean up;
 
         Broker(boolean up) {
-            super(true, null, new StringSerializer(), (topic, event) -> KafkaEventPublisher.encode(event));
+            super(true, null, new StringSerializer(), (topic, event) -> EventCodec.encode(event));
             this.up = up;
         }
 

@@ -1,4 +1,4 @@
-package dev.tapeline.agent;
+package dev.tapeline.settings;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -36,6 +36,9 @@ public final class Durations {
     /** The short form of a duration, as {@link #parse} reads it back. */
     public static String format(Duration duration) {
         long millis = duration.toMillis();
+        if (millis == 0) {
+            return "0s";
+        }
         if (millis % 3_600_000 == 0) {
             return millis / 3_600_000 + "h";
         }

@@ -1,0 +1,145 @@
+package dev.tapeline.agent.capture;
+
+import dev.tapeline.schema.CaptureEvent;
+import io.micrometer.core.instrument.Counter;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sender thread: the journal to Kafka in batches, in order; the checkpoint moves only when
+ * Kafka has acknowledged a whole batch. A batch that meets a retriable error (Kafka away, no
+ * metadata) is sent again from its start after a pause: duplicates are possible, losses are not
+ * (the stream processor keeps one copy of each event). Records Kafka refuses for good (too large,
+ * not serializable) are counted, logged and skipped.
+ */
+final class JournalSender implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JournalSender.class);
+
+    private final String topic;
+    private final Producer<String, CaptureEvent> producer;
+    private final EventJournal journal;
+    private final Counter published;
+    private final Counter failed;
+    /** True once nothing more will be journaled: the sender stops when the journal is empty. */
+    private final BooleanSupplier drained;
+    private volatile boolean stopped;
+    /** Whether the producer refused the last event handed to it (said once, not per retry). */
+    private boolean refusing;
+
+    JournalSender(String topic, Producer<String, CaptureEvent> producer, EventJournal journal, Counter published,
+            Counter failed, BooleanSupplier drained) {
+        this.topic = topic;
+        this.producer = producer;
+        this.journal = journal;
+        this.published = published;
+        this.failed = failed;
+        this.drained = drained;
+    }
+
+    /** Stops sending at once; what was in flight stays in the journal. */
+    void stop() {
+        stopped = true;
+    }
+
+    @Override
+    public void run() {
+        EventJournal.Position position = journal.checkpoint();
+        boolean away = false;
+        while (!stopped) {
+            List<EventJournal.Entry> entries;
+            try {
+                entries = journal.read(position, 5_000, 8L * 1024 * 1024, 50);
+            } catch (InterruptedException e) {
+                return;
+            }
+            journal.sync();
+            if (entries.isEmpty()) {
+                if (drained.getAsBoolean()) {
+                    return;
+                }
+                continue;
+            }
+            AtomicReference<Exception> retriable = new AtomicReference<>();
+            for (EventJournal.Entry entry : entries) {
+                if (retriable.get() != null) {
+                    break;
+                }
+                CaptureEvent event = EventCodec.decode(entry.data());
+                while (!sendOnce(event, retriable)) {
+                    if (stopped) {
+                        return;
+                    }
+                    sleep(500);
+                }
+            }
+            try {
+                producer.flush();
+            } catch (RuntimeException e) {
+                retriable.compareAndSet(null, e);
+            }
+            if (stopped) {
+                return; // a forced close aborted what was in flight: it stays in the journal
+            }
+            if (retriable.get() != null) {
+                if (!away) {
+                    away = true;
+                    LOG.warn("Kafka is not reachable ({}); capture events are kept in the journal and sent when it is back",
+                            retriable.get().toString());
+                }
+                sleep(1_000);
+                continue;
+            }
+            if (away) {
+                away = false;
+                LOG.info("Kafka is reachable again; sending the {} bytes of capture events the journal kept",
+                        journal.pendingBytes());
+            }
+            position = entries.get(entries.size() - 1).next();
+            journal.acknowledge(position);
+        }
+    }
+
+    /** Hands one event to the producer; false when the producer cannot take it now (registry away, buffer full). */
+    private boolean sendOnce(CaptureEvent event, AtomicReference<Exception> retriable) {
+        try {
+            producer.send(new ProducerRecord<>(topic, event.getCompletionId(), event), (metadata, error) -> {
+                if (error == null) {
+                    published.increment();
+                } else if (error instanceof RetriableException || stopped) {
+                    retriable.compareAndSet(null, error);
+                } else {
+                    failed.increment();
+                    LOG.error("capture event of exchange {} refused by Kafka and skipped: {}", event.getCompletionId(),
+                            error.toString());
+                }
+            });
+            if (refusing) {
+                refusing = false;
+                LOG.info("the producer takes capture events again");
+            }
+            return true;
+        } catch (RuntimeException e) {
+            // the registry away, the producer's buffer full: the same event is handed over again shortly
+            if (!refusing) {
+                refusing = true;
+                LOG.warn("the producer does not take capture events (retrying, nothing is lost): {}", e.toString());
+            }
+            return false;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
