@@ -35,16 +35,24 @@ final class RecordingExchanges {
         if (recording.getOutcome() == Outcome.INCOMPLETE) {
             return new FixtureRenderer.Interruption("ReadTimeout", reason);
         }
-        int colon = reason.indexOf(':');
-        String failure = colon < 0 ? "" : reason.substring(0, colon);
-        return switch (failure) {
+        return switch (failureOf(recording)) {
             case "UPSTREAM_RESET" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
-            case "UPSTREAM_TIMEOUT", "TIMEOUT" -> new FixtureRenderer.Interruption("ReadTimeout", reason);
+            case "UPSTREAM_TIMEOUT" -> new FixtureRenderer.Interruption("ReadTimeout", reason);
             case "AGENT_SHUTDOWN" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
             case "UPSTREAM_ERROR" -> new FixtureRenderer.Interruption("APIConnectionError", reason);
             case "CLIENT_DISCONNECT" -> new FixtureRenderer.Interruption("CancelledError", reason);
             default -> null;
         };
+    }
+
+    /** The agent's reason of a FAILED recording; recordings written before the field carry it as the reason's prefix. */
+    private static String failureOf(Recording recording) {
+        if (recording.getFailureReason() != null) {
+            return recording.getFailureReason().name();
+        }
+        String reason = recording.getOutcomeReason() == null ? "" : recording.getOutcomeReason();
+        int colon = reason.indexOf(':');
+        return colon < 0 ? "" : reason.substring(0, colon);
     }
 
     static CapturedExchange toExchange(Recording recording) {

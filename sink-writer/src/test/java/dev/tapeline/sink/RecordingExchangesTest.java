@@ -28,30 +28,11 @@ import org.junit.jupiter.api.Test;
 class RecordingExchangesTest {
 
     private static byte[] resource(String name) throws IOException {
-        try (InputStream in = RecordingExchangesTest.class.getResourceAsStream("/golden/" + name)) {
-            return in.readAllBytes();
-        }
+        return GoldenRecording.resource(name);
     }
 
-    static Recording goldenRecording() throws IOException {
-        List<RecordedChunk> chunks = new ArrayList<>();
-        long offset = 0;
-        for (String line : new String(resource("stream-chunks.txt"), StandardCharsets.UTF_8).split("\n")) {
-            chunks.add(new RecordedChunk(offset += 1000, null, ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8))));
-        }
-        chunks.add(new RecordedChunk(offset + 1000, null, ByteBuffer.wrap("[DONE]".getBytes(StandardCharsets.UTF_8))));
-        return Recording.newBuilder()
-                .setFixtureKey("623549a55f7bfe9cc41440527286215dbf8ebbc6d343018aac69f4bc7538084e")
-                .setCompletionId("c-1").setAgentId("agent")
-                .setTestId("tests/integration/inference/test_tapeline.py::test_stream[txt=tapeline/sim-1]")
-                .setStartedAtMs(Instant.EPOCH).setOutcome(Outcome.COMPLETED).setDurationNanos(1)
-                .setRequest(RecordedRequest.newBuilder().setMethod("POST")
-                        .setUrl("http://localhost:8000/v1/v1/chat/completions").setEndpoint("/v1/chat/completions")
-                        .setHeaders(List.of()).setBody(ByteBuffer.wrap(resource("stream-request.json")))
-                        .setClientSdkVersion("2.5.0").build())
-                .setResponse(RecordedResponse.newBuilder().setStatus(200).setHeaders(List.of())
-                        .setFraming(Framing.SSE).setChunks(chunks).build())
-                .build();
+    private static Recording goldenRecording() throws IOException {
+        return GoldenRecording.streamed();
     }
 
     @Test
@@ -64,17 +45,22 @@ class RecordingExchangesTest {
                 .isEqualTo(new String(resource("stream-expected.json"), StandardCharsets.UTF_8));
     }
 
+    /** A recording as the processor writes it: the agent's reason as a field, and in words. */
     private static Recording brokenOff(Outcome outcome, String reason) throws IOException {
         Recording recording = goldenRecording();
         recording.setOutcome(outcome);
         recording.setOutcomeReason(reason);
+        String prefix = reason.contains(":") ? reason.substring(0, reason.indexOf(':')) : "";
+        recording.setFailureReason(java.util.Arrays.stream(dev.tapeline.schema.FailureReason.values())
+                .filter(r -> r.name().equals(prefix)).findFirst().orElse(null));
         return recording;
     }
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
         "FAILED     | UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
-        "FAILED     | TIMEOUT: no answer in 60s                              | ReadTimeout",
+        "FAILED     | UPSTREAM_TIMEOUT: the upstream sent nothing for 5m      | ReadTimeout",
+        "FAILED     | AGENT_SHUTDOWN: the agent stopped                       | RemoteProtocolError",
         "FAILED     | UPSTREAM_ERROR: upstream unreachable: refused            | APIConnectionError",
         "FAILED     | CLIENT_DISCONNECT: client closed the connection          | CancelledError",
         "INCOMPLETE | no event for PT10M (client gone, upstream stalled or agent died); 3 chunks received | ReadTimeout"})
@@ -93,5 +79,17 @@ class RecordingExchangesTest {
     void givenARecordingMissingWhatTheClientGot_whenItsInterruptionIsRead_thenNoneSoItIsNeverWritten(String reason)
             throws IOException {
         assertThat(RecordingExchanges.interruption(brokenOff(Outcome.FAILED, reason))).isNull();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
+        "CLIENT_DISCONNECT: client closed the connection        | CancelledError"})
+    void givenARecordingWrittenBeforeTheReasonField_whenItsInterruptionIsRead_thenTheReasonComesFromTheWords(String reason,
+            String type) throws IOException {
+        Recording old = brokenOff(Outcome.FAILED, reason);
+        old.setFailureReason(null);
+
+        assertThat(RecordingExchanges.interruption(old)).isEqualTo(new FixtureRenderer.Interruption(type, reason));
     }
 }

@@ -6,7 +6,7 @@ import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.RecordedChunk;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
-import dev.tapeline.schema.internal.ExchangeState;
+import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;

@@ -255,6 +255,7 @@ class RecordingTopologyTest {
         Recording recording = output.readValue();
         assertThat(recording.getOutcome()).isEqualTo(Outcome.FAILED);
         assertThat(recording.getOutcomeReason()).isEqualTo("CLIENT_DISCONNECT: client left");
+        assertThat(recording.getFailureReason()).isEqualTo(FailureReason.CLIENT_DISCONNECT);
         assertThat(data(recording)).hasSize(1);
     }
 

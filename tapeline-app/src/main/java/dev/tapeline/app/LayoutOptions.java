@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /** The fixture layout options every command that writes or reads fixtures shares. */
-final class LayoutOptions {
+public final class LayoutOptions {
 
     @Option(names = "--profile", defaultValue = "CURRENT", description = "Fixture layout: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     FixtureProfile profile;
@@ -25,7 +25,7 @@ final class LayoutOptions {
             + " (<hash>.timing.json) and replay streams at that pace.")
     boolean chunkTiming;
 
-    FixtureLayout layout(CommandSpec spec) {
+    public FixtureLayout layout(CommandSpec spec) {
         try {
             return new FixtureLayout(profile, sharedDir, hashRules, chunkTiming);
         } catch (IllegalArgumentException e) {

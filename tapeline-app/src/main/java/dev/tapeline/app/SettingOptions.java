@@ -12,12 +12,12 @@ import picocli.CommandLine.ParseResult;
  * Offers the settings a service declares as command-line options ({@code --<name>}, their
  * description and default from the declaration), and reads them back, every problem at once.
  */
-final class SettingOptions {
+public final class SettingOptions {
 
     private SettingOptions() {
     }
 
-    static void addTo(CommandSpec spec, List<? extends Setting<?>> settings) {
+    public static void addTo(CommandSpec spec, List<? extends Setting<?>> settings) {
         for (Setting<?> setting : settings) {
             OptionSpec.Builder option = OptionSpec.builder(setting.option());
             if (setting.isFlag()) {
@@ -31,7 +31,7 @@ final class SettingOptions {
     }
 
     /** The values given on the command line, the declared defaults for the rest. */
-    static SettingValues read(CommandSpec spec, List<? extends Setting<?>> settings) {
+    public static SettingValues read(CommandSpec spec, List<? extends Setting<?>> settings) {
         ParseResult parsed = spec.commandLine().getParseResult();
         try {
             return SettingValues.read(List.copyOf(settings), setting -> !parsed.hasMatchedOption(setting.option()) ? null

@@ -4,7 +4,6 @@ import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureLayout;
-import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
 import dev.tapeline.schema.registry.InMemorySchemaRegistry;
 import dev.tapeline.sink.FixtureSink;
 import dev.tapeline.settings.SettingValues;

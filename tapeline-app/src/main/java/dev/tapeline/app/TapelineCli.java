@@ -1,5 +1,8 @@
 package dev.tapeline.app;
 
+import dev.tapeline.app.batch.ImportCommand;
+import dev.tapeline.app.batch.ReplayTopicCommand;
+import dev.tapeline.app.batch.RerenderCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

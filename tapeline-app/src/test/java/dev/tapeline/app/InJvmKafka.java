@@ -15,14 +15,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * and a temporary log directory, stopped and removed after them. Register it as a static field
  * with {@code @RegisterExtension}.
  */
-final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
+public final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
 
     private final Map<String, String> saslUsers;
     private EmbeddedKafka kafka;
     private Path dir;
 
     /** A PLAINTEXT broker. */
-    InJvmKafka() {
+    public InJvmKafka() {
         this(Map.of());
     }
 
@@ -31,7 +31,7 @@ final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A broker whose client listener speaks SASL_PLAINTEXT only, for these users (name → password). */
-    static InJvmKafka withSaslUsers(Map<String, String> users) {
+    public static InJvmKafka withSaslUsers(Map<String, String> users) {
         return new InJvmKafka(users);
     }
 
@@ -53,7 +53,7 @@ final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return kafka.bootstrapServers();
     }
 }

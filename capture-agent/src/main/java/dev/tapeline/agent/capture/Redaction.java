@@ -91,8 +91,4 @@ public final class Redaction {
         names.forEachRemaining(list::add);
         return list;
     }
-
-    public static boolean isSecretHeader(String name, Set<String> secretHeaders) {
-        return secretHeaders.contains(name.toLowerCase(Locale.ROOT));
-    }
 }

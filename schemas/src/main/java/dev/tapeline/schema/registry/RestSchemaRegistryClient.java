@@ -20,7 +20,7 @@ import org.apache.avro.Schema;
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
-    static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RegistryConfig config;

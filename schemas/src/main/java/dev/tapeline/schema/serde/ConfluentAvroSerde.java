@@ -105,12 +105,14 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
 
     /**
      * Avro 1.12 only instantiates classes on an allow-list; add Tapeline's generated schema
-     * classes (and only those) to whatever the process already trusts.
+     * classes (the contract's, and the processor's store state) to whatever the process already
+     * trusts.
      */
     public static synchronized void trustTapelineSchemas() {
         ClassSecurityValidator.ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
         ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(current,
-                type -> type.getName().startsWith("dev.tapeline.schema.")));
+                type -> type.getName().startsWith("dev.tapeline.schema.")
+                        || type.getName().startsWith("dev.tapeline.processor.state.")));
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
+import dev.tapeline.schema.FailureReason;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.RecordedChunk;
@@ -18,7 +19,7 @@ import dev.tapeline.schema.RecordedResponse;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
-import dev.tapeline.schema.internal.ExchangeState;
+import dev.tapeline.processor.state.ExchangeState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,9 +170,11 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 response == null ? List.of() : response.getHeaders(), ordered);
         Outcome outcome;
         String reason = body.problem();
+        FailureReason failureReason = null;
         long duration;
         if (state.getOutcome() instanceof ExchangeFailed failed) {
             outcome = Outcome.FAILED;
+            failureReason = failed.getReason();
             reason = failed.getReason() + ": " + failed.getMessage() + (reason == null ? "" : "; " + reason);
             duration = failed.getDurationNanos();
         } else if (state.getOutcome() == null) {
@@ -207,6 +210,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 .setStartedAtMs(Instant.ofEpochMilli(state.getRequestAtMs()))
                 .setOutcome(outcome)
                 .setOutcomeReason(reason)
+                .setFailureReason(failureReason)
                 .setDurationNanos(duration)
                 .setRequest(recordedRequest)
                 .setResponse(recordedResponse)
@@ -245,6 +249,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 recording.getCompletionId(), size, config.maxRecordingBytes());
         Recording stub = Recording.newBuilder(recording).build();
         stub.setOutcome(Outcome.FAILED);
+        stub.setFailureReason(null);
         stub.setOutcomeReason("recording of " + size + " bytes exceeds the recordings topic's limit of "
                 + config.maxRecordingBytes() + " bytes");
         stub.getRequest().setBody(java.nio.ByteBuffer.allocate(0));

@@ -1,11 +1,13 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.app.InJvmKafka;
+import dev.tapeline.app.TapelineCli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tapeline.fixture.Corpus;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.schema.registry.EmbeddedSchemaRegistry;
+import dev.tapeline.app.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,9 +1,10 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.app.LayoutOptions;
+import dev.tapeline.app.SettingOptions;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.sink.RecordingWriter;
-import dev.tapeline.sink.TopicRange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ import dev.tapeline.sink.SinkConfig;
         description = "Rebuild recordings from the retained capture events (or a range of them) with today's rules,"
                 + " into fixtures (--fixtures) or a new recordings topic (--to-topic), without calling any upstream and"
                 + " without touching the live pipeline's state or offsets.")
-final class RerenderCommand implements Callable<Integer> {
+public final class RerenderCommand implements Callable<Integer> {
 
     /** The processor's and sink's settings a re-render runs with, as for {@code tapeline run}. */
     static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(ProcessorConfig.OPTIONS, SinkConfig.OPTIONS)

@@ -1,4 +1,4 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
 import java.io.PrintStream;
 import java.util.Locale;

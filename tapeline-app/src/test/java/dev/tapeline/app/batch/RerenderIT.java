@@ -1,5 +1,8 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.app.SimulatedUpstream;
+import dev.tapeline.app.Stack;
+import dev.tapeline.app.TapelineCli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

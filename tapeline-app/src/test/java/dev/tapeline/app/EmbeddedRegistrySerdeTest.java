@@ -1,4 +1,4 @@
-package dev.tapeline.schema.registry;
+package dev.tapeline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.registry.InMemorySchemaRegistry;
+import dev.tapeline.schema.registry.RegistryConfig;
+import dev.tapeline.schema.registry.RestSchemaRegistryClient;
+import dev.tapeline.schema.registry.SchemaRegistryException;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import java.nio.ByteBuffer;
 import java.util.Map;

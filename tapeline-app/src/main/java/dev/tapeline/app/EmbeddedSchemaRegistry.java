@@ -1,5 +1,8 @@
-package dev.tapeline.schema.registry;
+package dev.tapeline.app;
 
+import dev.tapeline.schema.registry.InMemorySchemaRegistry;
+import dev.tapeline.schema.registry.SchemaRegistryException;
+import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

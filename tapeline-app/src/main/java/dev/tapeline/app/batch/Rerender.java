@@ -1,4 +1,4 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
@@ -9,7 +9,6 @@ import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
-import dev.tapeline.sink.TopicRange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

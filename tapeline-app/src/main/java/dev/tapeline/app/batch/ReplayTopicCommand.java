@@ -1,12 +1,11 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.app.LayoutOptions;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.sink.RecordingWriter;
-import dev.tapeline.sink.TopicRange;
-import dev.tapeline.sink.TopicReplay;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -24,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "replay-topic", mixinStandardHelpOptions = true,
         description = "Write the recordings topic (all of it, or a range, filtered) into a fixture directory and exit."
                 + " Reads without a consumer group and commits nothing; a second run writes nothing.")
-final class ReplayTopicCommand implements Callable<Integer> {
+public final class ReplayTopicCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;

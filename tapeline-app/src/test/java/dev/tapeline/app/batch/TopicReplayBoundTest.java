@@ -1,4 +1,4 @@
-package dev.tapeline.sink;
+package dev.tapeline.app.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,7 +31,7 @@ class TopicReplayBoundTest {
 
     @Test
     void givenFilters_whenARecordingIsChecked_thenEveryFilterSetMustMatch() throws Exception {
-        dev.tapeline.schema.Recording recording = RecordingExchangesTest.goldenRecording();
+        dev.tapeline.schema.Recording recording = dev.tapeline.sink.GoldenRecording.streamed();
         String model = dev.tapeline.fixture.python.PyJson.parse(dev.tapeline.schema.Buffers.toArray(
                 recording.getRequest().getBody())).path("model").asText();
 

@@ -1,7 +1,6 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
 import dev.tapeline.schema.Recording;
-import dev.tapeline.sink.FixtureImport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -18,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Put every fixture under DIR (any llama-stack generation) on the recordings topic, keyed as the"
                 + " pipeline keys them; replay-topic gives each file back byte for byte.")
-final class ImportCommand implements Callable<Integer> {
+public final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;

@@ -1,5 +1,6 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.app.Topics;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;

@@ -1,5 +1,7 @@
-package dev.tapeline.sink;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.sink.RecordingWriter;
+import dev.tapeline.sink.FixtureWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
-package dev.tapeline.sink;
+package dev.tapeline.app.batch;
 
+import dev.tapeline.sink.RecordingWriter;
+import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package dev.tapeline.app;
+package dev.tapeline.app.batch;
 
-import dev.tapeline.sink.TopicRange;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
