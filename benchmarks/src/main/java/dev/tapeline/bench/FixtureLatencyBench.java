@@ -22,43 +22,51 @@ import org.HdrHistogram.Histogram;
 final class FixtureLatencyBench {
 
     /** Milliseconds, from the last chunk written by the upstream to the fixture renamed into place and synced. */
-    record Result(int concurrency, long fixtures, long skipped, double p50, double p99, double max) {
-    }
+    record Result(int concurrency, long fixtures, long skipped, double p50, double p99, double max) {}
 
     private static final Pattern LAST_STAMP = Pattern.compile("t=(\\d+);\\d+;");
 
-    private FixtureLatencyBench() {
-    }
+    private FixtureLatencyBench() {}
 
     static Result run(Path work, int concurrency, Duration measured) throws Exception {
         Histogram latency = new Histogram(60_000_000L, 3);
         AtomicLong skipped = new AtomicLong();
         try (LoadUpstream upstream = LoadUpstream.start();
-             Stack stack = Stack.start(Stack.Settings.allInOne(work.resolve("data"),
-                     List.of(new Route("bench", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
-                     work.resolve("fixtures"), AgentMode.RECORD), written -> {
-                 long now = System.nanoTime();
-                 if (written.result() != FixtureWriter.Result.WRITTEN) {
-                     return;
-                 }
-                 try {
-                     Matcher stamp = LAST_STAMP.matcher(Files.readString(written.path()));
-                     long last = -1;
-                     while (stamp.find()) {
-                         last = Long.parseLong(stamp.group(1));
-                     }
-                     if (last > 0) {
-                         latency.recordValue(Math.max(0, (now - last) / 1000));
-                     }
-                 } catch (Exception e) {
-                     skipped.incrementAndGet();
-                 }
-             })) {
-            LoadClient.run("http://127.0.0.1:" + stack.agentPort(), new LoadClient.Workload(concurrency, 20, 64, 20,
-                    Duration.ofSeconds(3), measured));
+                Stack stack = Stack.start(
+                        Stack.Settings.allInOne(
+                                work.resolve("data"),
+                                List.of(new Route(
+                                        "bench", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                                work.resolve("fixtures"),
+                                AgentMode.RECORD),
+                        written -> {
+                            long now = System.nanoTime();
+                            if (written.result() != FixtureWriter.Result.WRITTEN) {
+                                return;
+                            }
+                            try {
+                                Matcher stamp = LAST_STAMP.matcher(Files.readString(written.path()));
+                                long last = -1;
+                                while (stamp.find()) {
+                                    last = Long.parseLong(stamp.group(1));
+                                }
+                                if (last > 0) {
+                                    latency.recordValue(Math.max(0, (now - last) / 1000));
+                                }
+                            } catch (Exception e) {
+                                skipped.incrementAndGet();
+                            }
+                        })) {
+            LoadClient.run(
+                    "http://127.0.0.1:" + stack.agentPort(),
+                    new LoadClient.Workload(concurrency, 20, 64, 20, Duration.ofSeconds(3), measured));
             Thread.sleep(2_000); // the last fixtures
-            return new Result(concurrency, latency.getTotalCount(), skipped.get(),
-                    latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+            return new Result(
+                    concurrency,
+                    latency.getTotalCount(),
+                    skipped.get(),
+                    latency.getValueAtPercentile(50) / 1000.0,
+                    latency.getValueAtPercentile(99) / 1000.0,
                     latency.getMaxValue() / 1000.0);
         }
     }

@@ -2,12 +2,12 @@ package dev.tapeline.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.HashRules;
-import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.RequestHasher;
+import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.wire.SseFramer;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
@@ -35,7 +35,8 @@ import org.openjdk.jmh.infra.Blackhole;
 public class HotCodeBenchmarks {
 
     private static final String URL = "http://localhost:8000/v1/v1/chat/completions";
-    private static final String TEST_ID = "tests/integration/inference/test_openai_completion.py::test_chat[txt=ollama/llama3.2:3b]";
+    private static final String TEST_ID =
+            "tests/integration/inference/test_openai_completion.py::test_chat[txt=ollama/llama3.2:3b]";
 
     private JsonNode requestBody;
     private CapturedExchange stream;
@@ -48,8 +49,9 @@ public class HotCodeBenchmarks {
     @Setup
     public void setUp() {
         byte[] body = ("{\"model\":\"llama3.2:3b\",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful"
-                + " assistant.\"},{\"role\":\"user\",\"content\":\"Which planet has rings? Answer in one sentence.\"}],"
-                + "\"stream\":true,\"temperature\":0.0,\"max_tokens\":256}").getBytes(StandardCharsets.UTF_8);
+                        + " assistant.\"},{\"role\":\"user\",\"content\":\"Which planet has rings? Answer in one sentence.\"}],"
+                        + "\"stream\":true,\"temperature\":0.0,\"max_tokens\":256}")
+                .getBytes(StandardCharsets.UTF_8);
         requestBody = PyJson.parse(body);
         List<byte[]> chunks = new ArrayList<>();
         StringBuilder sse = new StringBuilder();
@@ -62,12 +64,21 @@ public class HotCodeBenchmarks {
         }
         sse.append("data: [DONE]\n\n");
         sseStream = sse.toString().getBytes(StandardCharsets.UTF_8);
-        stream = CapturedExchange.of(new FixtureRequest("POST", URL, "/v1/chat/completions", body, TEST_ID, null), "1.99.9", 200, true, chunks);
-        fixtureTree = PyJson.parse(new FixtureRenderer(FixtureProfile.CURRENT).render(stream).content());
+        stream = CapturedExchange.of(
+                new FixtureRequest("POST", URL, "/v1/chat/completions", body, TEST_ID, null),
+                "1.99.9",
+                200,
+                true,
+                chunks);
+        fixtureTree = PyJson.parse(
+                new FixtureRenderer(FixtureProfile.CURRENT).render(stream).content());
         serde = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), new InMemorySchemaRegistry());
-        chunkEvent = CaptureEvent.newBuilder().setCompletionId("0193f3a0-7c4e-7d2a-9b1c-5e8f2a3b4c5d").setAgentId("agent-1")
+        chunkEvent = CaptureEvent.newBuilder()
+                .setCompletionId("0193f3a0-7c4e-7d2a-9b1c-5e8f2a3b4c5d")
+                .setAgentId("agent-1")
                 .setTimestampMs(Instant.ofEpochMilli(1_764_115_200_000L))
-                .setPayload(new ChunkReceived(7L, 123_456_789L, null, ByteBuffer.wrap(chunks.get(7)))).build();
+                .setPayload(new ChunkReceived(7L, 123_456_789L, null, ByteBuffer.wrap(chunks.get(7))))
+                .build();
         chunkEventBytes = serde.serialize("tapeline.capture.events", chunkEvent);
     }
 

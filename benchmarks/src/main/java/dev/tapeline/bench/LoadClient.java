@@ -32,9 +32,13 @@ final class LoadClient {
      * @param warmup      not measured
      * @param measured    measured
      */
-    record Workload(int concurrency, int chunks, int chunkBytes, int intervalMs, java.time.Duration warmup,
-            java.time.Duration measured) {
-    }
+    record Workload(
+            int concurrency,
+            int chunks,
+            int chunkBytes,
+            int intervalMs,
+            java.time.Duration warmup,
+            java.time.Duration measured) {}
 
     /** What a run measured; latencies in microseconds. */
     record Result(Histogram firstChunk, Histogram chunk, long streams, long chunks, long errors, double seconds) {
@@ -52,13 +56,13 @@ final class LoadClient {
     /** Request ids, unique across the runs of one JVM: every request names a fixture of its own. */
     private static final AtomicLong IDS = new AtomicLong(System.currentTimeMillis() * 1000);
 
-    private LoadClient() {
-    }
+    private LoadClient() {}
 
     static Result run(String baseUrl, Workload workload) throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
-                .setIdleTimeout(0), new PoolOptions().setHttp1MaxSize(workload.concurrency()));
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setIdleTimeout(0),
+                new PoolOptions().setHttp1MaxSize(workload.concurrency()));
         Driver driver = new Driver(vertx, client, java.net.URI.create(baseUrl), workload);
         for (int i = 0; i < workload.concurrency(); i++) {
             vertx.runOnContext(v -> driver.next());
@@ -66,7 +70,12 @@ final class LoadClient {
         driver.done.await(workload.warmup().plus(workload.measured()).toSeconds() + 120, TimeUnit.SECONDS);
         client.close().await(10, TimeUnit.SECONDS);
         vertx.close().await(10, TimeUnit.SECONDS);
-        return new Result(driver.firstChunk, driver.chunk, driver.streams.get(), driver.chunks.get(), driver.errors.get(),
+        return new Result(
+                driver.firstChunk,
+                driver.chunk,
+                driver.streams.get(),
+                driver.chunks.get(),
+                driver.errors.get(),
                 workload.measured().toNanos() / 1e9);
     }
 
@@ -92,7 +101,8 @@ final class LoadClient {
             this.base = base;
             this.workload = workload;
             this.body = ("{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}],\"stream\":"
-                    + (workload.chunks() > 0) + "}").getBytes(StandardCharsets.UTF_8);
+                            + (workload.chunks() > 0) + "}")
+                    .getBytes(StandardCharsets.UTF_8);
             this.measureFrom = System.nanoTime() + workload.warmup().toNanos();
             this.measureUntil = measureFrom + workload.measured().toNanos();
             this.done = new CountDownLatch(workload.concurrency());
@@ -106,8 +116,11 @@ final class LoadClient {
             }
             boolean measured = sent >= measureFrom;
             long id = IDS.incrementAndGet();
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(base.getHost())
-                    .setPort(base.getPort()).setURI("/v1/chat/completions")
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setHost(base.getHost())
+                    .setPort(base.getPort())
+                    .setURI("/v1/chat/completions")
                     .putHeader("Content-Type", "application/json")
                     .putHeader("X-Bench-Id", Long.toString(id))
                     .putHeader("X-Bench-Chunks", Integer.toString(workload.chunks()))

@@ -30,7 +30,8 @@ final class LoadUpstream implements AutoCloseable {
 
     static LoadUpstream start() throws Exception {
         Vertx vertx = Vertx.vertx();
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setIdleTimeout(0))
+        HttpServer server = vertx.createHttpServer(
+                        new HttpServerOptions().setTcpNoDelay(true).setIdleTimeout(0))
                 .requestHandler(request -> request.body().onSuccess(body -> answer(vertx, request)));
         server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
         return new LoadUpstream(vertx, server);
@@ -60,8 +61,8 @@ final class LoadUpstream implements AutoCloseable {
         send(vertx, response, id, padding, 0, chunks, interval);
     }
 
-    private static void send(Vertx vertx, HttpServerResponse response, String id, String padding, int index, int chunks,
-            int interval) {
+    private static void send(
+            Vertx vertx, HttpServerResponse response, String id, String padding, int index, int chunks, int interval) {
         if (response.closed()) {
             return;
         }
@@ -77,13 +78,16 @@ final class LoadUpstream implements AutoCloseable {
 
     private static String chunk(String id, String padding, int index) {
         return "data: {\"id\":\"chatcmpl-" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1764115200,"
-                + "\"model\":\"bench\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t=" + System.nanoTime() + ";" + index
+                + "\"model\":\"bench\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t=" + System.nanoTime() + ";"
+                + index
                 + ";" + padding + "\"},\"finish_reason\":null}]}\n\n";
     }
 
     private static String completion(String id, int bytes) {
-        return "{\"id\":\"chatcmpl-" + id + "\",\"object\":\"chat.completion\",\"created\":1764115200,\"model\":\"bench\","
-                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"t=" + System.nanoTime() + ";0;"
+        return "{\"id\":\"chatcmpl-" + id
+                + "\",\"object\":\"chat.completion\",\"created\":1764115200,\"model\":\"bench\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"t=" + System.nanoTime()
+                + ";0;"
                 + "x".repeat(Math.max(0, bytes)) + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,"
                 + "\"completion_tokens\":1,\"total_tokens\":2}}";
     }

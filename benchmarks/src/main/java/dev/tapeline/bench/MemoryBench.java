@@ -16,33 +16,51 @@ import java.util.regex.Pattern;
 final class MemoryBench {
 
     /** Heap after collections (MB) while one workload ran. */
-    record Run(int chunks, int concurrency, double seconds, long streams, long chunksRelayed, long errors, int collections,
-            int heapAfterGcMedianMb, int heapAfterGcMaxMb, int heapMaxMb) {
-    }
+    record Run(
+            int chunks,
+            int concurrency,
+            double seconds,
+            long streams,
+            long chunksRelayed,
+            long errors,
+            int collections,
+            int heapAfterGcMedianMb,
+            int heapAfterGcMaxMb,
+            int heapMaxMb) {}
 
     private static final Pattern PAUSE = Pattern.compile("Pause Young.*?(\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
-    private MemoryBench() {
-    }
+    private MemoryBench() {}
 
     static List<Run> run(Path work, int concurrency, Duration measured) throws Exception {
         List<Run> runs = new ArrayList<>();
         try (LoadUpstream upstream = LoadUpstream.start();
-             Targets.ProxyProcess backend = Targets.backend(work.resolve("backend"))) {
+                Targets.ProxyProcess backend = Targets.backend(work.resolve("backend"))) {
             for (int chunks : new int[] {20, 1400}) {
                 Path gcLog = work.resolve("agent-" + chunks + "-gc.log");
-                try (Targets.ProxyProcess agent = Targets.agentOnly(upstream.url(), work.resolve("agent-" + chunks),
-                        backend, "256m", List.of("-Xlog:gc:file=" + gcLog.toAbsolutePath()))) {
-                    LoadClient.Result result = LoadClient.run(agent.url(), new LoadClient.Workload(concurrency, chunks, 64,
-                            20, Duration.ZERO, measured));
+                try (Targets.ProxyProcess agent = Targets.agentOnly(
+                        upstream.url(),
+                        work.resolve("agent-" + chunks),
+                        backend,
+                        "256m",
+                        List.of("-Xlog:gc:file=" + gcLog.toAbsolutePath()))) {
+                    LoadClient.Result result = LoadClient.run(
+                            agent.url(), new LoadClient.Workload(concurrency, chunks, 64, 20, Duration.ZERO, measured));
                     List<int[]> pauses = new ArrayList<>();
                     Matcher matcher = PAUSE.matcher(Files.readString(gcLog));
                     while (matcher.find()) {
                         pauses.add(new int[] {Integer.parseInt(matcher.group(2)), Integer.parseInt(matcher.group(3))});
                     }
                     int[] after = pauses.stream().mapToInt(p -> p[0]).sorted().toArray();
-                    Run run = new Run(chunks, concurrency, result.seconds(), result.streams(), result.chunks(),
-                            result.errors(), after.length, after.length == 0 ? 0 : after[after.length / 2],
+                    Run run = new Run(
+                            chunks,
+                            concurrency,
+                            result.seconds(),
+                            result.streams(),
+                            result.chunks(),
+                            result.errors(),
+                            after.length,
+                            after.length == 0 ? 0 : after[after.length / 2],
                             after.length == 0 ? 0 : after[after.length - 1],
                             pauses.stream().mapToInt(p -> p[1]).max().orElse(0));
                     System.out.println(run);

@@ -1,7 +1,6 @@
 package dev.tapeline.bench;
 
 import dev.tapeline.app.EmbeddedKafka;
-import dev.tapeline.app.Pipeline;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
@@ -29,7 +28,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -56,8 +54,7 @@ final class PipelineBench {
 
     private static final int PARTITIONS = 3;
 
-    private PipelineBench() {
-    }
+    private PipelineBench() {}
 
     static List<Run> run(Path work, long totalChunks) throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
@@ -68,21 +65,39 @@ final class PipelineBench {
             long longExchanges = totalChunks / 1400;
             return List.of(
                     measure(kafka, work, "bare count()", 20, shortExchanges, shortTopic, count(shortTopic)),
-                    measure(kafka, work, "recording topology", 20, shortExchanges, shortTopic, topology(shortTopic, registry)),
-                    measure(kafka, work, "recording topology", 1400, longExchanges, longTopic, topology(longTopic, registry)),
+                    measure(
+                            kafka,
+                            work,
+                            "recording topology",
+                            20,
+                            shortExchanges,
+                            shortTopic,
+                            topology(shortTopic, registry)),
+                    measure(
+                            kafka,
+                            work,
+                            "recording topology",
+                            1400,
+                            longExchanges,
+                            longTopic,
+                            topology(longTopic, registry)),
                     measure(kafka, work, "bare count()", 1400, longExchanges, longTopic, count(longTopic)));
         }
     }
 
     /** Writes exchanges of {@code chunks} chunks each (request, response, chunks, outcome) until {@code totalChunks}. */
-    private static String fill(EmbeddedKafka kafka, InMemorySchemaRegistry registry, String topic, int chunks,
-            long totalChunks) throws Exception {
+    private static String fill(
+            EmbeddedKafka kafka, InMemorySchemaRegistry registry, String topic, int chunks, long totalChunks)
+            throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             // the outputs too: Streams does not create its sink topics, and this broker creates none on its own
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1),
-                    new NewTopic(topic + ".recordings", PARTITIONS, (short) 1)
-                            .configs(Map.of("max.message.bytes", String.valueOf(128 << 20))),
-                    new NewTopic(topic + ".counts", PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(
+                            new NewTopic(topic, PARTITIONS, (short) 1),
+                            new NewTopic(topic + ".recordings", PARTITIONS, (short) 1)
+                                    .configs(Map.of("max.message.bytes", String.valueOf(128 << 20))),
+                            new NewTopic(topic + ".counts", PARTITIONS, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
             // produce only once every partition has its leader: a fresh topic's first sends can be refused
             while (admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                     .anyMatch(p -> p.leader() == null)) {
@@ -90,34 +105,88 @@ final class PipelineBench {
             }
         }
         ConfluentAvroSerde<CaptureEvent> serde = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), registry);
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 10,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                10,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                false,
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                1,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4");
         byte[] body = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}],\"stream\":true}"
                 .getBytes(StandardCharsets.UTF_8);
         Instant now = Instant.now();
-        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
-        try (KafkaProducer<String, CaptureEvent> producer = new KafkaProducer<>(config, new StringSerializer(),
-                serde.serializer())) {
+        java.util.concurrent.atomic.AtomicReference<Exception> failed =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (KafkaProducer<String, CaptureEvent> producer =
+                new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
             for (long exchange = 0; exchange < totalChunks / chunks; exchange++) {
                 String id = "bench-" + chunks + "-" + exchange;
-                send(producer, failed, topic, id, now, RequestStarted.newBuilder().setRoute("bench").setMethod("POST")
-                        .setPath("/v1/chat/completions").setEndpoint("/v1/chat/completions")
-                        .setRecordedUrl("http://localhost:8000/v1/v1/chat/completions")
-                        .setUpstreamUrl("http://upstream/v1/chat/completions").setHeaders(List.of())
-                        .setBody(ByteBuffer.wrap(body)).setTestId("tests/integration/bench/test_pipeline.py::test_" + id)
-                        .build());
-                send(producer, failed, topic, id, now, ResponseStarted.newBuilder().setStatus(200).setHeaders(List.of())
-                        .setFraming(Framing.SSE).setOffsetNanos(1_000).build());
+                send(
+                        producer,
+                        failed,
+                        topic,
+                        id,
+                        now,
+                        RequestStarted.newBuilder()
+                                .setRoute("bench")
+                                .setMethod("POST")
+                                .setPath("/v1/chat/completions")
+                                .setEndpoint("/v1/chat/completions")
+                                .setRecordedUrl("http://localhost:8000/v1/v1/chat/completions")
+                                .setUpstreamUrl("http://upstream/v1/chat/completions")
+                                .setHeaders(List.of())
+                                .setBody(ByteBuffer.wrap(body))
+                                .setTestId("tests/integration/bench/test_pipeline.py::test_" + id)
+                                .build());
+                send(
+                        producer,
+                        failed,
+                        topic,
+                        id,
+                        now,
+                        ResponseStarted.newBuilder()
+                                .setStatus(200)
+                                .setHeaders(List.of())
+                                .setFraming(Framing.SSE)
+                                .setOffsetNanos(1_000)
+                                .build());
                 for (int i = 0; i < chunks; i++) {
-                    send(producer, failed, topic, id, now, new ChunkReceived((long) i, 1_000L * i, null, ByteBuffer.wrap((
-                            "{\"id\":\"chatcmpl-" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
-                                    + "\"bench\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token" + i
-                                    + "\"},\"finish_reason\":null}]}").getBytes(StandardCharsets.UTF_8))));
+                    send(
+                            producer,
+                            failed,
+                            topic,
+                            id,
+                            now,
+                            new ChunkReceived(
+                                    (long) i,
+                                    1_000L * i,
+                                    null,
+                                    ByteBuffer.wrap(("{\"id\":\"chatcmpl-" + id
+                                                    + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+                                                    + "\"bench\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token"
+                                                    + i
+                                                    + "\"},\"finish_reason\":null}]}")
+                                            .getBytes(StandardCharsets.UTF_8))));
                 }
-                send(producer, failed, topic, id, now, ExchangeCompleted.newBuilder().setChunkCount(chunks).setBodyBytes(0)
-                        .setDurationNanos(1_000_000).build());
+                send(
+                        producer,
+                        failed,
+                        topic,
+                        id,
+                        now,
+                        ExchangeCompleted.newBuilder()
+                                .setChunkCount(chunks)
+                                .setBodyBytes(0)
+                                .setDurationNanos(1_000_000)
+                                .build());
             }
             producer.flush();
         }
@@ -127,24 +196,28 @@ final class PipelineBench {
         return topic;
     }
 
-    private static void send(KafkaProducer<String, CaptureEvent> producer,
-            java.util.concurrent.atomic.AtomicReference<Exception> failed, String topic, String id, Instant at,
+    private static void send(
+            KafkaProducer<String, CaptureEvent> producer,
+            java.util.concurrent.atomic.AtomicReference<Exception> failed,
+            String topic,
+            String id,
+            Instant at,
             Object payload) {
-        producer.send(new ProducerRecord<>(topic, id, new CaptureEvent(id, "bench", at, payload)), (metadata, error) -> {
-            if (error != null) {
-                failed.compareAndSet(null, error);
-            }
-        });
+        producer.send(
+                new ProducerRecord<>(topic, id, new CaptureEvent(id, "bench", at, payload)), (metadata, error) -> {
+                    if (error != null) {
+                        failed.compareAndSet(null, error);
+                    }
+                });
     }
 
     private static Topology topology(String topic, InMemorySchemaRegistry registry) {
-        return RecordingTopology.build(processorConfig(topic),
-                registry);
+        return RecordingTopology.build(processorConfig(topic), registry);
     }
 
     private static dev.tapeline.processor.ProcessorConfig processorConfig(String topic) {
-        return dev.tapeline.processor.ProcessorConfig.of(topic, topic + ".recordings", topic + ".dead-letters",
-                dev.tapeline.settings.SettingValues.DEFAULTS);
+        return dev.tapeline.processor.ProcessorConfig.of(
+                topic, topic + ".recordings", topic + ".dead-letters", dev.tapeline.settings.SettingValues.DEFAULTS);
     }
 
     /** What any aggregation costs at least: one counter per completion id, exactly once. */
@@ -154,27 +227,41 @@ final class PipelineBench {
                 .groupByKey()
                 .count(Materialized.as("bench-count-store"))
                 .toStream()
-                .to(topic + ".counts", Produced.with(Serdes.String(), Serdes.Long()).withName("bench-count-sink"));
+                .to(
+                        topic + ".counts",
+                        Produced.with(Serdes.String(), Serdes.Long()).withName("bench-count-sink"));
         return builder.build();
     }
 
-    private static Run measure(EmbeddedKafka kafka, Path work, String name, int chunks, long exchanges, String topic,
-            Topology topology) throws Exception {
+    private static Run measure(
+            EmbeddedKafka kafka, Path work, String name, int chunks, long exchanges, String topic, Topology topology)
+            throws Exception {
         String app = "bench-" + name.replaceAll("[^a-z0-9]", "") + "-" + chunks + "-" + System.nanoTime();
         // the processor's own settings for both topologies, so the comparison is the topologies'
-        Properties props = dev.tapeline.processor.ProcessorRuntime.streamsProperties(processorConfig(topic), app,
-                Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), work.resolve("streams"), 1);
+        Properties props = dev.tapeline.processor.ProcessorRuntime.streamsProperties(
+                processorConfig(topic),
+                app,
+                Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                work.resolve("streams"),
+                1);
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         Map<TopicPartition, Long> end;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            end = admin.listOffsets(java.util.stream.IntStream.range(0, PARTITIONS).boxed().collect(Collectors.toMap(
-                    p -> new TopicPartition(topic, p), p -> OffsetSpec.latest()))).all().get().entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            end = admin
+                    .listOffsets(java.util.stream.IntStream.range(0, PARTITIONS)
+                            .boxed()
+                            .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest())))
+                    .all()
+                    .get()
+                    .entrySet()
+                    .stream()
+                    .collect(Collectors.toMap(
+                            Map.Entry::getKey, e -> e.getValue().offset()));
         }
         long events = end.values().stream().mapToLong(Long::longValue).sum();
         long[] running = {0};
         try (KafkaStreams streams = new KafkaStreams(topology, props);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             streams.setStateListener((now, before) -> {
                 if (now == KafkaStreams.State.RUNNING && running[0] == 0) {
                     running[0] = System.nanoTime();
@@ -187,9 +274,11 @@ final class PipelineBench {
                     throw new IllegalStateException(name + " did not finish: state " + streams.state());
                 }
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(app)
-                        .partitionsToOffsetAndMetadata().get();
-                boolean done = end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
+                        .partitionsToOffsetAndMetadata()
+                        .get();
+                boolean done = end.entrySet().stream()
+                        .allMatch(e -> committed.get(e.getKey()) != null
+                                && committed.get(e.getKey()).offset() >= e.getValue());
                 if (done) {
                     break;
                 }
@@ -197,8 +286,14 @@ final class PipelineBench {
             }
             double seconds = (System.nanoTime() - running[0]) / 1e9;
             Run run = new Run(name, chunks, exchanges, events, seconds);
-            System.out.printf(java.util.Locale.ROOT, "%-20s %4d-chunk streams: %,d events in %.2f s = %,.0f events/s%n",
-                    name, chunks, events, seconds, run.eventsPerSecond());
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    "%-20s %4d-chunk streams: %,d events in %.2f s = %,.0f events/s%n",
+                    name,
+                    chunks,
+                    events,
+                    seconds,
+                    run.eventsPerSecond());
             streams.close(Duration.ofSeconds(30));
             return run;
         }

@@ -17,19 +17,25 @@ import javax.imageio.ImageIO;
 /** Line charts as PNG, drawn with Java2D: no plotting library, no display needed. */
 final class Plot {
 
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
+    private static final Color[] COLORS = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0xd62728),
+        new Color(0x9467bd),
+        new Color(0x8c564b)
+    };
 
-    private Plot() {
-    }
+    private Plot() {}
 
     /**
      * One chart: a line per series over the same x categories (evenly spaced), y from 0.
      *
      * @param series name to one value per x tick (NaN: no point)
      */
-    static void lines(Path file, String title, String xLabel, String yLabel, List<String> xTicks,
-            Map<String, double[]> series) throws IOException {
+    static void lines(
+            Path file, String title, String xLabel, String yLabel, List<String> xTicks, Map<String, double[]> series)
+            throws IOException {
         int width = 900;
         int height = 520;
         int left = 90;
@@ -42,8 +48,11 @@ final class Plot {
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, width, height);
-        double max = series.values().stream().flatMapToDouble(java.util.Arrays::stream).filter(v -> !Double.isNaN(v))
-                .max().orElse(1);
+        double max = series.values().stream()
+                .flatMapToDouble(java.util.Arrays::stream)
+                .filter(v -> !Double.isNaN(v))
+                .max()
+                .orElse(1);
         max = niceCeiling(max <= 0 ? 1 : max * 1.05);
         int plotWidth = width - left - right;
         int plotHeight = height - top - bottom;

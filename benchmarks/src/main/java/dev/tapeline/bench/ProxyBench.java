@@ -16,23 +16,34 @@ import java.util.Map;
 final class ProxyBench {
 
     /** One target at one concurrency; latencies in microseconds; {@code chunks} 0: non-streaming answers. */
-    record Row(String target, int concurrency, int chunks, double streamsPerSecond, double chunksPerSecond, long firstP50,
-            long firstP99, long firstMax, long chunkP50, long chunkP99, long chunkMax, long errors) {
-    }
+    record Row(
+            String target,
+            int concurrency,
+            int chunks,
+            double streamsPerSecond,
+            double chunksPerSecond,
+            long firstP50,
+            long firstP99,
+            long firstMax,
+            long chunkP50,
+            long chunkP99,
+            long chunkMax,
+            long errors) {}
 
     static final List<String> TARGETS = List.of("direct", "nginx", "agent LIVE", "agent RECORD");
 
-    private ProxyBench() {
-    }
+    private ProxyBench() {}
 
-    static List<Row> run(Path work, List<Integer> concurrencies, int chunks, int intervalMs, Duration warmup,
-            Duration measured) throws Exception {
+    static List<Row> run(
+            Path work, List<Integer> concurrencies, int chunks, int intervalMs, Duration warmup, Duration measured)
+            throws Exception {
         List<Row> rows = new ArrayList<>();
         try (LoadUpstream upstream = LoadUpstream.start();
-             Targets.ProxyProcess nginx = Targets.nginx(upstream.url(), work.resolve("nginx"));
-             Targets.ProxyProcess live = Targets.agent("LIVE", upstream.url(), work.resolve("agent-live"), "1g", List.of());
-             Targets.ProxyProcess record = Targets.agent("RECORD", upstream.url(), work.resolve("agent-record"), "1g",
-                     List.of())) {
+                Targets.ProxyProcess nginx = Targets.nginx(upstream.url(), work.resolve("nginx"));
+                Targets.ProxyProcess live =
+                        Targets.agent("LIVE", upstream.url(), work.resolve("agent-live"), "1g", List.of());
+                Targets.ProxyProcess record =
+                        Targets.agent("RECORD", upstream.url(), work.resolve("agent-record"), "1g", List.of())) {
             Map<String, String> urls = new LinkedHashMap<>();
             urls.put("direct", upstream.url());
             urls.put("nginx", nginx.url());
@@ -53,28 +64,56 @@ final class ProxyBench {
 
     static final int NON_STREAMING_CONCURRENCY = 100;
 
-    private static Row measure(Map.Entry<String, String> target, int concurrency, int chunks, int intervalMs,
-            Duration warmup, Duration measured) throws Exception {
-        LoadClient.Result result = LoadClient.run(target.getValue(), new LoadClient.Workload(concurrency, chunks, 64,
-                intervalMs, warmup, measured));
-        Row row = new Row(target.getKey(), concurrency, chunks, result.streamsPerSecond(), result.chunksPerSecond(),
-                result.firstChunk().getValueAtPercentile(50), result.firstChunk().getValueAtPercentile(99),
-                result.firstChunk().getMaxValue(), result.chunk().getValueAtPercentile(50),
-                result.chunk().getValueAtPercentile(99), result.chunk().getMaxValue(), result.errors());
+    private static Row measure(
+            Map.Entry<String, String> target,
+            int concurrency,
+            int chunks,
+            int intervalMs,
+            Duration warmup,
+            Duration measured)
+            throws Exception {
+        LoadClient.Result result = LoadClient.run(
+                target.getValue(), new LoadClient.Workload(concurrency, chunks, 64, intervalMs, warmup, measured));
+        Row row = new Row(
+                target.getKey(),
+                concurrency,
+                chunks,
+                result.streamsPerSecond(),
+                result.chunksPerSecond(),
+                result.firstChunk().getValueAtPercentile(50),
+                result.firstChunk().getValueAtPercentile(99),
+                result.firstChunk().getMaxValue(),
+                result.chunk().getValueAtPercentile(50),
+                result.chunk().getValueAtPercentile(99),
+                result.chunk().getMaxValue(),
+                result.errors());
         System.out.println(format(row));
         return row;
     }
 
     static String format(Row row) {
-        return String.format(Locale.ROOT, "%-13s c=%4d  %8.0f streams/s %9.0f chunks/s  first p50 %6d us p99 %7d us"
-                        + "  chunk p50 %6d us p99 %7d us max %7d us  errors %d", row.target(), row.concurrency(),
-                row.streamsPerSecond(), row.chunksPerSecond(), row.firstP50(), row.firstP99(), row.chunkP50(),
-                row.chunkP99(), row.chunkMax(), row.errors());
+        return String.format(
+                Locale.ROOT,
+                "%-13s c=%4d  %8.0f streams/s %9.0f chunks/s  first p50 %6d us p99 %7d us"
+                        + "  chunk p50 %6d us p99 %7d us max %7d us  errors %d",
+                row.target(),
+                row.concurrency(),
+                row.streamsPerSecond(),
+                row.chunksPerSecond(),
+                row.firstP50(),
+                row.firstP99(),
+                row.chunkP50(),
+                row.chunkP99(),
+                row.chunkMax(),
+                row.errors());
     }
 
     /** The row of a target at a concurrency. */
     static Row find(List<Row> rows, String target, int concurrency, boolean streaming) {
-        return rows.stream().filter(r -> r.target().equals(target) && r.concurrency() == concurrency
-                && (r.chunks() > 0) == streaming).findFirst().orElseThrow();
+        return rows.stream()
+                .filter(r ->
+                        r.target().equals(target) && r.concurrency() == concurrency && (r.chunks() > 0) == streaming)
+                .findFirst()
+                .orElseThrow();
     }
 }

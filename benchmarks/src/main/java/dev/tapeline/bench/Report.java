@@ -8,8 +8,7 @@ import java.nio.file.Path;
 /** Rewrites the generated sections of docs/benchmarks.md, between {@code <!-- bench:NAME -->} markers. */
 final class Report {
 
-    private Report() {
-    }
+    private Report() {}
 
     /** Replaces the section's content; the rest of the page is left as written. */
     static void replace(Path page, String name, String content) throws IOException {

@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
 /** What the load harness puts between its clients and its upstream: the agent or nginx, each its own process. */
 final class Targets {
 
-    private Targets() {
-    }
+    private Targets() {}
 
     /** A proxy process on a loopback port. */
     static final class ProxyProcess implements AutoCloseable {
@@ -62,10 +61,31 @@ final class Targets {
     static ProxyProcess agent(String mode, String upstream, Path dir, String maxHeap, List<String> jvmOptions)
             throws Exception {
         int port = freePort();
-        return tapeline("agent " + mode, dir, maxHeap, jvmOptions, port, 0, "--mode", mode, "--host", "127.0.0.1",
-                "--port", Integer.toString(port), "--upstream", upstream, "--data-dir", dir.resolve("data").toString(),
-                "--fixtures", dir.resolve("fixtures").toString(), "--kafka-port", Integer.toString(freePort()),
-                "--controller-port", Integer.toString(freePort()), "--registry-port", Integer.toString(freePort()));
+        return tapeline(
+                "agent " + mode,
+                dir,
+                maxHeap,
+                jvmOptions,
+                port,
+                0,
+                "--mode",
+                mode,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--upstream",
+                upstream,
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--fixtures",
+                dir.resolve("fixtures").toString(),
+                "--kafka-port",
+                Integer.toString(freePort()),
+                "--controller-port",
+                Integer.toString(freePort()),
+                "--registry-port",
+                Integer.toString(freePort()));
     }
 
     /**
@@ -75,34 +95,81 @@ final class Targets {
     static ProxyProcess backend(Path dir) throws Exception {
         int kafka = freePort();
         int registry = freePort();
-        return tapeline("backend", dir, "1g", List.of(), kafka, registry, "--components", "PROCESSOR,SINK",
-                "--data-dir", dir.resolve("data").toString(), "--fixtures", dir.resolve("fixtures").toString(),
-                "--kafka-port", Integer.toString(kafka), "--controller-port", Integer.toString(freePort()),
-                "--registry-port", Integer.toString(registry));
+        return tapeline(
+                "backend",
+                dir,
+                "1g",
+                List.of(),
+                kafka,
+                registry,
+                "--components",
+                "PROCESSOR,SINK",
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--fixtures",
+                dir.resolve("fixtures").toString(),
+                "--kafka-port",
+                Integer.toString(kafka),
+                "--controller-port",
+                Integer.toString(freePort()),
+                "--registry-port",
+                Integer.toString(registry));
     }
 
     /** The agent alone (RECORD), capturing into {@code backend}'s broker and registry. */
-    static ProxyProcess agentOnly(String upstream, Path dir, ProxyProcess backend, String maxHeap, List<String> jvmOptions)
-            throws Exception {
+    static ProxyProcess agentOnly(
+            String upstream, Path dir, ProxyProcess backend, String maxHeap, List<String> jvmOptions) throws Exception {
         int port = freePort();
-        return tapeline("agent", dir, maxHeap, jvmOptions, port, 0, "--components", "AGENT", "--host", "127.0.0.1",
-                "--port", Integer.toString(port), "--upstream", upstream, "--data-dir", dir.resolve("data").toString(),
-                "--bootstrap-servers", "127.0.0.1:" + backend.port, "--schema-registry-url",
+        return tapeline(
+                "agent",
+                dir,
+                maxHeap,
+                jvmOptions,
+                port,
+                0,
+                "--components",
+                "AGENT",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--upstream",
+                upstream,
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--bootstrap-servers",
+                "127.0.0.1:" + backend.port,
+                "--schema-registry-url",
                 "http://127.0.0.1:" + backend.registryPort);
     }
 
     /** {@code tapeline run ARGS} in a JVM of its own, once it listens on {@code port} (and {@code registryPort}, if not 0). */
-    private static ProxyProcess tapeline(String name, Path dir, String maxHeap, List<String> jvmOptions, int port,
-            int registryPort, String... runArgs) throws Exception {
+    private static ProxyProcess tapeline(
+            String name,
+            Path dir,
+            String maxHeap,
+            List<String> jvmOptions,
+            int port,
+            int registryPort,
+            String... runArgs)
+            throws Exception {
         Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tapeline.app.TapelineCli", "run",
-                "--metrics-port", "-1"));
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.tapeline.app.TapelineCli",
+                "run",
+                "--metrics-port",
+                "-1"));
         command.addAll(List.of(runArgs));
         Path log = dir.resolve(name.replace(' ', '-') + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (registryPort != 0) {
             awaitPort(process, registryPort, log);
         }
@@ -112,8 +179,10 @@ final class Targets {
 
     /** nginx as a plain reverse proxy: keep-alive to the upstream, no buffering, no access log. */
     static ProxyProcess nginx(String upstream, Path dir) throws Exception {
-        Path binary = List.of(Path.of("/usr/sbin/nginx"), Path.of("/usr/bin/nginx")).stream().filter(Files::isExecutable)
-                .findFirst().orElseThrow(() -> new IllegalStateException("nginx not installed (apt-get install nginx-light)"));
+        Path binary = List.of(Path.of("/usr/sbin/nginx"), Path.of("/usr/bin/nginx")).stream()
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("nginx not installed (apt-get install nginx-light)"));
         int port = freePort();
         Files.createDirectories(dir);
         java.net.URI up = java.net.URI.create(upstream);
@@ -147,9 +216,17 @@ final class Targets {
         Path file = dir.resolve("nginx.conf");
         Files.writeString(file, conf);
         Path log = dir.resolve("nginx.out");
-        Process process = new ProcessBuilder(binary.toString(), "-p", dir.toAbsolutePath().toString(), "-c",
-                file.toAbsolutePath().toString(), "-e", dir.resolve("error.log").toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(
+                        binary.toString(),
+                        "-p",
+                        dir.toAbsolutePath().toString(),
+                        "-c",
+                        file.toAbsolutePath().toString(),
+                        "-e",
+                        dir.resolve("error.log").toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         awaitPort(process, port, log);
         return new ProxyProcess("nginx", process, port, 0, log);
     }

@@ -15,13 +15,16 @@ class ReportTest {
     @Test
     void givenAPageWithWrittenTextAndASection_whenTheSectionIsReplaced_thenOnlyItChanges() throws Exception {
         Path page = dir.resolve("benchmarks.md");
-        Files.writeString(page, "# Title\n\nprose\n\n<!-- bench:proxy -->\nold table\n<!-- /bench:proxy -->\n\nmore prose\n");
+        Files.writeString(
+                page, "# Title\n\nprose\n\n<!-- bench:proxy -->\nold table\n<!-- /bench:proxy -->\n\nmore prose\n");
 
         Report.replace(page, "proxy", "new table\n");
         Report.replace(page, "jmh", "jmh table");
 
-        assertThat(Files.readString(page)).isEqualTo("# Title\n\nprose\n\n<!-- bench:proxy -->\nnew table\n"
-                + "<!-- /bench:proxy -->\n\nmore prose\n\n<!-- bench:jmh -->\njmh table\n<!-- /bench:jmh -->\n");
+        assertThat(Files.readString(page))
+                .isEqualTo(
+                        "# Title\n\nprose\n\n<!-- bench:proxy -->\nnew table\n"
+                                + "<!-- /bench:proxy -->\n\nmore prose\n\n<!-- bench:jmh -->\njmh table\n<!-- /bench:jmh -->\n");
     }
 
     @Test

@@ -21,12 +21,22 @@ import java.util.Set;
  *                           values are masked before anything is published or looked up
  * @param shutdownGrace      how long a stopping agent lets open exchanges finish
  */
-public record AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
-        Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode, List<String> redactedBodyPaths,
+public record AgentConfig(
+        String host,
+        int port,
+        String agentId,
+        List<Route> routes,
+        long maxRequestBodyBytes,
+        Set<String> redactedHeaders,
+        Set<String> redactedQueryParams,
+        AgentMode mode,
+        List<String> redactedBodyPaths,
         java.time.Duration shutdownGrace) {
 
     public static final dev.tapeline.settings.Setting<java.time.Duration> SHUTDOWN_GRACE =
-            dev.tapeline.settings.Setting.duration("shutdown-grace", java.time.Duration.ofSeconds(30),
+            dev.tapeline.settings.Setting.duration(
+                    "shutdown-grace",
+                    java.time.Duration.ofSeconds(30),
                     "On Ctrl-C or SIGTERM: stop accepting, let open exchanges finish this long (those still open are"
                             + " recorded as AGENT_SHUTDOWN), send every capture event, then stop.");
 
@@ -34,15 +44,39 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
     public static final java.time.Duration DEFAULT_SHUTDOWN_GRACE = SHUTDOWN_GRACE.defaultValue();
 
     /** Without body paths to mask, the default shutdown grace. */
-    public AgentConfig(String host, int port, String agentId, List<Route> routes, long maxRequestBodyBytes,
-            Set<String> redactedHeaders, Set<String> redactedQueryParams, AgentMode mode) {
-        this(host, port, agentId, routes, maxRequestBodyBytes, redactedHeaders, redactedQueryParams, mode, List.of(),
+    public AgentConfig(
+            String host,
+            int port,
+            String agentId,
+            List<Route> routes,
+            long maxRequestBodyBytes,
+            Set<String> redactedHeaders,
+            Set<String> redactedQueryParams,
+            AgentMode mode) {
+        this(
+                host,
+                port,
+                agentId,
+                routes,
+                maxRequestBodyBytes,
+                redactedHeaders,
+                redactedQueryParams,
+                mode,
+                List.of(),
                 DEFAULT_SHUTDOWN_GRACE);
     }
 
     /** Credential headers that are never published, whatever the configuration says. */
-    public static final Set<String> ALWAYS_REDACTED_HEADERS = Set.of("authorization", "proxy-authorization", "api-key",
-            "x-api-key", "cookie", "set-cookie", "x-goog-api-key", "x-llamastack-provider-data", "x-ogx-provider-data");
+    public static final Set<String> ALWAYS_REDACTED_HEADERS = Set.of(
+            "authorization",
+            "proxy-authorization",
+            "api-key",
+            "x-api-key",
+            "cookie",
+            "set-cookie",
+            "x-goog-api-key",
+            "x-llamastack-provider-data",
+            "x-ogx-provider-data");
     /** Query parameters whose values are always masked. */
     public static final Set<String> ALWAYS_REDACTED_QUERY_PARAMS = Set.of("key", "api_key", "api-key");
 
@@ -81,7 +115,9 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
             problems.add("mode: required, one of " + java.util.Arrays.toString(AgentMode.values()));
         }
         for (String path : redactedBodyPaths == null ? List.<String>of() : redactedBodyPaths) {
-            if (path == null || path.isBlank() || List.of(path.split("\\.", -1)).stream().anyMatch(String::isBlank)) {
+            if (path == null
+                    || path.isBlank()
+                    || List.of(path.split("\\.", -1)).stream().anyMatch(String::isBlank)) {
                 problems.add("redactedBodyPaths: '" + path + "' is not a dot-separated path of keys (or *)");
             }
         }
@@ -90,7 +126,8 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
             throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
         }
         routes = routes.stream()
-                .sorted((a, b) -> Integer.compare(b.prefix().length(), a.prefix().length()))
+                .sorted((a, b) ->
+                        Integer.compare(b.prefix().length(), a.prefix().length()))
                 .toList();
         redactedHeaders = lowerCaseUnion(ALWAYS_REDACTED_HEADERS, redactedHeaders);
         redactedQueryParams = lowerCaseUnion(ALWAYS_REDACTED_QUERY_PARAMS, redactedQueryParams);
@@ -99,16 +136,34 @@ public record AgentConfig(String host, int port, String agentId, List<Route> rou
 
     /** This configuration with more secrets to keep out of events: header names, query parameters, JSON body paths. */
     public AgentConfig withSecrets(Set<String> headers, Set<String> queryParams, List<String> bodyPaths) {
-        return new AgentConfig(host, port, agentId, routes, maxRequestBodyBytes, lowerCaseUnion(redactedHeaders, headers),
-                lowerCaseUnion(redactedQueryParams, queryParams), mode,
-                java.util.stream.Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream()).distinct().toList(),
+        return new AgentConfig(
+                host,
+                port,
+                agentId,
+                routes,
+                maxRequestBodyBytes,
+                lowerCaseUnion(redactedHeaders, headers),
+                lowerCaseUnion(redactedQueryParams, queryParams),
+                mode,
+                java.util.stream.Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream())
+                        .distinct()
+                        .toList(),
                 shutdownGrace);
     }
 
     /** This configuration giving open exchanges {@code grace} when the agent stops. */
     public AgentConfig withShutdownGrace(java.time.Duration grace) {
-        return new AgentConfig(host, port, agentId, routes, maxRequestBodyBytes, redactedHeaders, redactedQueryParams,
-                mode, redactedBodyPaths, grace);
+        return new AgentConfig(
+                host,
+                port,
+                agentId,
+                routes,
+                maxRequestBodyBytes,
+                redactedHeaders,
+                redactedQueryParams,
+                mode,
+                redactedBodyPaths,
+                grace);
     }
 
     /** Record mode, 64 MB request bodies, the built-in redactions. */

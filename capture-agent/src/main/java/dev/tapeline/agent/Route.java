@@ -18,8 +18,9 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
 
     /** Spec keys of {@link #parse}. */
     private static final List<String> KEYS = java.util.stream.Stream.concat(
-            java.util.stream.Stream.of("name", "prefix", "upstream", "recorded-base-url"),
-            UpstreamTimeouts.SETTINGS.stream().map(dev.tapeline.settings.Setting::name)).toList();
+                    java.util.stream.Stream.of("name", "prefix", "upstream", "recorded-base-url"),
+                    UpstreamTimeouts.SETTINGS.stream().map(dev.tapeline.settings.Setting::name))
+            .toList();
 
     /** With the default upstream timeouts. */
     public Route(String name, String prefix, URI upstream, String recordedBaseUrl) {
@@ -34,7 +35,8 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         if (prefix == null || !prefix.startsWith("/")) {
             problems.add("routes[" + name + "].prefix: must start with '/'");
         }
-        if (upstream == null || upstream.getScheme() == null
+        if (upstream == null
+                || upstream.getScheme() == null
                 || !(upstream.getScheme().equals("http") || upstream.getScheme().equals("https"))
                 || upstream.getHost() == null) {
             problems.add("routes[" + name + "].upstream: must be an absolute http(s) URL, got " + upstream);
@@ -104,12 +106,19 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
             throw new IllegalArgumentException("invalid route '" + spec + "': " + String.join("; ", problems));
         }
         String upstream = trimSlash(fields.get("upstream"));
-        return new Route(fields.get("name"), fields.getOrDefault("prefix", "/" + fields.get("name")),
-                URI.create(upstream), fields.getOrDefault("recorded-base-url", upstream + "/v1"), timeouts);
+        return new Route(
+                fields.get("name"),
+                fields.getOrDefault("prefix", "/" + fields.get("name")),
+                URI.create(upstream),
+                fields.getOrDefault("recorded-base-url", upstream + "/v1"),
+                timeouts);
     }
 
-    private static java.time.Duration duration(java.util.Map<String, String> fields,
-            dev.tapeline.settings.Setting<java.time.Duration> setting, java.time.Duration fallback, List<String> problems) {
+    private static java.time.Duration duration(
+            java.util.Map<String, String> fields,
+            dev.tapeline.settings.Setting<java.time.Duration> setting,
+            java.time.Duration fallback,
+            List<String> problems) {
         String value = fields.get(setting.name());
         if (value == null) {
             return fallback;

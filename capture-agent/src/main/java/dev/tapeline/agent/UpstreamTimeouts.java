@@ -22,21 +22,28 @@ import java.util.List;
  */
 public record UpstreamTimeouts(Duration connect, Duration firstByte, Duration idle) {
 
-    public static final Setting<Duration> CONNECT = Setting.positiveDuration("connect-timeout", Duration.ofSeconds(10),
+    public static final Setting<Duration> CONNECT = Setting.positiveDuration(
+            "connect-timeout",
+            Duration.ofSeconds(10),
             "How long the agent waits for a connection to an upstream before answering 504 and recording UPSTREAM_TIMEOUT.");
-    public static final Setting<Duration> FIRST_BYTE = Setting.positiveDuration("first-byte-timeout", Duration.ofMinutes(5),
+    public static final Setting<Duration> FIRST_BYTE = Setting.positiveDuration(
+            "first-byte-timeout",
+            Duration.ofMinutes(5),
             "How long the agent waits for an upstream's status line, e.g. a long non-streaming generation.");
-    public static final Setting<Duration> IDLE = Setting.positiveDuration("idle-timeout", Duration.ofMinutes(5),
+    public static final Setting<Duration> IDLE = Setting.positiveDuration(
+            "idle-timeout",
+            Duration.ofMinutes(5),
             "How long the agent waits between two pieces of an upstream's response body before breaking the client's"
                     + " stream off.");
     /** The keys of a route spec, and after {@code --upstream-} the options that set them for every route. */
     public static final List<Setting<Duration>> SETTINGS = List.of(CONNECT, FIRST_BYTE, IDLE);
 
     /** The options that set each timeout for every route: {@code --upstream-connect-timeout} and the others. */
-    public static final List<Setting<Duration>> OPTIONS = SETTINGS.stream().map(s -> s.withName("upstream-" + s.name())).toList();
+    public static final List<Setting<Duration>> OPTIONS =
+            SETTINGS.stream().map(s -> s.withName("upstream-" + s.name())).toList();
 
-    public static final UpstreamTimeouts DEFAULTS = new UpstreamTimeouts(CONNECT.defaultValue(), FIRST_BYTE.defaultValue(),
-            IDLE.defaultValue());
+    public static final UpstreamTimeouts DEFAULTS =
+            new UpstreamTimeouts(CONNECT.defaultValue(), FIRST_BYTE.defaultValue(), IDLE.defaultValue());
 
     public UpstreamTimeouts {
         List<String> problems = new ArrayList<>();

@@ -1,9 +1,9 @@
 package dev.tapeline.agent;
 
-import dev.tapeline.agent.proxy.ExchangeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tapeline.agent.proxy.ExchangeRequest;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
@@ -14,14 +14,19 @@ class AgentConfigTest {
     @Test
     void givenSeveralProblems_whenBuilt_thenAllReportedWithFieldNames() {
         assertThatThrownBy(() -> new AgentConfig("", 70000, " ", List.of(), 0, Set.of(), Set.of(), null))
-                .hasMessageContaining("host").hasMessageContaining("port").hasMessageContaining("agentId")
-                .hasMessageContaining("routes").hasMessageContaining("maxRequestBodyBytes").hasMessageContaining("mode");
+                .hasMessageContaining("host")
+                .hasMessageContaining("port")
+                .hasMessageContaining("agentId")
+                .hasMessageContaining("routes")
+                .hasMessageContaining("maxRequestBodyBytes")
+                .hasMessageContaining("mode");
     }
 
     @Test
     void givenInvalidRoute_whenBuilt_thenEveryProblemNamed() {
         assertThatThrownBy(() -> new Route("r", "v1", URI.create("ftp://x"), "nope"))
-                .hasMessageContaining("routes[r].prefix").hasMessageContaining("routes[r].upstream")
+                .hasMessageContaining("routes[r].prefix")
+                .hasMessageContaining("routes[r].upstream")
                 .hasMessageContaining("routes[r].recordedBaseUrl");
     }
 
@@ -39,8 +44,15 @@ class AgentConfigTest {
 
     @Test
     void givenCustomRedactedHeaders_whenBuilt_thenDefaultsKeptAndCaseFolded() {
-        AgentConfig config = new AgentConfig("h", 1, "a", List.of(Route.catchAll("http://x", "http://x/v1")), 1,
-                Set.of("X-Custom-Token"), Set.of(), AgentMode.RECORD);
+        AgentConfig config = new AgentConfig(
+                "h",
+                1,
+                "a",
+                List.of(Route.catchAll("http://x", "http://x/v1")),
+                1,
+                Set.of("X-Custom-Token"),
+                Set.of(),
+                AgentMode.RECORD);
 
         assertThat(config.redactedHeaders()).contains("authorization", "x-api-key", "x-custom-token");
     }
@@ -52,36 +64,51 @@ class AgentConfigTest {
         assertThat(ollama.prefix()).isEqualTo("/ollama");
         assertThat(ollama.upstream()).hasToString("http://localhost:11434");
         assertThat(ollama.recordedBaseUrl()).isEqualTo("http://localhost:11434/v1");
-        assertThat(Route.parse("name=azure,prefix=/,upstream=https://x.openai.azure.com,recorded-base-url=https://x.openai.azure.com/openai/v1")
-                .recordedBaseUrl()).isEqualTo("https://x.openai.azure.com/openai/v1");
+        assertThat(Route.parse(
+                                "name=azure,prefix=/,upstream=https://x.openai.azure.com,recorded-base-url=https://x.openai.azure.com/openai/v1")
+                        .recordedBaseUrl())
+                .isEqualTo("https://x.openai.azure.com/openai/v1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Route.parse("prefix=/x,colour=red,oops"))
-                .hasMessageContaining("name is required").hasMessageContaining("upstream is required")
-                .hasMessageContaining("unknown key 'colour'").hasMessageContaining("'oops' is not key=value");
+                .hasMessageContaining("name is required")
+                .hasMessageContaining("upstream is required")
+                .hasMessageContaining("unknown key 'colour'")
+                .hasMessageContaining("'oops' is not key=value");
     }
 
     @Test
     void givenDuplicateRouteNames_whenBuilt_thenRefused() {
-        assertThatThrownBy(() -> AgentConfig.of("h", 0, "a", List.of(Route.parse("name=a,upstream=http://x"),
-                Route.parse("name=a,prefix=/b,upstream=http://y")))).hasMessageContaining("name a is used twice");
+        assertThatThrownBy(() -> AgentConfig.of(
+                        "h",
+                        0,
+                        "a",
+                        List.of(
+                                Route.parse("name=a,upstream=http://x"),
+                                Route.parse("name=a,prefix=/b,upstream=http://y"))))
+                .hasMessageContaining("name a is used twice");
     }
 
     @Test
     void givenDatabricksBaseUrl_whenRecorded_thenWorkspaceHostHiddenLikeLlamaStack() {
-        assertThat(ExchangeRequest.recordedUrl("https://adb-1234567890123456.7.cloud.databricks.com/serving-endpoints",
-                "/v1/chat/completions")).isEqualTo("__databricks__/serving-endpoints/v1/chat/completions");
+        assertThat(ExchangeRequest.recordedUrl(
+                        "https://adb-1234567890123456.7.cloud.databricks.com/serving-endpoints",
+                        "/v1/chat/completions"))
+                .isEqualTo("__databricks__/serving-endpoints/v1/chat/completions");
         assertThat(ExchangeRequest.recordedUrl("https://api.openai.com/v1", "/v1/models"))
                 .isEqualTo("https://api.openai.com/v1/v1/models");
     }
 
     @Test
     void givenRouteSpecsWithTimeouts_whenParsed_thenEachOverridesTheGlobalDefaultAndBadOnesAreNamed() {
-        UpstreamTimeouts global = new UpstreamTimeouts(java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(60),
-                java.time.Duration.ofSeconds(30));
+        UpstreamTimeouts global = new UpstreamTimeouts(
+                java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(30));
 
         Route route = Route.parse("name=slow,upstream=http://x,first-byte-timeout=10m,idle-timeout=PT2M", global);
 
-        assertThat(route.timeouts()).isEqualTo(new UpstreamTimeouts(java.time.Duration.ofSeconds(3),
-                java.time.Duration.ofMinutes(10), java.time.Duration.ofMinutes(2)));
+        assertThat(route.timeouts())
+                .isEqualTo(new UpstreamTimeouts(
+                        java.time.Duration.ofSeconds(3),
+                        java.time.Duration.ofMinutes(10),
+                        java.time.Duration.ofMinutes(2)));
         assertThat(Route.parse("name=a,upstream=http://x").timeouts()).isEqualTo(UpstreamTimeouts.DEFAULTS);
         assertThatThrownBy(() -> Route.parse("name=a,upstream=http://x,connect-timeout=soon,idle-timeout=0s", global))
                 .hasMessageContaining("connect-timeout: 'soon' is not a duration")

@@ -5,8 +5,7 @@ import java.nio.ByteBuffer;
 /** Avro {@code bytes} fields arrive as ByteBuffers; these read them without moving their position. */
 public final class Buffers {
 
-    private Buffers() {
-    }
+    private Buffers() {}
 
     public static byte[] toArray(ByteBuffer buffer) {
         ByteBuffer copy = buffer.duplicate();

@@ -10,6 +10,5 @@ public final class Limits {
      */
     public static final int MAX_RECORD_BYTES = 128 * 1024 * 1024;
 
-    private Limits() {
-    }
+    private Limits() {}
 }

@@ -10,8 +10,7 @@ public final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** @throws IllegalArgumentException naming the value and the accepted forms */
     public static Duration parse(String value) {
@@ -29,7 +28,8 @@ public final class Durations {
         try {
             return Duration.parse(text);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + value + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h or PT10M");
+            throw new IllegalArgumentException(
+                    "'" + value + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h or PT10M");
         }
     }
 

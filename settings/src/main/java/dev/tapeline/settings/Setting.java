@@ -18,8 +18,14 @@ import java.util.function.Function;
  * @param formatter   the text of a value, as {@link #parser} reads it back
  * @param rule        null for an acceptable value, else what is wrong with it
  */
-public record Setting<T>(String name, Class<T> type, T defaultValue, String description, Function<String, T> parser,
-        Function<T, String> formatter, Function<T, String> rule) {
+public record Setting<T>(
+        String name,
+        Class<T> type,
+        T defaultValue,
+        String description,
+        Function<String, T> parser,
+        Function<T, String> formatter,
+        Function<T, String> rule) {
 
     public Setting {
         Objects.requireNonNull(name, "name");
@@ -32,25 +38,46 @@ public record Setting<T>(String name, Class<T> type, T defaultValue, String desc
 
     /** A duration ({@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601) that must be positive. */
     public static Setting<Duration> positiveDuration(String name, Duration defaultValue, String description) {
-        return new Setting<>(name, Duration.class, defaultValue, description, Durations::parse, Durations::format,
-                value -> value.isNegative() || value.isZero() ? "must be positive, got " + Durations.format(value) : null);
+        return new Setting<>(
+                name,
+                Duration.class,
+                defaultValue,
+                description,
+                Durations::parse,
+                Durations::format,
+                value -> value.isNegative() || value.isZero()
+                        ? "must be positive, got " + Durations.format(value)
+                        : null);
     }
 
     /** A duration that may be zero, not negative. */
     public static Setting<Duration> duration(String name, Duration defaultValue, String description) {
-        return new Setting<>(name, Duration.class, defaultValue, description, Durations::parse, Durations::format,
+        return new Setting<>(
+                name,
+                Duration.class,
+                defaultValue,
+                description,
+                Durations::parse,
+                Durations::format,
                 value -> value.isNegative() ? "must be zero or positive, got " + Durations.format(value) : null);
     }
 
     /** A whole number within {@code [min, max]}. */
     public static Setting<Long> number(String name, long defaultValue, long min, long max, String description) {
-        return new Setting<>(name, Long.class, defaultValue, description, text -> {
-            try {
-                return Long.parseLong(text.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a whole number");
-            }
-        }, String::valueOf, value -> value < min || value > max ? "must be " + min + ".." + max + ", got " + value : null);
+        return new Setting<>(
+                name,
+                Long.class,
+                defaultValue,
+                description,
+                text -> {
+                    try {
+                        return Long.parseLong(text.trim());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("'" + text + "' is not a whole number");
+                    }
+                },
+                String::valueOf,
+                value -> value < min || value > max ? "must be " + min + ".." + max + ", got " + value : null);
     }
 
     /** A switch: off unless given. */

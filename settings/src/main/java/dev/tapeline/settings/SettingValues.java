@@ -23,7 +23,8 @@ public final class SettingValues {
      *
      * @param texts by setting, the text given, or null where none was
      */
-    public static SettingValues read(Collection<Setting<?>> settings, java.util.function.Function<Setting<?>, String> texts) {
+    public static SettingValues read(
+            Collection<Setting<?>> settings, java.util.function.Function<Setting<?>, String> texts) {
         Map<Setting<?>, Object> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Setting<?> setting : settings) {

@@ -11,13 +11,15 @@ import org.junit.jupiter.api.Test;
 
 class SettingTest {
 
-    private static final Setting<Duration> TIMEOUT = Setting.positiveDuration("timeout", Duration.ofMinutes(5), "A timeout.");
+    private static final Setting<Duration> TIMEOUT =
+            Setting.positiveDuration("timeout", Duration.ofMinutes(5), "A timeout.");
     private static final Setting<Long> SIZE = Setting.number("size-mb", 1024, 16, 4096, "A size.");
     private static final Setting<Boolean> SWITCH = Setting.flag("switch", "A switch.");
 
     @Test
     void givenTextsForSomeSettings_whenRead_thenTheirValuesAndTheDeclaredDefaultsForTheRest() {
-        SettingValues values = SettingValues.read(List.of(TIMEOUT, SIZE, SWITCH), Map.of(TIMEOUT, "90s", SWITCH, "true")::get);
+        SettingValues values =
+                SettingValues.read(List.of(TIMEOUT, SIZE, SWITCH), Map.of(TIMEOUT, "90s", SWITCH, "true")::get);
 
         assertThat(values.get(TIMEOUT)).isEqualTo(Duration.ofSeconds(90));
         assertThat(values.get(SIZE)).isEqualTo(1024L);

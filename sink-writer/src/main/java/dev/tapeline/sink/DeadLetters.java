@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -58,8 +58,10 @@ public final class DeadLetters implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while storing a dead letter", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot store the record of " + record.topic() + "-" + record.partition()
-                    + " offset " + record.offset() + " on " + topic + ": " + e, e);
+            throw new IllegalStateException(
+                    "cannot store the record of " + record.topic() + "-" + record.partition() + " offset "
+                            + record.offset() + " on " + topic + ": " + e,
+                    e);
         }
     }
 

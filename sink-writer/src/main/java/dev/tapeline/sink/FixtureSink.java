@@ -1,15 +1,15 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.schema.Recording;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -18,8 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +38,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FixtureSink.class);
 
     /** A fixture the sink wrote or found identical. */
-    public record Written(Path path, String fixtureKey, FixtureWriter.Result result) {
-    }
+    public record Written(Path path, String fixtureKey, FixtureWriter.Result result) {}
 
     /** A write takes well under a second even at 128 MB; a temporary this old was abandoned. */
     static final Duration ABANDONED_AFTER = Duration.ofMinutes(10);
@@ -59,8 +58,13 @@ public final class FixtureSink implements Runnable, AutoCloseable {
      * @param deadLetters where unreadable records and those the writer fails on go before the sink moves past them
      * @param metrics     counts fixtures by result, recordings not written, dead letters by reason
      */
-    public FixtureSink(SinkConfig config, Map<String, Object> consumerConfig, Deserializer<Recording> deserializer,
-            DeadLetters deadLetters, MeterRegistry metrics, Consumer<Written> listener) {
+    public FixtureSink(
+            SinkConfig config,
+            Map<String, Object> consumerConfig,
+            Deserializer<Recording> deserializer,
+            DeadLetters deadLetters,
+            MeterRegistry metrics,
+            Consumer<Written> listener) {
         this.config = config;
         this.deadLetters = deadLetters;
         this.deserializer = deserializer;
@@ -72,8 +76,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // bytes: each record is read here, so one that cannot be read goes to the dead letters as it was
         this.consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.recordings = new RecordingWriter(new FixtureWriter(config.fixtureRoot()), config.layout(),
-                config.writeIncomplete(), false);
+        this.recordings = new RecordingWriter(
+                new FixtureWriter(config.fixtureRoot()), config.layout(), config.writeIncomplete(), false);
         this.listener = listener;
     }
 
@@ -137,12 +141,20 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         }
         if (applied.result() == null) {
             metrics.counter("tapeline.sink.recordings.not.written").increment();
-            LOG.info("recording {} at {}-{} offset {} not written: {}", key, record.topic(), record.partition(),
-                    record.offset(), applied.reason());
+            LOG.info(
+                    "recording {} at {}-{} offset {} not written: {}",
+                    key,
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    applied.reason());
             return;
         }
         for (Path path : applied.paths()) {
-            metrics.counter("tapeline.sink.fixtures", "result", applied.result().name().toLowerCase(Locale.ROOT))
+            metrics.counter(
+                            "tapeline.sink.fixtures",
+                            "result",
+                            applied.result().name().toLowerCase(Locale.ROOT))
                     .increment();
             LOG.debug("fixture {} {}", path, applied.result());
             listener.accept(new Written(path, key, applied.result()));
@@ -155,9 +167,15 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             deadLetters.store(record, error, "sink");
         }
         metrics.counter("tapeline.sink.dead.letters", "reason", reason).increment();
-        LOG.warn("recording {} at {}-{} offset {} {}{}", key, record.topic(), record.partition(), record.offset(),
+        LOG.warn(
+                "recording {} at {}-{} offset {} {}{}",
+                key,
+                record.topic(),
+                record.partition(),
+                record.offset(),
                 reason.equals("unreadable") ? "cannot be read" : "could not be written",
-                deadLetters == null ? " and is skipped" : "; it went to the dead-letter topic", error);
+                deadLetters == null ? " and is skipped" : "; it went to the dead-letter topic",
+                error);
     }
 
     @Override

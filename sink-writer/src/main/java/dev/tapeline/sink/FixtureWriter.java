@@ -21,11 +21,15 @@ import java.util.UUID;
 public final class FixtureWriter {
 
     /** What a write did. */
-    public enum Result { WRITTEN, UNCHANGED, DELETED }
+    public enum Result {
+        WRITTEN,
+        UNCHANGED,
+        DELETED
+    }
 
     /** A temporary this writer made: {@code .<name>.tmp-<uuid>}. */
-    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
-            "\\..+\\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final java.util.regex.Pattern TEMPORARY =
+            java.util.regex.Pattern.compile("\\..+\\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final Path root;
     private final java.time.Clock clock;
@@ -46,7 +50,8 @@ public final class FixtureWriter {
         }
         try (java.util.stream.Stream<Path> files = Files.walk(root)) {
             return files.filter(Files::isRegularFile)
-                    .filter(path -> !TEMPORARY.matcher(path.getFileName().toString()).matches())
+                    .filter(path ->
+                            !TEMPORARY.matcher(path.getFileName().toString()).matches())
                     .filter(path -> name.test(path.getFileName().toString()))
                     .toList();
         }
@@ -78,7 +83,8 @@ public final class FixtureWriter {
         java.time.Instant before = clock.instant().minus(minAge);
         List<Path> abandoned;
         try (java.util.stream.Stream<Path> files = Files.walk(root)) {
-            abandoned = files.filter(path -> TEMPORARY.matcher(path.getFileName().toString()).matches())
+            abandoned = files.filter(path ->
+                            TEMPORARY.matcher(path.getFileName().toString()).matches())
                     .filter(path -> modifiedBefore(path, before))
                     .toList();
         }
@@ -90,7 +96,8 @@ public final class FixtureWriter {
 
     private static boolean modifiedBefore(Path path, java.time.Instant before) {
         try {
-            return Files.isRegularFile(path) && Files.getLastModifiedTime(path).toInstant().isBefore(before);
+            return Files.isRegularFile(path)
+                    && Files.getLastModifiedTime(path).toInstant().isBefore(before);
         } catch (IOException e) {
             return false; // gone meanwhile: renamed by its writer
         }
@@ -99,7 +106,9 @@ public final class FixtureWriter {
     /** The absolute path of a fixture, refused if it would leave the root. */
     public Path resolve(String relativePath) {
         Path target = root.resolve(relativePath).normalize();
-        if (!target.startsWith(root) || target.equals(root) || Path.of(relativePath).isAbsolute()) {
+        if (!target.startsWith(root)
+                || target.equals(root)
+                || Path.of(relativePath).isAbsolute()) {
             throw new IllegalArgumentException("fixture path escapes the fixture root: " + relativePath);
         }
         return target;
@@ -107,7 +116,8 @@ public final class FixtureWriter {
 
     public Result write(RenderedFixture fixture) throws IOException {
         Path target = resolve(fixture.relativePath());
-        if (Files.isRegularFile(target) && Files.size(target) == fixture.content().length
+        if (Files.isRegularFile(target)
+                && Files.size(target) == fixture.content().length
                 && Arrays.equals(Files.readAllBytes(target), fixture.content())) {
             return Result.UNCHANGED;
         }
@@ -115,7 +125,8 @@ public final class FixtureWriter {
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel channel =
+                    FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(fixture.content());
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);

@@ -1,8 +1,8 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
@@ -13,8 +13,7 @@ import java.util.List;
 /** Reads a Recording from the topic as the exchange the fixture format renders. */
 final class RecordingExchanges {
 
-    private RecordingExchanges() {
-    }
+    private RecordingExchanges() {}
 
     /** When each chunk the fixture keeps arrived (an SSE stream's {@code [DONE]} is not kept). */
     static List<Long> chunkOffsets(Recording recording) {
@@ -60,7 +59,24 @@ final class RecordingExchanges {
                 .map(RecordedChunk::getData)
                 .map(Buffers::toArray)
                 .toList();
-        return new CapturedExchange(new FixtureRequest(recording.getRequest().getMethod(), recording.getRequest().getUrl(), recording.getRequest().getEndpoint(), Buffers.toArray(recording.getRequest().getBody()), recording.getTestId(), recording.getRequest().getQuery()), recording.getRequest().getClientSdkVersion(), recording.getRequest().getServerVersion(), recording.getResponse().getStatus(), recording.getResponse().getFraming() != Framing.BODY, chunks, recording.getResponse().getChunks().stream().map(RecordedChunk::getSseEvent).toList(), recording.getResponse().getHeaders().stream()
-                        .map(h -> java.util.Map.entry(h.getName(), h.getValue())).toList());
+        return new CapturedExchange(
+                new FixtureRequest(
+                        recording.getRequest().getMethod(),
+                        recording.getRequest().getUrl(),
+                        recording.getRequest().getEndpoint(),
+                        Buffers.toArray(recording.getRequest().getBody()),
+                        recording.getTestId(),
+                        recording.getRequest().getQuery()),
+                recording.getRequest().getClientSdkVersion(),
+                recording.getRequest().getServerVersion(),
+                recording.getResponse().getStatus(),
+                recording.getResponse().getFraming() != Framing.BODY,
+                chunks,
+                recording.getResponse().getChunks().stream()
+                        .map(RecordedChunk::getSseEvent)
+                        .toList(),
+                recording.getResponse().getHeaders().stream()
+                        .map(h -> java.util.Map.entry(h.getName(), h.getValue()))
+                        .toList());
     }
 }

@@ -1,13 +1,13 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.repo.ChunkTiming;
-import dev.tapeline.fixture.repo.FixtureRepository;
 import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
 import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.ChunkTiming;
+import dev.tapeline.fixture.repo.FixtureRepository;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
@@ -71,7 +71,9 @@ public final class RecordingWriter {
             return delete(key);
         }
         if (recording.getSource() != null && !reRender) {
-            RenderedFixture original = new RenderedFixture(recording.getSource().getPath(), FixtureKeys.hashOf(key),
+            RenderedFixture original = new RenderedFixture(
+                    recording.getSource().getPath(),
+                    FixtureKeys.hashOf(key),
                     Buffers.toArray(recording.getSource().getContent()));
             if (recording.getResponse().getChunks().stream().anyMatch(chunk -> chunk.getOffsetNanos() > 0)) {
                 writeTiming(original, recording);
@@ -90,8 +92,8 @@ public final class RecordingWriter {
             fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
         } catch (FixtureRenderer.UnrenderableException | PyJson.InvalidJsonException e) {
             // no fixture shape for this exchange: a defined outcome; anything else is a bug, and is thrown
-            return Applied.skipped(recording.getRequest().getMethod() + " " + recording.getRequest().getEndpoint() + ": "
-                    + e.getMessage());
+            return Applied.skipped(recording.getRequest().getMethod() + " "
+                    + recording.getRequest().getEndpoint() + ": " + e.getMessage());
         }
         Path path = writer.resolve(fixture.relativePath());
         if (!completed && Files.exists(path)) {
@@ -107,7 +109,9 @@ public final class RecordingWriter {
     /** The chunk timing beside its fixture, where the layout keeps it: first, or the fixture would replay unpaced. */
     private void writeTiming(RenderedFixture fixture, Recording recording) throws IOException {
         if (layout.chunkTiming()) {
-            writer.write(new RenderedFixture(ChunkTiming.sidecarOf(fixture.relativePath()), fixture.requestHash(),
+            writer.write(new RenderedFixture(
+                    ChunkTiming.sidecarOf(fixture.relativePath()),
+                    fixture.requestHash(),
                     ChunkTiming.render(RecordingExchanges.chunkOffsets(recording))));
         }
     }
@@ -122,14 +126,17 @@ public final class RecordingWriter {
         String testId = FixtureKeys.testIdOf(key);
         List<Path> deleted = new ArrayList<>();
         for (Path path : writer.find(name -> FixtureRepository.isFileOf(name, hash))) {
-            if (testId != null && path.getFileName().toString().startsWith("models-") && !testId.equals(testIdIn(path))) {
+            if (testId != null
+                    && path.getFileName().toString().startsWith("models-")
+                    && !testId.equals(testIdIn(path))) {
                 continue;
             }
             if (writer.delete(path)) {
                 deleted.add(path);
             }
         }
-        return deleted.isEmpty() ? Applied.skipped("tombstone for " + key + ": no such fixture")
+        return deleted.isEmpty()
+                ? Applied.skipped("tombstone for " + key + ": no such fixture")
                 : new Applied(FixtureWriter.Result.DELETED, deleted, null);
     }
 

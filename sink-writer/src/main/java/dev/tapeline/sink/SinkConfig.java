@@ -1,9 +1,9 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.FixtureLayout;
-import java.nio.file.Path;
 import dev.tapeline.settings.Setting;
 import dev.tapeline.settings.SettingValues;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +19,21 @@ import java.util.List;
  * @param writeIncomplete also write exchanges that broke off (INCOMPLETE, FAILED), as llama-stack
  *                        records an exception raised during a call; never over an existing fixture
  */
-public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout,
-        Duration pollTimeout, boolean writeIncomplete) {
+public record SinkConfig(
+        String recordingsTopic,
+        String groupId,
+        Path fixtureRoot,
+        FixtureLayout layout,
+        Duration pollTimeout,
+        boolean writeIncomplete) {
 
-    public static final Setting<Boolean> WRITE_INCOMPLETE = Setting.flag("write-incomplete", "Also write exchanges that"
-            + " broke off (upstream reset, timeout, idle) as fixtures, as llama-stack records an exception raised"
-            + " mid-call: the chunks received, then the exception. Never replaces an existing fixture.");
-    public static final Setting<Duration> POLL_TIMEOUT = Setting.positiveDuration("poll-timeout", Duration.ofMillis(100),
-            "How long one poll of the recordings topic waits for records.");
+    public static final Setting<Boolean> WRITE_INCOMPLETE = Setting.flag(
+            "write-incomplete",
+            "Also write exchanges that"
+                    + " broke off (upstream reset, timeout, idle) as fixtures, as llama-stack records an exception raised"
+                    + " mid-call: the chunks received, then the exception. Never replaces an existing fixture.");
+    public static final Setting<Duration> POLL_TIMEOUT = Setting.positiveDuration(
+            "poll-timeout", Duration.ofMillis(100), "How long one poll of the recordings topic waits for records.");
     /** What the command line offers; the others keep their defaults. */
     public static final List<Setting<?>> OPTIONS = List.of(WRITE_INCOMPLETE);
 
@@ -51,9 +58,14 @@ public record SinkConfig(String recordingsTopic, String groupId, Path fixtureRoo
     }
 
     /** The sink as Tapeline runs it, with the given settings, the rest at their defaults. */
-    public static SinkConfig of(String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout,
-            SettingValues settings) {
-        return new SinkConfig(recordingsTopic, groupId, fixtureRoot, layout, settings.get(POLL_TIMEOUT),
+    public static SinkConfig of(
+            String recordingsTopic, String groupId, Path fixtureRoot, FixtureLayout layout, SettingValues settings) {
+        return new SinkConfig(
+                recordingsTopic,
+                groupId,
+                fixtureRoot,
+                layout,
+                settings.get(POLL_TIMEOUT),
                 settings.get(WRITE_INCOMPLETE));
     }
 }

@@ -50,14 +50,17 @@ class FixtureWriterTest {
         FixtureWriter writer = new FixtureWriter(root.resolve("fixtures"));
 
         for (String path : new String[] {"../x.json", "a/../../x.json", "/etc/x.json", ""}) {
-            assertThatThrownBy(() -> writer.write(fixture(path, "{}"))).as(path)
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("escapes the fixture root");
+            assertThatThrownBy(() -> writer.write(fixture(path, "{}")))
+                    .as(path)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("escapes the fixture root");
         }
         assertThat(root.resolve("x.json")).doesNotExist();
     }
 
     @Test
-    void givenTemporariesAKilledWriterLeft_whenAbandonedOnesAreRemoved_thenOnlyOldOnesGoAndFixturesStay() throws Exception {
+    void givenTemporariesAKilledWriterLeft_whenAbandonedOnesAreRemoved_thenOnlyOldOnesGoAndFixturesStay()
+            throws Exception {
         java.time.Instant now = java.time.Instant.parse("2026-11-26T12:00:00Z");
         FixtureWriter writer = new FixtureWriter(root, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
         writer.write(fixture("t/recordings/a.json", "{}\n"));
@@ -82,6 +85,7 @@ class FixtureWriterTest {
 
     @Test
     void givenNoFixtureRootYet_whenAbandonedTemporariesAreRemoved_thenNothingHappens() throws Exception {
-        assertThat(new FixtureWriter(root.resolve("absent")).removeAbandonedTemporaries(java.time.Duration.ZERO)).isZero();
+        assertThat(new FixtureWriter(root.resolve("absent")).removeAbandonedTemporaries(java.time.Duration.ZERO))
+                .isZero();
     }
 }

@@ -21,8 +21,7 @@ import java.util.List;
  */
 public final class GoldenRecording {
 
-    private GoldenRecording() {
-    }
+    private GoldenRecording() {}
 
     static byte[] resource(String name) throws IOException {
         try (InputStream in = GoldenRecording.class.getResourceAsStream("/golden/" + name)) {
@@ -40,15 +39,26 @@ public final class GoldenRecording {
         chunks.add(new RecordedChunk(offset + 1000, null, ByteBuffer.wrap("[DONE]".getBytes(StandardCharsets.UTF_8))));
         return Recording.newBuilder()
                 .setFixtureKey("623549a55f7bfe9cc41440527286215dbf8ebbc6d343018aac69f4bc7538084e")
-                .setCompletionId("c-1").setAgentId("agent")
+                .setCompletionId("c-1")
+                .setAgentId("agent")
                 .setTestId("tests/integration/inference/test_tapeline.py::test_stream[txt=tapeline/sim-1]")
-                .setStartedAtMs(Instant.EPOCH).setOutcome(Outcome.COMPLETED).setDurationNanos(1)
-                .setRequest(RecordedRequest.newBuilder().setMethod("POST")
-                        .setUrl("http://localhost:8000/v1/v1/chat/completions").setEndpoint("/v1/chat/completions")
-                        .setHeaders(List.of()).setBody(ByteBuffer.wrap(resource("stream-request.json")))
-                        .setClientSdkVersion("2.5.0").build())
-                .setResponse(RecordedResponse.newBuilder().setStatus(200).setHeaders(List.of())
-                        .setFraming(Framing.SSE).setChunks(chunks).build())
+                .setStartedAtMs(Instant.EPOCH)
+                .setOutcome(Outcome.COMPLETED)
+                .setDurationNanos(1)
+                .setRequest(RecordedRequest.newBuilder()
+                        .setMethod("POST")
+                        .setUrl("http://localhost:8000/v1/v1/chat/completions")
+                        .setEndpoint("/v1/chat/completions")
+                        .setHeaders(List.of())
+                        .setBody(ByteBuffer.wrap(resource("stream-request.json")))
+                        .setClientSdkVersion("2.5.0")
+                        .build())
+                .setResponse(RecordedResponse.newBuilder()
+                        .setStatus(200)
+                        .setHeaders(List.of())
+                        .setFraming(Framing.SSE)
+                        .setChunks(chunks)
+                        .build())
                 .build();
     }
 }

@@ -5,19 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
-import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
-import dev.tapeline.schema.RecordedChunk;
-import dev.tapeline.schema.RecordedRequest;
-import dev.tapeline.schema.RecordedResponse;
 import dev.tapeline.schema.Recording;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,10 +28,11 @@ class RecordingExchangesTest {
 
     @Test
     void givenStreamedRecording_whenRendered_thenByteIdenticalToPythonGolden() throws IOException {
-        RenderedFixture fixture = new FixtureRenderer(FixtureProfile.CURRENT)
-                .render(RecordingExchanges.toExchange(goldenRecording()));
+        RenderedFixture fixture =
+                new FixtureRenderer(FixtureProfile.CURRENT).render(RecordingExchanges.toExchange(goldenRecording()));
 
-        assertThat(fixture.relativePath()).isEqualTo(new String(resource("stream-expected.path"), StandardCharsets.UTF_8));
+        assertThat(fixture.relativePath())
+                .isEqualTo(new String(resource("stream-expected.path"), StandardCharsets.UTF_8));
         assertThat(new String(fixture.content(), StandardCharsets.UTF_8))
                 .isEqualTo(new String(resource("stream-expected.json"), StandardCharsets.UTF_8));
     }
@@ -52,18 +44,23 @@ class RecordingExchangesTest {
         recording.setOutcomeReason(reason);
         String prefix = reason.contains(":") ? reason.substring(0, reason.indexOf(':')) : "";
         recording.setFailureReason(java.util.Arrays.stream(dev.tapeline.schema.FailureReason.values())
-                .filter(r -> r.name().equals(prefix)).findFirst().orElse(null));
+                .filter(r -> r.name().equals(prefix))
+                .findFirst()
+                .orElse(null));
         return recording;
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
-        "FAILED     | UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
-        "FAILED     | UPSTREAM_TIMEOUT: the upstream sent nothing for 5m      | ReadTimeout",
-        "FAILED     | AGENT_SHUTDOWN: the agent stopped                       | RemoteProtocolError",
-        "FAILED     | UPSTREAM_ERROR: upstream unreachable: refused            | APIConnectionError",
-        "FAILED     | CLIENT_DISCONNECT: client closed the connection          | CancelledError",
-        "INCOMPLETE | no event for PT10M (client gone, upstream stalled or agent died); 3 chunks received | ReadTimeout"})
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "FAILED     | UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
+                "FAILED     | UPSTREAM_TIMEOUT: the upstream sent nothing for 5m      | ReadTimeout",
+                "FAILED     | AGENT_SHUTDOWN: the agent stopped                       | RemoteProtocolError",
+                "FAILED     | UPSTREAM_ERROR: upstream unreachable: refused            | APIConnectionError",
+                "FAILED     | CLIENT_DISCONNECT: client closed the connection          | CancelledError",
+                "INCOMPLETE | no event for PT10M (client gone, upstream stalled or agent died); 3 chunks received | ReadTimeout"
+            })
     void givenAnExchangeThatBrokeOff_whenItsInterruptionIsRead_thenThePythonExceptionTheClientSawWithTheReason(
             Outcome outcome, String reason, String type) throws IOException {
         FixtureRenderer.Interruption interruption = RecordingExchanges.interruption(brokenOff(outcome, reason));
@@ -72,21 +69,27 @@ class RecordingExchangesTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {
-        "CAPTURE_LOST: journal full; 3 of the exchange's events not kept",
-        "UNKNOWN: capture stopped: queue closed",
-        "recording of 200000000 bytes exceeds the recordings topic's limit of 134217728 bytes"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "CAPTURE_LOST: journal full; 3 of the exchange's events not kept",
+                "UNKNOWN: capture stopped: queue closed",
+                "recording of 200000000 bytes exceeds the recordings topic's limit of 134217728 bytes"
+            })
     void givenARecordingMissingWhatTheClientGot_whenItsInterruptionIsRead_thenNoneSoItIsNeverWritten(String reason)
             throws IOException {
-        assertThat(RecordingExchanges.interruption(brokenOff(Outcome.FAILED, reason))).isNull();
+        assertThat(RecordingExchanges.interruption(brokenOff(Outcome.FAILED, reason)))
+                .isNull();
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
-        "UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
-        "CLIENT_DISCONNECT: client closed the connection        | CancelledError"})
-    void givenARecordingWrittenBeforeTheReasonField_whenItsInterruptionIsRead_thenTheReasonComesFromTheWords(String reason,
-            String type) throws IOException {
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "UPSTREAM_RESET: upstream connection failed mid-response | RemoteProtocolError",
+                "CLIENT_DISCONNECT: client closed the connection        | CancelledError"
+            })
+    void givenARecordingWrittenBeforeTheReasonField_whenItsInterruptionIsRead_thenTheReasonComesFromTheWords(
+            String reason, String type) throws IOException {
         Recording old = brokenOff(Outcome.FAILED, reason);
         old.setFailureReason(null);
 

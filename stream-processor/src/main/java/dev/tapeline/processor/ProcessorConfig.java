@@ -22,15 +22,28 @@ import java.util.List;
  * @param maxRecordingBytes a recording larger than this (the recordings topic's message limit) is
  *                         emitted as a FAILED stub with the reason instead of failing the producer
  */
-public record ProcessorConfig(String eventsTopic, String recordingsTopic, String deadLettersTopic, FixtureProfile keyProfile,
-        Duration emittedRetention, Duration purgeInterval, Duration idleTimeout, long maxRecordingBytes) {
+public record ProcessorConfig(
+        String eventsTopic,
+        String recordingsTopic,
+        String deadLettersTopic,
+        FixtureProfile keyProfile,
+        Duration emittedRetention,
+        Duration purgeInterval,
+        Duration idleTimeout,
+        long maxRecordingBytes) {
 
-    public static final Setting<Duration> IDLE_TIMEOUT = Setting.positiveDuration("idle-timeout", Duration.ofMinutes(10),
+    public static final Setting<Duration> IDLE_TIMEOUT = Setting.positiveDuration(
+            "idle-timeout",
+            Duration.ofMinutes(10),
             "An exchange without an event this long (agent died, events lost) is recorded as INCOMPLETE with the reason;"
                     + " longer than every upstream timeout.");
-    public static final Setting<Duration> EMITTED_RETENTION = Setting.duration("emitted-retention", Duration.ofHours(1),
+    public static final Setting<Duration> EMITTED_RETENTION = Setting.duration(
+            "emitted-retention",
+            Duration.ofHours(1),
             "How long an emitted exchange is remembered, so late duplicates of its events are dropped.");
-    public static final Setting<Duration> PURGE_INTERVAL = Setting.positiveDuration("purge-interval", Duration.ofMinutes(1),
+    public static final Setting<Duration> PURGE_INTERVAL = Setting.positiveDuration(
+            "purge-interval",
+            Duration.ofMinutes(1),
             "How often emitted exchanges past their retention are forgotten and idle ones looked for (wall clock).");
     /** What the command line offers; the others keep their defaults. */
     public static final List<Setting<?>> OPTIONS = List.of(IDLE_TIMEOUT);
@@ -69,10 +82,16 @@ public record ProcessorConfig(String eventsTopic, String recordingsTopic, String
     }
 
     /** The processor as Tapeline runs it: today's keys, the given settings, the rest at their defaults. */
-    public static ProcessorConfig of(String eventsTopic, String recordingsTopic, String deadLettersTopic,
-            SettingValues settings) {
-        return new ProcessorConfig(eventsTopic, recordingsTopic, deadLettersTopic, FixtureProfile.CURRENT,
-                settings.get(EMITTED_RETENTION), settings.get(PURGE_INTERVAL), settings.get(IDLE_TIMEOUT),
+    public static ProcessorConfig of(
+            String eventsTopic, String recordingsTopic, String deadLettersTopic, SettingValues settings) {
+        return new ProcessorConfig(
+                eventsTopic,
+                recordingsTopic,
+                deadLettersTopic,
+                FixtureProfile.CURRENT,
+                settings.get(EMITTED_RETENTION),
+                settings.get(PURGE_INTERVAL),
+                settings.get(IDLE_TIMEOUT),
                 dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
     }
 }

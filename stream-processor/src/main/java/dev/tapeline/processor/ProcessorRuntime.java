@@ -40,8 +40,12 @@ public final class ProcessorRuntime implements AutoCloseable {
      * @param clientConfig      settings for every Kafka client (bootstrap servers, security)
      * @param replicationFactor replicas of the internal topics (changelogs, repartitions)
      */
-    public static Properties streamsProperties(ProcessorConfig config, String applicationId, Map<String, Object> clientConfig,
-            Path stateDir, int replicationFactor) {
+    public static Properties streamsProperties(
+            ProcessorConfig config,
+            String applicationId,
+            Map<String, Object> clientConfig,
+            Path stateDir,
+            int replicationFactor) {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -53,7 +57,8 @@ public final class ProcessorRuntime implements AutoCloseable {
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), 2L * Limits.MAX_RECORD_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         props.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Limits.MAX_RECORD_BYTES));
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.MAX_RECORD_BYTES);
+        props.put(
+                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.MAX_RECORD_BYTES);
         props.put("processing.exception.handler.global.enabled", true);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLettersTopic());
@@ -61,7 +66,8 @@ public final class ProcessorRuntime implements AutoCloseable {
     }
 
     /** Starts the topology; a failed stream thread is replaced, never left dead. */
-    public static ProcessorRuntime start(ProcessorConfig config, SchemaRegistryClient registry, Properties streamsProperties) {
+    public static ProcessorRuntime start(
+            ProcessorConfig config, SchemaRegistryClient registry, Properties streamsProperties) {
         KafkaStreams streams = new KafkaStreams(RecordingTopology.build(config, registry), streamsProperties);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream processor failed; replacing its thread", e);
@@ -80,7 +86,8 @@ public final class ProcessorRuntime implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
             if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
-                throw new IllegalStateException("stream processor not running after " + timeout + ": " + streams.state());
+                throw new IllegalStateException(
+                        "stream processor not running after " + timeout + ": " + streams.state());
             }
             Thread.sleep(50);
         }

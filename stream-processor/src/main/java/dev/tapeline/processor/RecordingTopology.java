@@ -2,11 +2,11 @@ package dev.tapeline.processor;
 
 import dev.tapeline.processor.internal.AssembleProcessor;
 import dev.tapeline.processor.internal.ChunkKeys;
+import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.RecordedChunk;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
-import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -30,32 +30,43 @@ public final class RecordingTopology {
     public static final String SINK = "recordings-sink";
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
 
-    private RecordingTopology() {
-    }
+    private RecordingTopology() {}
 
     public static Topology build(ProcessorConfig config, SchemaRegistryClient registry) {
         ConfluentAvroSerde<CaptureEvent> events = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), registry);
         ConfluentAvroSerde<Recording> recordings = ConfluentAvroSerde.forValues(Recording.getClassSchema(), registry);
-        ConfluentAvroSerde<ExchangeState> states = ConfluentAvroSerde.forValues(ExchangeState.getClassSchema(), registry);
-        ConfluentAvroSerde<RecordedChunk> chunks = ConfluentAvroSerde.forValues(RecordedChunk.getClassSchema(), registry);
-        ConfluentAvroSerde<RequestStarted> requests = ConfluentAvroSerde.forValues(RequestStarted.getClassSchema(), registry);
+        ConfluentAvroSerde<ExchangeState> states =
+                ConfluentAvroSerde.forValues(ExchangeState.getClassSchema(), registry);
+        ConfluentAvroSerde<RecordedChunk> chunks =
+                ConfluentAvroSerde.forValues(RecordedChunk.getClassSchema(), registry);
+        ConfluentAvroSerde<RequestStarted> requests =
+                ConfluentAvroSerde.forValues(RequestStarted.getClassSchema(), registry);
 
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), events, config.eventsTopic());
         topology.addProcessor(PROCESSOR, () -> new AssembleProcessor(config), SOURCE);
         // cached: the summary rewritten at every event, and a chunk or request put then deleted within one commit
         // interval, reach RocksDB and the changelog once per interval, not once per event (docs/benchmarks.md)
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ProcessorConfig.EXCHANGE_STORE), Serdes.String(), states)
-                .withCachingEnabled(), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ProcessorConfig.CHUNK_STORE), ChunkKeys.SERDE, chunks)
-                .withCachingEnabled(), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(ProcessorConfig.REQUEST_STORE), Serdes.String(), requests)
-                .withCachingEnabled(), PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(ProcessorConfig.EXCHANGE_STORE), Serdes.String(), states)
+                        .withCachingEnabled(),
+                PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(ProcessorConfig.CHUNK_STORE), ChunkKeys.SERDE, chunks)
+                        .withCachingEnabled(),
+                PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(ProcessorConfig.REQUEST_STORE),
+                                Serdes.String(),
+                                requests)
+                        .withCachingEnabled(),
+                PROCESSOR);
         topology.addSink(SINK, config.recordingsTopic(), Serdes.String().serializer(), recordings, PROCESSOR);
-        topology.addSink(DEAD_LETTER_SINK, config.deadLettersTopic(), Serdes.String().serializer(), events, PROCESSOR);
+        topology.addSink(
+                DEAD_LETTER_SINK, config.deadLettersTopic(), Serdes.String().serializer(), events, PROCESSOR);
         return topology;
     }
 }

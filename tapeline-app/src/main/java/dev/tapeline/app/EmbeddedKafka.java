@@ -65,9 +65,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** The settings a client needs for a {@link #startSasl} broker. */
     public static Map<String, Object> saslClientConfig(String user, String password) {
-        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
-                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                        + user + "\" password=\"" + password + "\";");
+        return Map.of(
+                "security.protocol",
+                "SASL_PLAINTEXT",
+                "sasl.mechanism",
+                "PLAIN",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\""
+                        + password + "\";");
     }
 
     private static EmbeddedKafka start(Path logDir, int brokerPort, int controllerPort, Map<String, String> saslUsers) {
@@ -82,16 +87,25 @@ public final class EmbeddedKafka implements AutoCloseable {
         Map<String, Object> clientConfig = Map.of();
         if (!saslUsers.isEmpty()) {
             String admin = saslUsers.keySet().iterator().next();
-            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                    + admin + "\" password=\"" + saslUsers.get(admin) + "\"");
-            saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
-            props.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + broker + "," + CONTROLLER + "://127.0.0.1:" + controller);
+            StringBuilder jaas =
+                    new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                            + admin + "\" password=\"" + saslUsers.get(admin) + "\"");
+            saslUsers.forEach((user, password) -> jaas.append(" user_")
+                    .append(user)
+                    .append("=\"")
+                    .append(password)
+                    .append('"'));
+            props.put(
+                    "listeners",
+                    "SASL_PLAINTEXT://127.0.0.1:" + broker + "," + CONTROLLER + "://127.0.0.1:" + controller);
             props.put("advertised.listeners", "SASL_PLAINTEXT://127.0.0.1:" + broker);
             props.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
             props.put("inter.broker.listener.name", "SASL_PLAINTEXT");
             props.put("sasl.enabled.mechanisms", "PLAIN");
             props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
-            props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+            props.put(
+                    "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    jaas.append(';').toString());
             clientConfig = saslClientConfig(admin, saslUsers.get(admin));
         }
         format(logDir);
@@ -159,7 +173,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (Admin admin = Admin.create(config)) {
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(2, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (Exception e) {

@@ -1,14 +1,14 @@
 package dev.tapeline.app;
 
-import dev.tapeline.schema.registry.InMemorySchemaRegistry;
-import dev.tapeline.schema.registry.SchemaRegistryException;
-import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tapeline.schema.registry.InMemorySchemaRegistry;
+import dev.tapeline.schema.registry.RestSchemaRegistryClient;
+import dev.tapeline.schema.registry.SchemaRegistryException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -61,14 +61,23 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            String[] parts = exchange.getRequestURI().getRawPath().replaceAll("^/+|/+$", "").split("/");
+            String[] parts = exchange.getRequestURI()
+                    .getRawPath()
+                    .replaceAll("^/+|/+$", "")
+                    .split("/");
             String method = exchange.getRequestMethod();
-            if (method.equals("POST") && parts.length == 3 && parts[0].equals("subjects") && parts[2].equals("versions")) {
+            if (method.equals("POST")
+                    && parts.length == 3
+                    && parts[0].equals("subjects")
+                    && parts[2].equals("versions")) {
                 JsonNode request = JSON.readTree(exchange.getRequestBody());
                 String subject = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
                 Schema schema = new Schema.Parser().parse(request.path("schema").asText());
                 reply(exchange, 200, JSON.createObjectNode().put("id", store.register(subject, schema)));
-            } else if (method.equals("GET") && parts.length == 3 && parts[0].equals("schemas") && parts[1].equals("ids")) {
+            } else if (method.equals("GET")
+                    && parts.length == 3
+                    && parts[0].equals("schemas")
+                    && parts[1].equals("ids")) {
                 try {
                     Schema schema = store.getById(Integer.parseInt(parts[2]));
                     reply(exchange, 200, JSON.createObjectNode().put("schema", schema.toString()));
@@ -79,11 +88,18 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 ArrayNode subjects = JSON.createArrayNode();
                 store.subjects().forEach(subjects::add);
                 reply(exchange, 200, subjects);
-            } else if (method.equals("GET") && parts.length == 4 && parts[0].equals("subjects") && parts[2].equals("versions")) {
+            } else if (method.equals("GET")
+                    && parts.length == 4
+                    && parts[0].equals("subjects")
+                    && parts[2].equals("versions")) {
                 latestOrVersion(exchange, URLDecoder.decode(parts[1], StandardCharsets.UTF_8), parts[3]);
             } else {
-                error(exchange, 404, 404, "no such endpoint in the embedded registry: " + method + " "
-                        + exchange.getRequestURI().getPath());
+                error(
+                        exchange,
+                        404,
+                        404,
+                        "no such endpoint in the embedded registry: " + method + " "
+                                + exchange.getRequestURI().getPath());
             }
         } catch (RuntimeException e) {
             error(exchange, 422, 42201, "invalid request: " + e.getMessage());
@@ -102,7 +118,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             return;
         }
         int id = versions.get(index - 1);
-        ObjectNode answer = JSON.createObjectNode().put("subject", subject).put("version", index).put("id", id)
+        ObjectNode answer = JSON.createObjectNode()
+                .put("subject", subject)
+                .put("version", index)
+                .put("id", id)
                 .put("schema", store.getById(id).toString());
         reply(exchange, 200, answer);
     }

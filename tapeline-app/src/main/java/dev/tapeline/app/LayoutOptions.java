@@ -10,19 +10,30 @@ import picocli.CommandLine.ParameterException;
 /** The fixture layout options every command that writes or reads fixtures shares. */
 public final class LayoutOptions {
 
-    @Option(names = "--profile", defaultValue = "CURRENT", description = "Fixture layout: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--profile",
+            defaultValue = "CURRENT",
+            description = "Fixture layout: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     FixtureProfile profile;
 
-    @Option(names = "--shared-dir", defaultValue = "", description = "Directory (under --fixtures) for exchanges without a test id.")
+    @Option(
+            names = "--shared-dir",
+            defaultValue = "",
+            description = "Directory (under --fixtures) for exchanges without a test id.")
     String sharedDir;
 
-    @Option(names = "--hash-rules", defaultValue = "CURRENT",
-            description = "Generation of llama-stack's request-hash rules that names new files: ${COMPLETION-CANDIDATES}"
-                    + " (default: ${DEFAULT-VALUE}). Replay finds files named under any of them.")
+    @Option(
+            names = "--hash-rules",
+            defaultValue = "CURRENT",
+            description =
+                    "Generation of llama-stack's request-hash rules that names new files: ${COMPLETION-CANDIDATES}"
+                            + " (default: ${DEFAULT-VALUE}). Replay finds files named under any of them.")
     HashRules hashRules;
 
-    @Option(names = "--chunk-timing", description = "Keep when each chunk of a stream arrived beside its fixture"
-            + " (<hash>.timing.json) and replay streams at that pace.")
+    @Option(
+            names = "--chunk-timing",
+            description = "Keep when each chunk of a stream arrived beside its fixture"
+                    + " (<hash>.timing.json) and replay streams at that pace.")
     boolean chunkTiming;
 
     public FixtureLayout layout(CommandSpec spec) {

@@ -1,13 +1,13 @@
 package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
-import dev.tapeline.agent.proxy.CaptureProxy;
 import dev.tapeline.agent.capture.CapturingTap;
-import dev.tapeline.agent.proxy.ExchangeTap;
+import dev.tapeline.agent.capture.KafkaEventPublisher;
+import dev.tapeline.agent.proxy.CaptureProxy;
 import dev.tapeline.agent.proxy.ExchangeInterceptor;
+import dev.tapeline.agent.proxy.ExchangeTap;
 import dev.tapeline.agent.replay.FixtureReplay;
 import dev.tapeline.agent.replay.ReplayInterceptor;
-import dev.tapeline.agent.capture.KafkaEventPublisher;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.schema.CaptureEvent;
@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,10 +31,6 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,10 +81,20 @@ public final class Pipeline implements AutoCloseable {
         }
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
-            ProcessorConfig processorConfig = ProcessorConfig.of(config.topics().events(), config.topics().recordings(),
-                    config.topics().deadLetters(), config.settings());
-            processor = ProcessorRuntime.start(processorConfig, registry, ProcessorRuntime.streamsProperties(processorConfig,
-                    config.applicationId(), clientConfig(), config.stateDir(), config.topics().replicationFactor()));
+            ProcessorConfig processorConfig = ProcessorConfig.of(
+                    config.topics().events(),
+                    config.topics().recordings(),
+                    config.topics().deadLetters(),
+                    config.settings());
+            processor = ProcessorRuntime.start(
+                    processorConfig,
+                    registry,
+                    ProcessorRuntime.streamsProperties(
+                            processorConfig,
+                            config.applicationId(),
+                            clientConfig(),
+                            config.stateDir(),
+                            config.topics().replicationFactor()));
             // Kafka Streams' own metrics, the processor's dead-letter count among them, on /metrics
             streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(processor.streams());
             streamsMetrics.bindTo(metrics);
@@ -98,10 +103,18 @@ public final class Pipeline implements AutoCloseable {
         if (components.contains(PipelineConfig.Component.SINK)) {
             Map<String, Object> consumer = clientConfig();
             consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
-            sink = new FixtureSink(SinkConfig.of(config.topics().recordings(), config.applicationId() + "-sink",
-                    config.fixtureRoot(), config.layout(), config.settings()),
-                    consumer, ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
-                    deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()), metrics, onFixture);
+            sink = new FixtureSink(
+                    SinkConfig.of(
+                            config.topics().recordings(),
+                            config.applicationId() + "-sink",
+                            config.fixtureRoot(),
+                            config.layout(),
+                            config.settings()),
+                    consumer,
+                    ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
+                    deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()),
+                    metrics,
+                    onFixture);
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
             sinkThread.start();
@@ -115,15 +128,24 @@ public final class Pipeline implements AutoCloseable {
                 // a request body of up to 64 MB travels in one event; the buffer must hold the largest record
                 producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
                 producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
-                publisher = new KafkaEventPublisher(config.topics().events(), producer,
+                publisher = new KafkaEventPublisher(
+                        config.topics().events(),
+                        producer,
                         ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry),
-                        config.journalDir(), config.settings().get(KafkaEventPublisher.JOURNAL_MAX_MB) << 20, 100_000,
+                        config.journalDir(),
+                        config.settings().get(KafkaEventPublisher.JOURNAL_MAX_MB) << 20,
+                        100_000,
                         metrics);
-                tap = new CapturingTap(config.agent().agentId(), publisher, Clock.systemUTC(),
-                        config.agent().redactedHeaders(), dev.tapeline.schema.Limits.MAX_RECORD_BYTES / 2);
+                tap = new CapturingTap(
+                        config.agent().agentId(),
+                        publisher,
+                        Clock.systemUTC(),
+                        config.agent().redactedHeaders(),
+                        dev.tapeline.schema.Limits.MAX_RECORD_BYTES / 2);
             }
-            ExchangeInterceptor interceptor = mode.replays() ? new ReplayInterceptor(
-                    new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics) : ExchangeInterceptor.NONE;
+            ExchangeInterceptor interceptor = mode.replays()
+                    ? new ReplayInterceptor(new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics)
+                    : ExchangeInterceptor.NONE;
             proxy = new CaptureProxy(config.agent(), tap, interceptor, metrics);
             proxy.start().await(30, TimeUnit.SECONDS);
         }

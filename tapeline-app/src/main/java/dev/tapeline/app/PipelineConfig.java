@@ -29,16 +29,31 @@ import java.util.Set;
  * @param journalDir       the agent's event journal (kept across restarts)
  * @param settings         the services' settings (see each service's declarations), defaults for the rest
  */
-public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaClientConfig, String registryUrl,
-        Topics topics, AgentConfig agent, Path fixtureRoot, FixtureLayout layout, Path stateDir,
-        String applicationId, Set<Component> components, Path journalDir, SettingValues settings) {
+public record PipelineConfig(
+        String bootstrapServers,
+        Map<String, Object> kafkaClientConfig,
+        String registryUrl,
+        Topics topics,
+        AgentConfig agent,
+        Path fixtureRoot,
+        FixtureLayout layout,
+        Path stateDir,
+        String applicationId,
+        Set<Component> components,
+        Path journalDir,
+        SettingValues settings) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
-    public enum Component { AGENT, PROCESSOR, SINK }
+    public enum Component {
+        AGENT,
+        PROCESSOR,
+        SINK
+    }
 
     /** Whether these components talk to Kafka at all: an agent that only replays or proxies does not. */
     public static boolean needsKafka(Set<Component> components, AgentMode mode) {
-        return components.contains(Component.PROCESSOR) || components.contains(Component.SINK)
+        return components.contains(Component.PROCESSOR)
+                || components.contains(Component.SINK)
                 || (components.contains(Component.AGENT) && mode.captures());
     }
 
@@ -82,14 +97,19 @@ public record PipelineConfig(String bootstrapServers, Map<String, Object> kafkaC
         if (components == null || components.isEmpty()) {
             problems.add("components: at least one of " + java.util.Arrays.toString(Component.values()));
         }
-        if (agent != null && components != null && settings != null && agent.mode().captures()
-                && components.contains(Component.AGENT) && components.contains(Component.PROCESSOR)) {
+        if (agent != null
+                && components != null
+                && settings != null
+                && agent.mode().captures()
+                && components.contains(Component.AGENT)
+                && components.contains(Component.PROCESSOR)) {
             java.time.Duration idleTimeout = settings.get(ProcessorConfig.IDLE_TIMEOUT);
             for (dev.tapeline.agent.Route route : agent.routes()) {
                 if (route.timeouts().longest().compareTo(idleTimeout) >= 0) {
                     problems.add(ProcessorConfig.IDLE_TIMEOUT.name() + ": " + Durations.format(idleTimeout)
                             + " must be longer than every upstream timeout (route " + route.name() + ": "
-                            + route.timeouts() + "), or a stalled upstream is recorded as idle instead of UPSTREAM_TIMEOUT");
+                            + route.timeouts()
+                            + "), or a stalled upstream is recorded as idle instead of UPSTREAM_TIMEOUT");
                 }
             }
         }

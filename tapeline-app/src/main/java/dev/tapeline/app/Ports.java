@@ -8,8 +8,7 @@ import java.net.ServerSocket;
 /** Free loopback ports, for components that must be told their port before they bind. */
 final class Ports {
 
-    private Ports() {
-    }
+    private Ports() {}
 
     static int free() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

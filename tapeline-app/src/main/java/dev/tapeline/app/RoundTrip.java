@@ -1,18 +1,16 @@
 package dev.tapeline.app;
 
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tapeline.agent.AgentConfig;
 import dev.tapeline.agent.AgentMode;
+import dev.tapeline.agent.Route;
 import dev.tapeline.agent.proxy.CaptureProxy;
 import dev.tapeline.agent.proxy.ExchangeTap;
 import dev.tapeline.agent.replay.FixtureReplay;
 import dev.tapeline.agent.replay.ReplayInterceptor;
-import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.EndpointKind;
-import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.repo.TestIds;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -45,11 +43,14 @@ import java.util.stream.Stream;
  */
 final class RoundTrip {
 
-    enum Kind { IDENTICAL, DIFFERENT, SKIPPED }
+    enum Kind {
+        IDENTICAL,
+        DIFFERENT,
+        SKIPPED
+    }
 
     /** What became of one file; {@code detail} is the first difference or the reason for skipping. */
-    record Outcome(String path, Kind kind, String detail) {
-    }
+    record Outcome(String path, Kind kind, String detail) {}
 
     /** All outcomes, in file order. */
     record Report(List<Outcome> outcomes) {
@@ -59,24 +60,29 @@ final class RoundTrip {
         }
 
         void print(PrintStream out, Path fixtures) {
-            out.printf("Round trip of %d files under %s:%n  identical: %d%n  different: %d%n  skipped:   %d%n",
+            out.printf(
+                    "Round trip of %d files under %s:%n  identical: %d%n  different: %d%n  skipped:   %d%n",
                     outcomes.size(), fixtures, count(Kind.IDENTICAL), count(Kind.DIFFERENT), count(Kind.SKIPPED));
-            outcomes.stream().filter(o -> o.kind() == Kind.DIFFERENT).forEach(o ->
-                    out.printf("different: %s: %s%n", o.path(), o.detail()));
+            outcomes.stream()
+                    .filter(o -> o.kind() == Kind.DIFFERENT)
+                    .forEach(o -> out.printf("different: %s: %s%n", o.path(), o.detail()));
             Map<String, Integer> reasons = new TreeMap<>();
-            outcomes.stream().filter(o -> o.kind() == Kind.SKIPPED).forEach(o -> reasons.merge(o.detail(), 1, Integer::sum));
+            outcomes.stream()
+                    .filter(o -> o.kind() == Kind.SKIPPED)
+                    .forEach(o -> reasons.merge(o.detail(), 1, Integer::sum));
             reasons.forEach((reason, count) -> out.printf("skipped %d: %s%n", count, reason));
         }
     }
 
-    private RoundTrip() {
-    }
+    private RoundTrip() {}
 
     static Report run(Path fixtures, Path workDir, PrintStream progress) throws Exception {
         Path root = fixtures.toAbsolutePath().normalize();
         List<Path> paths;
         try (Stream<Path> files = Files.walk(root)) {
-            paths = files.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p)).sorted().toList();
+            paths = files.filter(p -> p.toString().endsWith(".json") && Files.isRegularFile(p))
+                    .sorted()
+                    .toList();
         }
         Map<Path, Outcome> outcomes = new LinkedHashMap<>();
         Map<FixtureLayout, List<FixtureFile>> eligible = new LinkedHashMap<>();
@@ -86,7 +92,8 @@ final class RoundTrip {
                 FixtureFile file = FixtureFile.read(path);
                 String reason = skipReason(file, relative);
                 if (reason == null) {
-                    eligible.computeIfAbsent(layoutOf(file, root), k -> new ArrayList<>()).add(file);
+                    eligible.computeIfAbsent(layoutOf(file, root), k -> new ArrayList<>())
+                            .add(file);
                 } else {
                     outcomes.put(path, new Outcome(relative, Kind.SKIPPED, reason));
                 }
@@ -96,7 +103,8 @@ final class RoundTrip {
         }
         int group = 0;
         for (Map.Entry<FixtureLayout, List<FixtureFile>> entry : eligible.entrySet()) {
-            progress.printf("  capturing %d files written as %s%n", entry.getValue().size(), entry.getKey());
+            progress.printf(
+                    "  capturing %d files written as %s%n", entry.getValue().size(), entry.getKey());
             capture(root, entry.getKey(), entry.getValue(), workDir.resolve("group-" + group++), outcomes, progress);
         }
         List<Outcome> ordered = new ArrayList<>();
@@ -116,7 +124,8 @@ final class RoundTrip {
         }
         if (file.testId() != null) {
             String where = TestIds.recordingsDir(file.testId());
-            if (!relative.startsWith(where) || relative.substring(where.length()).contains("/")) {
+            if (!relative.startsWith(where)
+                    || relative.substring(where.length()).contains("/")) {
                 return "not where its test id places it (" + where + "), so a capture is written elsewhere";
             }
         }
@@ -142,45 +151,62 @@ final class RoundTrip {
 
     private static long siblingModelLists(FixtureFile file) {
         try (Stream<Path> siblings = Files.list(file.path().getParent())) {
-            return siblings.filter(p -> p.getFileName().toString().startsWith("models-" + file.nameHash() + "-")).count();
+            return siblings.filter(p -> p.getFileName().toString().startsWith("models-" + file.nameHash() + "-"))
+                    .count();
         } catch (IOException e) {
             return 1;
         }
     }
 
-    private static void capture(Path root, FixtureLayout layout, List<FixtureFile> files, Path workDir,
-            Map<Path, Outcome> outcomes, PrintStream progress) throws Exception {
-        List<String> bases = files.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+    private static void capture(
+            Path root,
+            FixtureLayout layout,
+            List<FixtureFile> files,
+            Path workDir,
+            Map<Path, Outcome> outcomes,
+            PrintStream progress)
+            throws Exception {
+        List<String> bases =
+                files.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
         List<Route> replayRoutes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
             replayRoutes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
         }
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        CaptureProxy upstream = new CaptureProxy(AgentConfig.of("127.0.0.1", 0, "roundtrip-upstream", replayRoutes,
-                AgentMode.REPLAY), ExchangeTap.NONE, new ReplayInterceptor(new FixtureReplay(root, layout,
-                        RoundTrip::providerLike), AgentMode.REPLAY, metrics), metrics);
+        CaptureProxy upstream = new CaptureProxy(
+                AgentConfig.of("127.0.0.1", 0, "roundtrip-upstream", replayRoutes, AgentMode.REPLAY),
+                ExchangeTap.NONE,
+                new ReplayInterceptor(
+                        new FixtureReplay(root, layout, RoundTrip::providerLike), AgentMode.REPLAY, metrics),
+                metrics);
         int upstreamPort = upstream.start().await(30, TimeUnit.SECONDS);
         List<Route> recordRoutes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
-            recordRoutes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstreamPort + "/r" + i),
-                    bases.get(i)));
+            recordRoutes.add(new Route(
+                    "r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstreamPort + "/r" + i), bases.get(i)));
         }
         Path out = workDir.resolve("fixtures");
         Map<Path, Boolean> written = new ConcurrentHashMap<>();
-        try (Stack stack = Stack.start(Stack.Settings.allInOne(workDir.resolve("data"), recordRoutes, out, layout,
-                AgentMode.RECORD),
+        try (Stack stack = Stack.start(
+                Stack.Settings.allInOne(workDir.resolve("data"), recordRoutes, out, layout, AgentMode.RECORD),
                 w -> written.put(w.path(), true))) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             int sent = 0;
             for (FixtureFile file : files) {
-                http.send(request(stack.agentPort(), bases.indexOf(file.recordedBaseUrl()), file),
+                http.send(
+                        request(stack.agentPort(), bases.indexOf(file.recordedBaseUrl()), file),
                         HttpResponse.BodyHandlers.discarding());
                 if (++sent % 100 == 0) {
                     progress.printf("  sent %d of %d%n", sent, files.size());
                 }
             }
-            long expected = files.stream().map(f -> out.resolve(root.relativize(f.path()).toString())).distinct().count();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60 + files.size() / 10).toNanos();
+            long expected = files.stream()
+                    .map(f -> out.resolve(root.relativize(f.path()).toString()))
+                    .distinct()
+                    .count();
+            long deadline = System.nanoTime()
+                    + Duration.ofSeconds(60 + files.size() / 10).toNanos();
             while (written.size() < expected && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
@@ -198,14 +224,20 @@ final class RoundTrip {
      * (0), and Ollama's {@code created_at} (the epoch) and durations (0): made up, the same for a
      * file at every run, never what normalization writes.
      */
-    static com.fasterxml.jackson.databind.JsonNode providerLike(FixtureFile file,
-            com.fasterxml.jackson.databind.JsonNode data) {
+    static com.fasterxml.jackson.databind.JsonNode providerLike(
+            FixtureFile file, com.fasterxml.jackson.databind.JsonNode data) {
         if (!data.isObject() || "model".equals(data.path("object").asText())) {
             return data;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode copy =
+                ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
         if (copy.path("id").asText().startsWith("rec-")) {
-            copy.put("id", "chatcmpl-" + dev.tapeline.fixture.RequestHasher.sha256Hex(file.path().toString()).substring(0, 29));
+            copy.put(
+                    "id",
+                    "chatcmpl-"
+                            + dev.tapeline.fixture.RequestHasher.sha256Hex(
+                                            file.path().toString())
+                                    .substring(0, 29));
         }
         if (copy.has("created") && copy.get("created").asLong(-1) == 0) {
             copy.put("created", 1_718_000_000L);
@@ -224,7 +256,8 @@ final class RoundTrip {
     private static HttpRequest request(int agentPort, int route, FixtureFile file) {
         String query = file.wireQuery();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/r" + route
-                + file.wireEndpoint() + (query == null ? "" : "?" + query))).timeout(Duration.ofSeconds(60));
+                        + file.wireEndpoint() + (query == null ? "" : "?" + query)))
+                .timeout(Duration.ofSeconds(60));
         if (file.testId() != null) {
             request.header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()));
         }
@@ -235,7 +268,8 @@ final class RoundTrip {
             return request.GET().build();
         }
         return request.header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()))
+                .build();
     }
 
     static Outcome compare(String relative, byte[] original, Path written) throws IOException {
@@ -252,8 +286,11 @@ final class RoundTrip {
         while (line < expected.length && line < got.length && expected[line].equals(got[line])) {
             line++;
         }
-        return new Outcome(relative, Kind.DIFFERENT, "line " + (line + 1) + ": expected "
-                + (line < expected.length ? "`" + expected[line].strip() + "`" : "end of file") + ", got "
-                + (line < got.length ? "`" + got[line].strip() + "`" : "end of file"));
+        return new Outcome(
+                relative,
+                Kind.DIFFERENT,
+                "line " + (line + 1) + ": expected "
+                        + (line < expected.length ? "`" + expected[line].strip() + "`" : "end of file") + ", got "
+                        + (line < got.length ? "`" + got[line].strip() + "`" : "end of file"));
     }
 }

@@ -14,8 +14,7 @@ import picocli.CommandLine.ParseResult;
  */
 public final class SettingOptions {
 
-    private SettingOptions() {
-    }
+    private SettingOptions() {}
 
     public static void addTo(CommandSpec spec, List<? extends Setting<?>> settings) {
         for (Setting<?> setting : settings) {
@@ -23,7 +22,8 @@ public final class SettingOptions {
             if (setting.isFlag()) {
                 option.arity("0").type(boolean.class).description(setting.description());
             } else {
-                option.type(String.class).paramLabel("<" + setting.name() + ">")
+                option.type(String.class)
+                        .paramLabel("<" + setting.name() + ">")
                         .description(setting.description() + " (default: " + setting.defaultText() + ")");
             }
             spec.addOption(option.build());
@@ -34,8 +34,11 @@ public final class SettingOptions {
     public static SettingValues read(CommandSpec spec, List<? extends Setting<?>> settings) {
         ParseResult parsed = spec.commandLine().getParseResult();
         try {
-            return SettingValues.read(List.copyOf(settings), setting -> !parsed.hasMatchedOption(setting.option()) ? null
-                    : setting.isFlag() ? "true" : parsed.matchedOptionValue(setting.option(), (String) null));
+            return SettingValues.read(
+                    List.copyOf(settings),
+                    setting -> !parsed.hasMatchedOption(setting.option())
+                            ? null
+                            : setting.isFlag() ? "true" : parsed.matchedOptionValue(setting.option(), (String) null));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

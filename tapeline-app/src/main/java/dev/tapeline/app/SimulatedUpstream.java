@@ -42,8 +42,7 @@ public final class SimulatedUpstream implements AutoCloseable {
      * @param acceptEncoding the client's Accept-Encoding (the answer was compressed when it allows), or null
      * @param responseBody   the answer before compression
      */
-    public record Served(String path, byte[] requestBody, String acceptEncoding, String responseBody) {
-    }
+    public record Served(String path, byte[] requestBody, String acceptEncoding, String responseBody) {}
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -61,7 +60,8 @@ public final class SimulatedUpstream implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         SimulatedUpstream[] self = new SimulatedUpstream[1];
         // compresses answers for clients that accept gzip or deflate, as providers do
-        HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setCompressionSupported(true))
+        HttpServer server = vertx.createHttpServer(
+                        new io.vertx.core.http.HttpServerOptions().setCompressionSupported(true))
                 .requestHandler(req -> self[0].handle(req));
         self[0] = new SimulatedUpstream(vertx, server, chunkIntervalMillis);
         try {
@@ -87,8 +87,12 @@ public final class SimulatedUpstream implements AutoCloseable {
             try {
                 route(request, body);
             } catch (RuntimeException e) {
-                respond(request, body, 400, "{\"error\":{\"message\":\"" + e.getMessage().replace("\"", "'")
-                        + "\",\"type\":\"invalid_request_error\"}}");
+                respond(
+                        request,
+                        body,
+                        400,
+                        "{\"error\":{\"message\":\"" + e.getMessage().replace("\"", "'")
+                                + "\",\"type\":\"invalid_request_error\"}}");
             }
         });
     }
@@ -101,15 +105,21 @@ public final class SimulatedUpstream implements AutoCloseable {
         }
         String status = request.getHeader("X-Sim-Status");
         if (status != null) {
-            respond(request, body, Integer.parseInt(status.trim()), "{\"error\":{\"message\":\"Simulated failure "
-                    + status.trim() + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            respond(
+                    request,
+                    body,
+                    Integer.parseInt(status.trim()),
+                    "{\"error\":{\"message\":\"Simulated failure " + status.trim()
+                            + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
             return;
         }
         if (path.endsWith("/models") && request.method().name().equals("GET")) {
             respond(request, body, 200, models().toString());
             return;
         }
-        JsonNode json = body.length() == 0 ? JSON.createObjectNode() : dev.tapeline.fixture.python.PyJson.parse(body.getBytes());
+        JsonNode json = body.length() == 0
+                ? JSON.createObjectNode()
+                : dev.tapeline.fixture.python.PyJson.parse(body.getBytes());
         String model = json.path("model").asText("sim-1");
         if (path.endsWith("/chat/completions")) {
             List<String> words = words(lastUserMessage(json));
@@ -121,45 +131,72 @@ public final class SimulatedUpstream implements AutoCloseable {
                 String interval = request.getHeader("X-Sim-Chunk-Interval");
                 Ending ending = breakAfter != null ? Ending.RESET : stallAfter != null ? Ending.STALL : Ending.END;
                 String cut = breakAfter != null ? breakAfter : stallAfter;
-                stream(request, body, cut == null ? events
-                        : events.subList(0, Math.min(events.size(), Integer.parseInt(cut.trim()))), ending,
+                stream(
+                        request,
+                        body,
+                        cut == null ? events : events.subList(0, Math.min(events.size(), Integer.parseInt(cut.trim()))),
+                        ending,
                         interval == null ? chunkIntervalMillis : Long.parseLong(interval.trim()));
             } else {
                 respond(request, body, 200, chatCompletion(id, model, words).toString());
             }
         } else if (path.endsWith("/completions")) {
-            ObjectNode completion = JSON.createObjectNode().put("id", "cmpl-" + digest(body.getBytes()).substring(0, 24))
-                    .put("object", "text_completion").put("created", CREATED).put("model", model);
-            completion.putArray("choices").addObject().put("text", " " + String.join("", words(json.path("prompt").asText())))
-                    .put("index", 0).putNull("logprobs").put("finish_reason", "stop");
+            ObjectNode completion = JSON.createObjectNode()
+                    .put("id", "cmpl-" + digest(body.getBytes()).substring(0, 24))
+                    .put("object", "text_completion")
+                    .put("created", CREATED)
+                    .put("model", model);
+            completion
+                    .putArray("choices")
+                    .addObject()
+                    .put("text", " " + String.join("", words(json.path("prompt").asText())))
+                    .put("index", 0)
+                    .putNull("logprobs")
+                    .put("finish_reason", "stop");
             respond(request, body, 200, completion.toString());
         } else if (path.endsWith("/embeddings")) {
             respond(request, body, 200, embeddings(json, model).toString());
         } else {
-            respond(request, body, 404, "{\"error\":{\"message\":\"Unknown path " + path + "\",\"type\":\"invalid_request_error\"}}");
+            respond(
+                    request,
+                    body,
+                    404,
+                    "{\"error\":{\"message\":\"Unknown path " + path + "\",\"type\":\"invalid_request_error\"}}");
         }
     }
 
     private void respond(HttpServerRequest request, Buffer body, int status, String text) {
         remember(request, body, text);
-        request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .putHeader("x-request-id", "req_" + digest(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16)).end(text);
+        request.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .putHeader(
+                        "x-request-id",
+                        "req_" + digest(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16))
+                .end(text);
     }
 
     /** How a stream ends once its events are sent. */
-    private enum Ending { END, RESET, STALL }
+    private enum Ending {
+        END,
+        RESET,
+        STALL
+    }
 
-    private void stream(HttpServerRequest request, Buffer body, List<String> events, Ending ending, long intervalMillis) {
+    private void stream(
+            HttpServerRequest request, Buffer body, List<String> events, Ending ending, long intervalMillis) {
         StringBuilder all = new StringBuilder();
         events.forEach(all::append);
         remember(request, body, all.toString());
-        HttpServerResponse response = request.response().setChunked(true)
-                .putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-cache");
+        HttpServerResponse response = request.response()
+                .setChunked(true)
+                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache");
         writeFrom(response, events, 0, ending, intervalMillis);
     }
 
-    private void writeFrom(HttpServerResponse response, List<String> events, int index, Ending ending,
-            long intervalMillis) {
+    private void writeFrom(
+            HttpServerResponse response, List<String> events, int index, Ending ending, long intervalMillis) {
         if (response.closed()) {
             return;
         }
@@ -168,7 +205,7 @@ public final class SimulatedUpstream implements AutoCloseable {
                 // what the client has must have left before the connection goes
                 case RESET -> vertx.setTimer(50, t -> response.reset());
                 case END -> response.end();
-                case STALL -> { }
+                case STALL -> {}
             }
             return;
         }
@@ -189,7 +226,8 @@ public final class SimulatedUpstream implements AutoCloseable {
 
     private static List<String> chatChunks(String id, String model, List<String> words) {
         List<String> events = new ArrayList<>();
-        events.add(sse(chunk(id, model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null)));
+        events.add(sse(chunk(
+                id, model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null)));
         for (String word : words) {
             events.add(sse(chunk(id, model, JSON.createObjectNode().put("content", word), null)));
         }
@@ -203,8 +241,12 @@ public final class SimulatedUpstream implements AutoCloseable {
     }
 
     private static ObjectNode chunk(String id, String model, ObjectNode delta, String finishReason) {
-        ObjectNode chunk = JSON.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
-                .put("created", CREATED).put("model", model).put("system_fingerprint", "fp_tapeline_sim");
+        ObjectNode chunk = JSON.createObjectNode()
+                .put("id", id)
+                .put("object", "chat.completion.chunk")
+                .put("created", CREATED)
+                .put("model", model)
+                .put("system_fingerprint", "fp_tapeline_sim");
         ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
         choice.set("delta", delta);
         choice.putNull("logprobs");
@@ -217,13 +259,22 @@ public final class SimulatedUpstream implements AutoCloseable {
     }
 
     private static ObjectNode chatCompletion(String id, String model, List<String> words) {
-        ObjectNode completion = JSON.createObjectNode().put("id", id).put("object", "chat.completion")
-                .put("created", CREATED).put("model", model);
+        ObjectNode completion = JSON.createObjectNode()
+                .put("id", id)
+                .put("object", "chat.completion")
+                .put("created", CREATED)
+                .put("model", model);
         ObjectNode choice = completion.putArray("choices").addObject().put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", String.join("", words)).putNull("refusal");
+        choice.putObject("message")
+                .put("role", "assistant")
+                .put("content", String.join("", words))
+                .putNull("refusal");
         choice.putNull("logprobs");
         choice.put("finish_reason", "stop");
-        completion.putObject("usage").put("prompt_tokens", 12).put("completion_tokens", words.size())
+        completion
+                .putObject("usage")
+                .put("prompt_tokens", 12)
+                .put("completion_tokens", words.size())
                 .put("total_tokens", 12 + words.size());
         completion.put("system_fingerprint", "fp_tapeline_sim");
         return completion;
@@ -257,7 +308,11 @@ public final class SimulatedUpstream implements AutoCloseable {
         ObjectNode list = JSON.createObjectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
         for (String id : new String[] {"sim-1", "sim-embed-1"}) {
-            data.addObject().put("id", id).put("object", "model").put("created", CREATED).put("owned_by", "tapeline");
+            data.addObject()
+                    .put("id", id)
+                    .put("object", "model")
+                    .put("created", CREATED)
+                    .put("owned_by", "tapeline");
         }
         return list;
     }

@@ -5,14 +5,14 @@ import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.schema.registry.InMemorySchemaRegistry;
-import dev.tapeline.sink.FixtureSink;
 import dev.tapeline.settings.SettingValues;
+import dev.tapeline.sink.FixtureSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -39,9 +39,22 @@ public final class Stack implements AutoCloseable {
      * @param kafkaConfig      settings for every Kafka client (security, group.instance.id, timeouts)
      * @param settings         the services' settings (idle timeout, journal size, shutdown grace...)
      */
-    public record Settings(Path dataDir, String bootstrapServers, int kafkaPort, int controllerPort, String registryUrl,
-            int registryPort, String host, int port, List<Route> routes, Path fixtures, FixtureLayout layout,
-            Set<PipelineConfig.Component> components, AgentMode mode, Secrets secrets, Map<String, String> kafkaConfig,
+    public record Settings(
+            Path dataDir,
+            String bootstrapServers,
+            int kafkaPort,
+            int controllerPort,
+            String registryUrl,
+            int registryPort,
+            String host,
+            int port,
+            List<Route> routes,
+            Path fixtures,
+            FixtureLayout layout,
+            Set<PipelineConfig.Component> components,
+            AgentMode mode,
+            Secrets secrets,
+            Map<String, String> kafkaConfig,
             SettingValues settings) {
 
         public Settings {
@@ -56,34 +69,109 @@ public final class Stack implements AutoCloseable {
         }
 
         /** Everything in one JVM, the in-process broker and registry on free ports, writing fixtures in the given layout. */
-        public static Settings allInOne(Path dataDir, List<Route> routes, Path fixtures, FixtureLayout layout,
-                AgentMode mode) {
-            return new Settings(dataDir, null, 0, 0, null, 0, "127.0.0.1", 0, routes, fixtures, layout,
-                    EnumSet.allOf(PipelineConfig.Component.class), mode, Secrets.NONE, Map.of(), SettingValues.DEFAULTS);
+        public static Settings allInOne(
+                Path dataDir, List<Route> routes, Path fixtures, FixtureLayout layout, AgentMode mode) {
+            return new Settings(
+                    dataDir,
+                    null,
+                    0,
+                    0,
+                    null,
+                    0,
+                    "127.0.0.1",
+                    0,
+                    routes,
+                    fixtures,
+                    layout,
+                    EnumSet.allOf(PipelineConfig.Component.class),
+                    mode,
+                    Secrets.NONE,
+                    Map.of(),
+                    SettingValues.DEFAULTS);
         }
 
         /** On an existing Kafka cluster (and its registry, or null for the in-process one). */
         public Settings withKafka(String newBootstrapServers, String newRegistryUrl) {
-            return new Settings(dataDir, newBootstrapServers, kafkaPort, controllerPort, newRegistryUrl, registryPort, host,
-                    port, routes, fixtures, layout, components, mode, secrets, kafkaConfig, settings);
+            return new Settings(
+                    dataDir,
+                    newBootstrapServers,
+                    kafkaPort,
+                    controllerPort,
+                    newRegistryUrl,
+                    registryPort,
+                    host,
+                    port,
+                    routes,
+                    fixtures,
+                    layout,
+                    components,
+                    mode,
+                    secrets,
+                    kafkaConfig,
+                    settings);
         }
 
         /** Running only these parts. */
         public Settings withComponents(Set<PipelineConfig.Component> newComponents) {
-            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
-                    routes, fixtures, layout, newComponents, mode, secrets, kafkaConfig, settings);
+            return new Settings(
+                    dataDir,
+                    bootstrapServers,
+                    kafkaPort,
+                    controllerPort,
+                    registryUrl,
+                    registryPort,
+                    host,
+                    port,
+                    routes,
+                    fixtures,
+                    layout,
+                    newComponents,
+                    mode,
+                    secrets,
+                    kafkaConfig,
+                    settings);
         }
 
         /** With these secrets and Kafka client settings. */
         public Settings withSecurity(Secrets newSecrets, Map<String, String> newKafkaConfig) {
-            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
-                    routes, fixtures, layout, components, mode, newSecrets, newKafkaConfig, settings);
+            return new Settings(
+                    dataDir,
+                    bootstrapServers,
+                    kafkaPort,
+                    controllerPort,
+                    registryUrl,
+                    registryPort,
+                    host,
+                    port,
+                    routes,
+                    fixtures,
+                    layout,
+                    components,
+                    mode,
+                    newSecrets,
+                    newKafkaConfig,
+                    settings);
         }
 
         /** With these service settings. */
         public Settings withSettings(SettingValues newSettings) {
-            return new Settings(dataDir, bootstrapServers, kafkaPort, controllerPort, registryUrl, registryPort, host, port,
-                    routes, fixtures, layout, components, mode, secrets, kafkaConfig, newSettings);
+            return new Settings(
+                    dataDir,
+                    bootstrapServers,
+                    kafkaPort,
+                    controllerPort,
+                    registryUrl,
+                    registryPort,
+                    host,
+                    port,
+                    routes,
+                    fixtures,
+                    layout,
+                    components,
+                    mode,
+                    secrets,
+                    kafkaConfig,
+                    newSettings);
         }
     }
 
@@ -121,22 +209,39 @@ public final class Stack implements AutoCloseable {
         boolean kafkaNeeded = PipelineConfig.needsKafka(settings.components(), settings.mode());
         bootstrapServers = settings.bootstrapServers();
         if (bootstrapServers == null && kafkaNeeded) {
-            kafka = EmbeddedKafka.start(settings.dataDir().resolve("kafka"), settings.kafkaPort(), settings.controllerPort());
+            kafka = EmbeddedKafka.start(
+                    settings.dataDir().resolve("kafka"), settings.kafkaPort(), settings.controllerPort());
             bootstrapServers = kafka.bootstrapServers();
         }
         registryUrl = settings.registryUrl();
         if (registryUrl == null && kafkaNeeded) {
-            registry = EmbeddedSchemaRegistry.start(settings.registryPort(),
+            registry = EmbeddedSchemaRegistry.start(
+                    settings.registryPort(),
                     new InMemorySchemaRegistry(settings.dataDir().resolve("schemas.jsonl")));
             registryUrl = registry.url();
         }
-        AgentConfig agent = AgentConfig.of(settings.host(), settings.port(), "tapeline-agent", settings.routes(),
-                settings.mode()).withSecrets(settings.secrets().headers(), settings.secrets().queryParams(),
-                settings.secrets().bodyPaths()).withShutdownGrace(settings.settings().get(AgentConfig.SHUTDOWN_GRACE));
-        pipeline = Pipeline.start(new PipelineConfig(bootstrapServers, Map.copyOf(settings.kafkaConfig()), registryUrl,
-                Topics.defaults(3, (short) 1), agent, settings.fixtures(), settings.layout(),
-                settings.dataDir().resolve("streams"), "tapeline-processor", settings.components(),
-                settings.dataDir().resolve("journal"), settings.settings()), onFixture);
+        AgentConfig agent = AgentConfig.of(
+                        settings.host(), settings.port(), "tapeline-agent", settings.routes(), settings.mode())
+                .withSecrets(
+                        settings.secrets().headers(),
+                        settings.secrets().queryParams(),
+                        settings.secrets().bodyPaths())
+                .withShutdownGrace(settings.settings().get(AgentConfig.SHUTDOWN_GRACE));
+        pipeline = Pipeline.start(
+                new PipelineConfig(
+                        bootstrapServers,
+                        Map.copyOf(settings.kafkaConfig()),
+                        registryUrl,
+                        Topics.defaults(3, (short) 1),
+                        agent,
+                        settings.fixtures(),
+                        settings.layout(),
+                        settings.dataDir().resolve("streams"),
+                        "tapeline-processor",
+                        settings.components(),
+                        settings.dataDir().resolve("journal"),
+                        settings.settings()),
+                onFixture);
     }
 
     public int agentPort() {

@@ -22,7 +22,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public record Topics(String events, String recordings, String deadLetters, int partitions, short replicationFactor) {
 
     public static Topics defaults(int partitions, short replicationFactor) {
-        return new Topics("tapeline.capture.events", "tapeline.recordings", "tapeline.dead-letters", partitions,
+        return new Topics(
+                "tapeline.capture.events",
+                "tapeline.recordings",
+                "tapeline.dead-letters",
+                partitions,
                 replicationFactor);
     }
 
@@ -33,16 +37,22 @@ public record Topics(String events, String recordings, String deadLetters, int p
 
     /** Creates the topics that do not exist yet; existing ones are left as they are. */
     public void ensure(Admin admin) throws InterruptedException, TimeoutException {
-        create(admin, List.of(
-                new NewTopic(events, partitions, replicationFactor).configs(Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7)),
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES))),
-                recordingsTopic(),
-                new NewTopic(deadLetters, partitions, replicationFactor).configs(Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(30)),
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES)))));
+        create(
+                admin,
+                List.of(
+                        new NewTopic(events, partitions, replicationFactor)
+                                .configs(Map.of(
+                                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(7)),
+                                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                                String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES))),
+                        recordingsTopic(),
+                        new NewTopic(deadLetters, partitions, replicationFactor)
+                                .configs(Map.of(
+                                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.DAYS.toMillis(30)),
+                                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                                String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES)))));
     }
 
     /** Creates the recordings topic if it does not exist yet. */
@@ -51,9 +61,12 @@ public record Topics(String events, String recordings, String deadLetters, int p
     }
 
     private NewTopic recordingsTopic() {
-        return new NewTopic(recordings, partitions, replicationFactor).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES)));
+        return new NewTopic(recordings, partitions, replicationFactor)
+                .configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        String.valueOf(dev.tapeline.schema.Limits.MAX_RECORD_BYTES)));
     }
 
     private static void create(Admin admin, List<NewTopic> wanted) throws InterruptedException, TimeoutException {
@@ -62,7 +75,8 @@ public record Topics(String events, String recordings, String deadLetters, int p
                 admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause(), e.getCause());
+                    throw new IllegalStateException(
+                            "cannot create topic " + topic.name() + ": " + e.getCause(), e.getCause());
                 }
             }
         }

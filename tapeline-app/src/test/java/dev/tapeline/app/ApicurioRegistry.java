@@ -35,18 +35,27 @@ final class ApicurioRegistry implements AutoCloseable {
     static ApicurioRegistry start(Path logDir) throws IOException {
         Path home = Path.of(System.getProperty("tapeline.apicurio", "target/apicurio-3.3.3"));
         Path jar = home.resolve("quarkus-run.jar");
-        required(Files.isRegularFile(jar), "Apicurio Registry not unpacked at " + home.toAbsolutePath()
-                + " (mvn verify unpacks it from Maven Central); registry interop tests skipped");
+        required(
+                Files.isRegularFile(jar),
+                "Apicurio Registry not unpacked at " + home.toAbsolutePath()
+                        + " (mvn verify unpacks it from Maven Central); registry interop tests skipped");
         Optional<Path> java = java21();
-        required(java.isPresent(), "Apicurio Registry needs Java 21+ and none was found (set -Dtapeline.registryJava="
-                + "<path to bin/java> or JAVA_HOME); registry interop tests skipped");
+        required(
+                java.isPresent(),
+                "Apicurio Registry needs Java 21+ and none was found (set -Dtapeline.registryJava="
+                        + "<path to bin/java> or JAVA_HOME); registry interop tests skipped");
         int port = Ports.free();
         Files.createDirectories(logDir);
-        Process process = new ProcessBuilder(java.get().toString(), "-Xmx384m",
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
-                "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + Ports.free(),
-                "-Dapicurio.rules.global.compatibility=BACKWARD",
-                "-jar", jar.toAbsolutePath().toString())
+        Process process = new ProcessBuilder(
+                        java.get().toString(),
+                        "-Xmx384m",
+                        "-Dquarkus.http.host=127.0.0.1",
+                        "-Dquarkus.http.port=" + port,
+                        "-Dquarkus.management.host=127.0.0.1",
+                        "-Dquarkus.management.port=" + Ports.free(),
+                        "-Dapicurio.rules.global.compatibility=BACKWARD",
+                        "-jar",
+                        jar.toAbsolutePath().toString())
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("apicurio.log").toFile())
@@ -54,18 +63,24 @@ final class ApicurioRegistry implements AutoCloseable {
         ApicurioRegistry registry = new ApicurioRegistry(process, port);
         try {
             HttpClient http = HttpClient.newHttpClient();
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("Apicurio Registry exited with " + process.exitValue() + "; see "
-                            + logDir.resolve("apicurio.log"));
-                }
-                try {
-                    return http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/subjects")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("Apicurio Registry exited with " + process.exitValue()
+                                    + "; see " + logDir.resolve("apicurio.log"));
+                        }
+                        try {
+                            return http.send(
+                                                    HttpRequest.newBuilder(URI.create(registry.url() + "/subjects"))
+                                                            .build(),
+                                                    HttpResponse.BodyHandlers.discarding())
+                                            .statusCode()
+                                    == 200;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
         } catch (RuntimeException e) {
             registry.close();
             throw e;
@@ -80,8 +95,9 @@ final class ApicurioRegistry implements AutoCloseable {
     static void required(boolean present, String reason) {
         if ("1".equals(System.getenv("TAPELINE_REQUIRE_INTEROP"))) {
             if (!present) {
-                throw new IllegalStateException(reason.replace("; registry interop tests skipped", "")
-                        .replace("; interop test skipped", "") + " (TAPELINE_REQUIRE_INTEROP=1)");
+                throw new IllegalStateException(
+                        reason.replace("; registry interop tests skipped", "").replace("; interop test skipped", "")
+                                + " (TAPELINE_REQUIRE_INTEROP=1)");
             }
             return;
         }
@@ -110,8 +126,10 @@ final class ApicurioRegistry implements AutoCloseable {
                 // no JDKs listed there
             }
         }
-        return homes.filter(home -> featureVersion(home) >= 21).map(home -> home.resolve("bin/java"))
-                .filter(Files::isExecutable).findFirst();
+        return homes.filter(home -> featureVersion(home) >= 21)
+                .map(home -> home.resolve("bin/java"))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     /** The JDK's feature version from its {@code release} file; 0 when unknown. */

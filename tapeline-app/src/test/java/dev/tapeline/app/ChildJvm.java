@@ -17,12 +17,17 @@ import java.util.List;
 record ChildJvm(Process process, Thread reader) {
 
     static ChildJvm run(List<String> args, List<String> output) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TapelineCli.class.getName(), "run"));
+        List<String> command = new ArrayList<>(List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TapelineCli.class.getName(),
+                "run"));
         command.addAll(args);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 lines.lines().forEach(output::add);
             } catch (Exception ignored) {
                 // the process ended
@@ -55,7 +60,9 @@ record ChildJvm(Process process, Thread reader) {
         for (String line : output) {
             int colon = line.indexOf(':');
             if (line.startsWith("  ") && colon > 0) {
-                fields.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                fields.put(
+                        line.substring(0, colon).trim(),
+                        line.substring(colon + 1).trim());
             }
         }
         return fields;

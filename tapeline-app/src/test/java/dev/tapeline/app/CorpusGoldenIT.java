@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.Corpus;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.TestIds;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -54,71 +52,103 @@ class CorpusGoldenIT {
     }
 
     @Test
-    void givenCorpusRecordings_whenServedAsWireTrafficThroughThePipeline_thenEveryFixtureByteIdentical() throws Exception {
+    void givenCorpusRecordings_whenServedAsWireTrafficThroughThePipeline_thenEveryFixtureByteIdentical()
+            throws Exception {
         Path root = Corpus.root();
-        List<FixtureFile> placed = Corpus.openAiCompatible().stream().filter(Corpus::placedByTestId).toList();
+        List<FixtureFile> placed = Corpus.openAiCompatible().stream()
+                .filter(Corpus::placedByTestId)
+                .toList();
         List<FixtureFile> sample = new ArrayList<>();
-        sample.addAll(spread(Corpus.chatCompletions(true).stream().filter(Corpus::placedByTestId).toList(), PER_KIND));
-        sample.addAll(spread(Corpus.chatCompletions(false).stream().filter(Corpus::placedByTestId).toList(), PER_KIND));
+        sample.addAll(spread(
+                Corpus.chatCompletions(true).stream()
+                        .filter(Corpus::placedByTestId)
+                        .toList(),
+                PER_KIND));
+        sample.addAll(spread(
+                Corpus.chatCompletions(false).stream()
+                        .filter(Corpus::placedByTestId)
+                        .toList(),
+                PER_KIND));
         // every other shape: recorded exceptions, model lists, completions, embeddings
         sample.addAll(placed.stream().filter(FixtureFile::isException).toList());
-        sample.addAll(spread(placed.stream().filter(f -> f.endpoint().equals("/v1/models")).toList(), 5));
-        sample.addAll(placed.stream().filter(f -> f.endpoint().equals("/v1/completions")
-                || f.endpoint().equals("/v1/embeddings")).toList());
+        sample.addAll(spread(
+                placed.stream().filter(f -> f.endpoint().equals("/v1/models")).toList(), 5));
+        sample.addAll(placed.stream()
+                .filter(f ->
+                        f.endpoint().equals("/v1/completions") || f.endpoint().equals("/v1/embeddings"))
+                .toList());
         // HTTP passthrough: Anthropic Messages API and Gemini interactions, streamed and not
-        sample.addAll(Corpus.readAll(Corpus.currentGeneration()).stream().filter(FixtureFile::isPassthrough)
-                .filter(Corpus::placedByTestId).toList());
+        sample.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
+                .filter(FixtureFile::isPassthrough)
+                .filter(Corpus::placedByTestId)
+                .toList());
         // recorded against vLLM: provider_metadata carries the server's /version; one live server has
         // one version, so per base URL only the recordings of its first version are replayed
         java.util.Map<String, String> versions = new java.util.HashMap<>();
-        placed.stream().filter(f -> f.serverVersion() != null).forEach(f -> versions.putIfAbsent(f.recordedBaseUrl(), f.serverVersion()));
-        sample.addAll(placed.stream().filter(f -> f.serverVersion() != null && !sample.contains(f)).toList());
+        placed.stream()
+                .filter(f -> f.serverVersion() != null)
+                .forEach(f -> versions.putIfAbsent(f.recordedBaseUrl(), f.serverVersion()));
+        sample.addAll(placed.stream()
+                .filter(f -> f.serverVersion() != null && !sample.contains(f))
+                .toList());
         sample.removeIf(f -> f.serverVersion() != null && !f.serverVersion().equals(versions.get(f.recordedBaseUrl())));
         Map<String, FixtureFile> byName = new LinkedHashMap<>();
         sample.forEach(f -> byName.put(f.path().getFileName().toString(), f));
 
         // one route per base URL the corpus clients used: /r0, /r1, ... each to its own upstream path,
         // where the upstream also answers /version as a vLLM server would
-        List<String> bases = sample.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+        List<String> bases =
+                sample.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
         Vertx vertx = Vertx.vertx();
-        HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-            if (req.path().endsWith("/version")) {
-                String base = bases.get(Integer.parseInt(req.path().substring(2, req.path().indexOf('/', 1))));
-                if (versions.containsKey(base)) {
-                    req.response().end("{\"version\":\"" + versions.get(base) + "\"}");
-                } else {
-                    req.response().setStatusCode(404).end();
-                }
-                return;
-            }
-            FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
-            HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
-            if (file.isPassthrough() && file.isStreaming()) {
-                // the stream exactly as recorded: event and data lines, blank-line separated
-                response.putHeader("Content-Type", "text/event-stream").end(new String(file.wireResponseChunks().get(0),
-                        StandardCharsets.UTF_8));
-            } else if (file.isStreaming() && !file.isException()) {
-                response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-                for (byte[] chunk : file.providerResponseChunks(RoundTrip::providerLike)) {
-                    response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
-                }
-                response.end("data: [DONE]\n\n");
-            } else {
-                response.putHeader("Content-Type", "application/json").end(new String(file.providerResponseChunks(RoundTrip::providerLike).get(0),
-                        StandardCharsets.UTF_8));
-            }
-        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        HttpServer upstream = vertx.createHttpServer()
+                .requestHandler(req -> req.body().onSuccess(body -> {
+                    if (req.path().endsWith("/version")) {
+                        String base = bases.get(Integer.parseInt(
+                                req.path().substring(2, req.path().indexOf('/', 1))));
+                        if (versions.containsKey(base)) {
+                            req.response().end("{\"version\":\"" + versions.get(base) + "\"}");
+                        } else {
+                            req.response().setStatusCode(404).end();
+                        }
+                        return;
+                    }
+                    FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
+                    HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
+                    if (file.isPassthrough() && file.isStreaming()) {
+                        // the stream exactly as recorded: event and data lines, blank-line separated
+                        response.putHeader("Content-Type", "text/event-stream")
+                                .end(new String(file.wireResponseChunks().get(0), StandardCharsets.UTF_8));
+                    } else if (file.isStreaming() && !file.isException()) {
+                        response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+                        for (byte[] chunk : file.providerResponseChunks(RoundTrip::providerLike)) {
+                            response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
+                        }
+                        response.end("data: [DONE]\n\n");
+                    } else {
+                        response.putHeader("Content-Type", "application/json")
+                                .end(new String(
+                                        file.providerResponseChunks(RoundTrip::providerLike)
+                                                .get(0),
+                                        StandardCharsets.UTF_8));
+                    }
+                }))
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
 
         List<Route> routes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
-            routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:" + upstream.actualPort() + "/r" + i),
+            routes.add(new Route(
+                    "r" + i,
+                    "/r" + i,
+                    URI.create("http://127.0.0.1:" + upstream.actualPort() + "/r" + i),
                     bases.get(i)));
         }
         try (TestStack tapeline = new TestStack(dir, routes)) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (FixtureFile file : sample) {
-                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/r"
-                                + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
+                                tapeline.agentUrl() + "/r" + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
                         .header("Authorization", "Bearer sk-corpus-golden")
                         .header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()))
                         .header(FIXTURE_HEADER, file.path().getFileName().toString());
@@ -129,17 +159,21 @@ class CorpusGoldenIT {
                             .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()));
                 }
                 if (file.clientSdkVersion() != null) {
-                    request.header("X-Stainless-Lang", "python").header("X-Stainless-Package-Version", file.clientSdkVersion());
+                    request.header("X-Stainless-Lang", "python")
+                            .header("X-Stainless-Package-Version", file.clientSdkVersion());
                 }
-                assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+                assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding())
+                                .statusCode())
                         .isEqualTo(file.wireStatus());
             }
             tapeline.awaitFixtures(sample.size());
 
             List<String> different = new ArrayList<>();
             for (FixtureFile file : sample) {
-                Path written = tapeline.fixtures.resolve(root.relativize(file.path()).toString());
-                if (!Files.exists(written) || !java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
+                Path written =
+                        tapeline.fixtures.resolve(root.relativize(file.path()).toString());
+                if (!Files.exists(written)
+                        || !java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
                     different.add(root.relativize(file.path()).toString());
                 }
             }
@@ -148,7 +182,9 @@ class CorpusGoldenIT {
             assertThat(sample).filteredOn(f -> f.serverVersion() != null).isNotEmpty();
             assertThat(sample).filteredOn(FixtureFile::isPassthrough).hasSizeGreaterThanOrEqualTo(10);
             assertThat(tapeline.written).hasSize(sample.size());
-            assertThat(different).as("fixtures that differ from the corpus original").isEmpty();
+            assertThat(different)
+                    .as("fixtures that differ from the corpus original")
+                    .isEmpty();
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }

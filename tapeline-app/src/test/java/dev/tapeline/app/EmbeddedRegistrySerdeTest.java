@@ -40,8 +40,12 @@ class EmbeddedRegistrySerdeTest {
                 .setCompletionId("0190c0de-0000-7000-8000-000000000001")
                 .setAgentId("agent-1")
                 .setTimestampMs(java.time.Instant.ofEpochMilli(1_700_000_000_000L))
-                .setPayload(ChunkReceived.newBuilder().setSequence(3).setOffsetNanos(42).setSseEvent(null)
-                        .setData(ByteBuffer.wrap("{\"a\":1}".getBytes())).build())
+                .setPayload(ChunkReceived.newBuilder()
+                        .setSequence(3)
+                        .setOffsetNanos(42)
+                        .setSseEvent(null)
+                        .setData(ByteBuffer.wrap("{\"a\":1}".getBytes()))
+                        .build())
                 .build();
     }
 
@@ -53,7 +57,8 @@ class EmbeddedRegistrySerdeTest {
 
         assertThat(bytes[0]).isZero();
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
-        assertThat(client.register("tapeline.capture.events-value", CaptureEvent.getClassSchema())).isEqualTo(id);
+        assertThat(client.register("tapeline.capture.events-value", CaptureEvent.getClassSchema()))
+                .isEqualTo(id);
         assertThat(serde.deserialize("tapeline.capture.events", bytes)).isEqualTo(chunkEvent());
     }
 
@@ -91,10 +96,13 @@ class EmbeddedRegistrySerdeTest {
         ConfluentAvroSerde<Recording> serde = ConfluentAvroSerde.forValues(Recording.getClassSchema(), client);
 
         assertThatThrownBy(() -> serde.deserialize("t", "{\"json\":1}".getBytes()))
-                .isInstanceOf(SerializationException.class).hasMessageContaining("not Confluent wire format");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("not Confluent wire format");
         assertThatThrownBy(() -> serde.deserialize("t", new byte[] {0, 0, 0, 0x7f, 1, 2}))
                 .hasRootCauseInstanceOf(SchemaRegistryException.class)
-                .rootCause().hasMessageContaining("HTTP 404").hasMessageContaining("not found");
+                .rootCause()
+                .hasMessageContaining("HTTP 404")
+                .hasMessageContaining("not found");
     }
 
     @Test
@@ -103,22 +111,30 @@ class EmbeddedRegistrySerdeTest {
         RestSchemaRegistryClient dead = new RestSchemaRegistryClient(RegistryConfig.of(registry.url()));
 
         assertThatThrownBy(() -> dead.register("s", Schema.create(Schema.Type.STRING)))
-                .isInstanceOf(SchemaRegistryException.class).hasMessageContaining("unreachable")
+                .isInstanceOf(SchemaRegistryException.class)
+                .hasMessageContaining("unreachable")
                 .hasMessageContaining(registry.url());
     }
 
     @Test
     void givenInvalidConfig_whenBuilt_thenEveryProblemReportedWithFieldName() {
-        assertThatThrownBy(() -> RegistryConfig.fromMap(Map.of("schema.registry.url", "ftp://x",
-                "basic.auth.user.info", "nocolon", "schema.registry.timeout.ms", "0")))
-                .hasMessageContaining("schema.registry.url").hasMessageContaining("basic.auth.user.info")
+        assertThatThrownBy(() -> RegistryConfig.fromMap(Map.of(
+                        "schema.registry.url",
+                        "ftp://x",
+                        "basic.auth.user.info",
+                        "nocolon",
+                        "schema.registry.timeout.ms",
+                        "0")))
+                .hasMessageContaining("schema.registry.url")
+                .hasMessageContaining("basic.auth.user.info")
                 .hasMessageContaining("schema.registry.timeout.ms");
         assertThatThrownBy(() -> RegistryConfig.fromMap(Map.of("schema.registry.url", "http://x", "bogus", "1")))
                 .hasMessageContaining("unknown schema registry settings: [bogus]");
     }
 
     @Test
-    void givenJournal_whenRegistryRestarted_thenSameIdsAndSubjects(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void givenJournal_whenRegistryRestarted_thenSameIdsAndSubjects(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         java.nio.file.Path journal = dir.resolve("schemas.jsonl");
         InMemorySchemaRegistry first = new InMemorySchemaRegistry(journal);
         int recording = first.register("r-value", Recording.getClassSchema());

@@ -12,8 +12,7 @@ import java.util.List;
 /** The fixture files under a root, listed while a sink may be writing there. */
 final class FixtureFiles {
 
-    private FixtureFiles() {
-    }
+    private FixtureFiles() {}
 
     /**
      * The fixture files (not the sink's hidden temporaries); a temporary renamed or removed while

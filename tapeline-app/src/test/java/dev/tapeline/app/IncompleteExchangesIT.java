@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.sink.FixtureSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,19 +41,23 @@ class IncompleteExchangesIT {
     Path dir;
 
     private static String body(String message) {
-        return "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"" + message + "\"}],\"stream\":true}";
+        return "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"" + message
+                + "\"}],\"stream\":true}";
     }
 
     /** Posts a streamed chat; the upstream breaks it off after {@code breakAfter} events (null: never). */
     private static void post(int port, String test, String message, Integer breakAfter) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .header("X-Test-Id", TEST_FILE + "::" + test)
                 .POST(HttpRequest.BodyPublishers.ofString(body(message)));
         if (breakAfter != null) {
             request.header("X-Sim-Break-After", breakAfter.toString());
         }
         try {
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException expected) {
             // the client sees the break too
@@ -68,8 +71,9 @@ class IncompleteExchangesIT {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                    + "Content-Type: application/json\r\n"
-                    + "X-Test-Id: " + TEST_FILE + "::" + test + "\r\nContent-Length: " + content.length + "\r\n\r\n")
+                            + "Content-Type: application/json\r\n"
+                            + "X-Test-Id: " + TEST_FILE + "::" + test + "\r\nContent-Length: " + content.length
+                            + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(content);
             out.flush();
@@ -85,16 +89,19 @@ class IncompleteExchangesIT {
     }
 
     @Test
-    void givenWriteIncomplete_whenAStreamBreaksOff_thenItsChunksAndTheExceptionAreWrittenNeverOverACompleteOneAndReplayBreaksTheSame()
-            throws Exception {
+    void
+            givenWriteIncomplete_whenAStreamBreaksOff_thenItsChunksAndTheExceptionAreWrittenNeverOverACompleteOneAndReplayBreaksTheSame()
+                    throws Exception {
         Path fixtures = dir.resolve("fixtures");
         Map<Path, FixtureSink.Written> written = new ConcurrentHashMap<>();
         List<Route> routes;
         try (SimulatedUpstream upstream = SimulatedUpstream.start(1)) {
             routes = List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1"));
-            try (Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.RECORD)
-                    .withSettings(dev.tapeline.settings.SettingValues.DEFAULTS.with(dev.tapeline.sink.SinkConfig.WRITE_INCOMPLETE,
-                            true)), w -> written.put(w.path(), w))) {
+            try (Stack stack = Stack.start(
+                    Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.RECORD)
+                            .withSettings(dev.tapeline.settings.SettingValues.DEFAULTS.with(
+                                    dev.tapeline.sink.SinkConfig.WRITE_INCOMPLETE, true)),
+                    w -> written.put(w.path(), w))) {
                 // given: one exchange completes; then the same request breaks off; then another one breaks off
                 post(stack.agentPort(), "test_complete", "the quick brown fox jumps", null);
                 await().atMost(Duration.ofSeconds(60)).until(() -> written.size() == 1);
@@ -104,21 +111,35 @@ class IncompleteExchangesIT {
                 post(stack.agentPort(), "test_broken", "one two three four five six", 3);
 
                 await().atMost(Duration.ofSeconds(60)).until(() -> written.size() == 2);
-                Path broken = written.keySet().stream().filter(p -> !p.equals(complete)).findFirst().orElseThrow();
+                Path broken = written.keySet().stream()
+                        .filter(p -> !p.equals(complete))
+                        .findFirst()
+                        .orElseThrow();
                 JsonNode response = FixtureFile.read(broken).root().path("response");
-                assertThat(response.path("body")).as("the role chunk and two words, no [DONE]").hasSize(3);
+                assertThat(response.path("body"))
+                        .as("the role chunk and two words, no [DONE]")
+                        .hasSize(3);
                 assertThat(response.path("is_streaming").asBoolean()).isTrue();
                 assertThat(response.path("is_exception").asBoolean()).isTrue();
-                assertThat(response.path("exception_data").path("type").asText()).isEqualTo("RemoteProtocolError");
+                assertThat(response.path("exception_data").path("type").asText())
+                        .isEqualTo("RemoteProtocolError");
                 assertThat(response.path("exception_message").asText()).startsWith("UPSTREAM_RESET: ");
-                assertThat(complete).as("a broken repeat never replaces a complete fixture").hasBinaryContent(completeBytes);
+                assertThat(complete)
+                        .as("a broken repeat never replaces a complete fixture")
+                        .hasBinaryContent(completeBytes);
             }
         }
 
         // when: the broken one is replayed without Kafka or upstream
-        try (Stack replay = Stack.start(Stack.Settings.allInOne(dir.resolve("replay"),
-                List.of(new Route("sim", "/", URI.create("http://127.0.0.1:9"), "http://localhost:8000/v1")), fixtures,
-                AgentMode.REPLAY).withComponents(EnumSet.of(PipelineConfig.Component.AGENT)), w -> { })) {
+        try (Stack replay = Stack.start(
+                Stack.Settings.allInOne(
+                                dir.resolve("replay"),
+                                List.of(new Route(
+                                        "sim", "/", URI.create("http://127.0.0.1:9"), "http://localhost:8000/v1")),
+                                fixtures,
+                                AgentMode.REPLAY)
+                        .withComponents(EnumSet.of(PipelineConfig.Component.AGENT)),
+                w -> {})) {
             String raw = rawExchange(replay.agentPort(), "test_broken", "one two three four five six");
 
             // then: the recorded chunks, then the connection goes without the stream's end
@@ -126,7 +147,8 @@ class IncompleteExchangesIT {
             assertThat(raw.split("data: ", -1)).as("three events").hasSize(4);
             assertThat(raw).doesNotContain("[DONE]").doesNotEndWith("0\r\n\r\n");
             assertThat(rawExchange(replay.agentPort(), "test_complete", "the quick brown fox jumps"))
-                    .contains("data: [DONE]").endsWith("0\r\n\r\n");
+                    .contains("data: [DONE]")
+                    .endsWith("0\r\n\r\n");
         }
     }
 }

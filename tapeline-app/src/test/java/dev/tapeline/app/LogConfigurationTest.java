@@ -14,15 +14,19 @@ class LogConfigurationTest {
 
     private static List<String> layoutLines(String resource) throws Exception {
         try (var in = LogConfigurationTest.class.getResourceAsStream(resource)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(line -> line.contains("<pattern>") || line.contains("<conversionRule")).map(String::trim).toList();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(line -> line.contains("<pattern>") || line.contains("<conversionRule"))
+                    .map(String::trim)
+                    .toList();
         }
     }
 
     @Test
     void givenTheShippedConfiguration_whenComparedWithTheTests_thenTheSameLineLayout() throws Exception {
-        assertThat(layoutLines("/logback.xml")).hasSize(2).contains(
-                "<pattern>%d{HH:mm:ss.SSS} %-5level %logger{0} - %escapedMsg%n</pattern>")
+        assertThat(layoutLines("/logback.xml"))
+                .hasSize(2)
+                .contains("<pattern>%d{HH:mm:ss.SSS} %-5level %logger{0} - %escapedMsg%n</pattern>")
                 .isEqualTo(layoutLines("/logback-test.xml"));
     }
 
@@ -32,16 +36,23 @@ class LogConfigurationTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            LoggerFactory.getLogger("dev.tapeline.sink.FixtureSink").info("recording {} not written: {}",
-                    "k@tests/x.py::t\nINFO forged line", "test id directory is not a safe relative path: tests/a\u0000b");
+            LoggerFactory.getLogger("dev.tapeline.sink.FixtureSink")
+                    .info(
+                            "recording {} not written: {}",
+                            "k@tests/x.py::t\nINFO forged line",
+                            "test id directory is not a safe relative path: tests/a\u0000b");
         } finally {
             System.setErr(stderr);
         }
 
         String log = captured.toString(StandardCharsets.UTF_8);
         assertThat(log).doesNotContain("\u0000").endsWith("\n");
-        assertThat(log.lines()).hasSize(1).first().asString()
-                .endsWith("FixtureSink - recording k@tests/x.py::t\\nINFO forged line not written: test id directory is not"
-                        + " a safe relative path: tests/a\\u0000b");
+        assertThat(log.lines())
+                .hasSize(1)
+                .first()
+                .asString()
+                .endsWith(
+                        "FixtureSink - recording k@tests/x.py::t\\nINFO forged line not written: test id directory is not"
+                                + " a safe relative path: tests/a\\u0000b");
     }
 }

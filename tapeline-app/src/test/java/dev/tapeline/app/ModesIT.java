@@ -17,7 +17,6 @@ import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.Corpus;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.TestIds;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,23 +59,29 @@ class ModesIT {
     }
 
     @Test
-    void givenEveryCorpusRecording_whenReplayedToTheOpenAiSdk_thenEachAnswerIsItsFixtureWithoutKafkaOrUpstream() throws Exception {
+    void givenEveryCorpusRecording_whenReplayedToTheOpenAiSdk_thenEachAnswerIsItsFixtureWithoutKafkaOrUpstream()
+            throws Exception {
         Path root = Corpus.root();
-        List<FixtureFile> files = Corpus.openAiCompatible().stream().filter(Corpus::placedByTestId).toList();
+        List<FixtureFile> files = Corpus.openAiCompatible().stream()
+                .filter(Corpus::placedByTestId)
+                .toList();
         Path fixtures = dir.resolve("fixtures");
         for (FixtureFile file : files) {
             Path copy = fixtures.resolve(root.relativize(file.path()).toString());
             Files.createDirectories(copy.getParent());
             Files.copy(file.path(), copy);
         }
-        List<String> bases = files.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+        List<String> bases =
+                files.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
         List<Route> routes = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
             // the upstream is never called in replay mode: point it at a closed port
             routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
         }
-        Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.REPLAY)
-                .withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)), w -> { });
+        Stack stack = Stack.start(
+                Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.REPLAY)
+                        .withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)),
+                w -> {});
         java.util.Map<String, OpenAIClient> clients = new java.util.HashMap<>();
         int streamed = 0;
         int exceptions = 0;
@@ -84,9 +89,18 @@ class ModesIT {
             assertThat(stack.bootstrapServers()).as("replay needs no Kafka").isNull();
             for (FixtureFile file : files) {
                 String base = "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(file.recordedBaseUrl())
-                        + file.endpoint().substring(0, file.endpoint().length() - sdkPath(file.endpoint()).length());
-                OpenAIClient client = clients.computeIfAbsent(base, b -> OpenAIOkHttpClient.builder().baseUrl(b)
-                        .apiKey("sk-replay").maxRetries(0).build());
+                        + file.endpoint()
+                                .substring(
+                                        0,
+                                        file.endpoint().length()
+                                                - sdkPath(file.endpoint()).length());
+                OpenAIClient client = clients.computeIfAbsent(
+                        base,
+                        b -> OpenAIOkHttpClient.builder()
+                                .baseUrl(b)
+                                .apiKey("sk-replay")
+                                .maxRetries(0)
+                                .build());
                 String testId = TestIds.providerDataHeader(file.testId());
                 JsonNode recorded = file.root().path("response").path("body");
                 String what = file.path().toString();
@@ -94,51 +108,96 @@ class ModesIT {
                     var listParams = com.openai.models.models.ModelListParams.builder()
                             .putAdditionalHeader("X-LlamaStack-Provider-Data", testId);
                     // models.list(extra_query=...) as llama-stack calls it for watsonx
-                    file.requestBody().path("extra_query").fields()
-                            .forEachRemaining(q -> listParams.putAdditionalQueryParam(q.getKey(), q.getValue().asText()));
-                    List<String> ids = client.models().list(listParams.build(), com.openai.core.RequestOptions.none())
-                            .data().stream().map(com.openai.models.models.Model::id).toList();
+                    file.requestBody()
+                            .path("extra_query")
+                            .fields()
+                            .forEachRemaining(q -> listParams.putAdditionalQueryParam(
+                                    q.getKey(), q.getValue().asText()));
+                    List<String> ids =
+                            client
+                                    .models()
+                                    .list(listParams.build(), com.openai.core.RequestOptions.none())
+                                    .data()
+                                    .stream()
+                                    .map(com.openai.models.models.Model::id)
+                                    .toList();
                     List<String> recordedIds = new ArrayList<>();
-                    recorded.forEach(model -> recordedIds.add(model.path("__data__").path("id").asText()));
+                    recorded.forEach(model ->
+                            recordedIds.add(model.path("__data__").path("id").asText()));
                     assertThat(ids).as(what).containsAll(recordedIds);
                 } else if (file.endpoint().endsWith("/embeddings")) {
-                    var embeddings = client.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
-                            .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(),
-                                    com.openai.models.embeddings.EmbeddingCreateParams.Body.class))
-                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build());
-                    assertThat(embeddings.data()).as(what).hasSize(recorded.path("__data__").path("data").size());
+                    var embeddings = client.embeddings()
+                            .create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                                    .body(ObjectMappers.jsonMapper()
+                                            .readValue(
+                                                    file.wireRequestBody(),
+                                                    com.openai.models.embeddings.EmbeddingCreateParams.Body.class))
+                                    .putAdditionalHeader("X-LlamaStack-Provider-Data", testId)
+                                    .build());
+                    assertThat(embeddings.data())
+                            .as(what)
+                            .hasSize(recorded.path("__data__").path("data").size());
                 } else if (file.endpoint().endsWith("/chat/completions")) {
                     ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
-                            .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(), ChatCompletionCreateParams.Body.class))
-                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build();
+                            .body(ObjectMappers.jsonMapper()
+                                    .readValue(file.wireRequestBody(), ChatCompletionCreateParams.Body.class))
+                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId)
+                            .build();
                     if (file.isException()) {
                         exceptions++;
-                        assertThatThrownBy(() -> client.chat().completions().create(params)).as(what)
+                        assertThatThrownBy(() -> client.chat().completions().create(params))
+                                .as(what)
                                 .isInstanceOf(com.openai.errors.BadRequestException.class)
-                                .hasMessageContaining(file.root().path("response").path("exception_data").path("body")
-                                        .path("message").asText());
+                                .hasMessageContaining(file.root()
+                                        .path("response")
+                                        .path("exception_data")
+                                        .path("body")
+                                        .path("message")
+                                        .asText());
                     } else if (file.isStreaming()) {
                         streamed++;
-                        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                        try (StreamResponse<ChatCompletionChunk> stream =
+                                client.chat().completions().createStreaming(params)) {
                             List<ChatCompletionChunk> chunks = stream.stream().toList();
                             assertThat(chunks).as(what).hasSize(recorded.size());
-                            assertThat(chunks.stream().flatMap(c -> c.choices().stream())
-                                    .map(c -> c.delta().content().orElse("")).collect(Collectors.joining()))
-                                    .as(what).isEqualTo(deltas(recorded));
+                            assertThat(chunks.stream()
+                                            .flatMap(c -> c.choices().stream())
+                                            .map(c -> c.delta().content().orElse(""))
+                                            .collect(Collectors.joining()))
+                                    .as(what)
+                                    .isEqualTo(deltas(recorded));
                         }
                     } else {
                         ChatCompletion completion = client.chat().completions().create(params);
                         JsonNode data = recorded.path("__data__");
-                        assertThat(completion.id()).as(what).isEqualTo(data.path("id").asText());
-                        assertThat(completion.choices().get(0).message().content().orElse("")).as(what)
-                                .isEqualTo(data.path("choices").path(0).path("message").path("content").asText(""));
+                        assertThat(completion.id())
+                                .as(what)
+                                .isEqualTo(data.path("id").asText());
+                        assertThat(completion
+                                        .choices()
+                                        .get(0)
+                                        .message()
+                                        .content()
+                                        .orElse(""))
+                                .as(what)
+                                .isEqualTo(data.path("choices")
+                                        .path(0)
+                                        .path("message")
+                                        .path("content")
+                                        .asText(""));
                     }
                 } else {
-                    var completion = client.completions().create(com.openai.models.completions.CompletionCreateParams.builder()
-                            .body(ObjectMappers.jsonMapper().readValue(file.wireRequestBody(),
-                                    com.openai.models.completions.CompletionCreateParams.Body.class))
-                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId).build());
-                    assertThat(completion.id()).as(what).isEqualTo(recorded.path("__data__").path("id").asText());
+                    var completion = client.completions()
+                            .create(com.openai.models.completions.CompletionCreateParams.builder()
+                                    .body(ObjectMappers.jsonMapper()
+                                            .readValue(
+                                                    file.wireRequestBody(),
+                                                    com.openai.models.completions.CompletionCreateParams.Body.class))
+                                    .putAdditionalHeader("X-LlamaStack-Provider-Data", testId)
+                                    .build());
+                    assertThat(completion.id())
+                            .as(what)
+                            .isEqualTo(recorded.path("__data__").path("id").asText());
                 }
             }
             assertThat(files).hasSizeGreaterThan(700);
@@ -146,9 +205,13 @@ class ModesIT {
             assertThat(exceptions).isGreaterThanOrEqualTo(5);
 
             OpenAIClient stranger = clients.values().iterator().next();
-            assertThatThrownBy(() -> stranger.chat().completions().create(ChatCompletionCreateParams.builder()
-                    .model("gpt-never").addUserMessage("never recorded")
-                    .putAdditionalHeader("X-Test-Id", "tests/integration/x/test_y.py::test_never").build()))
+            assertThatThrownBy(() -> stranger.chat()
+                            .completions()
+                            .create(ChatCompletionCreateParams.builder()
+                                    .model("gpt-never")
+                                    .addUserMessage("never recorded")
+                                    .putAdditionalHeader("X-Test-Id", "tests/integration/x/test_y.py::test_never")
+                                    .build()))
                     .isInstanceOf(NotFoundException.class)
                     .hasMessageContaining("no recording for this request in replay mode")
                     .hasMessageContaining("tests/integration/x/test_y.py::test_never")
@@ -157,18 +220,37 @@ class ModesIT {
                     .hasMessageContaining("--mode record-if-missing");
 
             // curl, as a shell script in a test suite would call it
-            FixtureFile streamedFile = files.stream().filter(f -> f.isStreaming() && !f.isException()).findFirst().orElseThrow();
+            FixtureFile streamedFile = files.stream()
+                    .filter(f -> f.isStreaming() && !f.isException())
+                    .findFirst()
+                    .orElseThrow();
             assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl not installed; curl replay check skipped");
             Path body = dir.resolve("body.json");
             Files.write(body, streamedFile.wireRequestBody());
-            Process curl = new ProcessBuilder("/usr/bin/curl", "-sS", "-N", "-X", "POST",
-                    "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(streamedFile.recordedBaseUrl()) + streamedFile.endpoint(),
-                    "-H", "Content-Type: application/json", "-H", "X-Test-Id: " + streamedFile.testId(),
-                    "--data-binary", "@" + body).redirectErrorStream(true).start();
+            Process curl = new ProcessBuilder(
+                            "/usr/bin/curl",
+                            "-sS",
+                            "-N",
+                            "-X",
+                            "POST",
+                            "http://127.0.0.1:" + stack.agentPort() + "/r"
+                                    + bases.indexOf(streamedFile.recordedBaseUrl()) + streamedFile.endpoint(),
+                            "-H",
+                            "Content-Type: application/json",
+                            "-H",
+                            "X-Test-Id: " + streamedFile.testId(),
+                            "--data-binary",
+                            "@" + body)
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(curl.waitFor()).isZero();
             StringBuilder expected = new StringBuilder();
-            streamedFile.wireResponseChunks().forEach(c -> expected.append("data: ").append(new String(c, StandardCharsets.UTF_8)).append("\n\n"));
+            streamedFile
+                    .wireResponseChunks()
+                    .forEach(c -> expected.append("data: ")
+                            .append(new String(c, StandardCharsets.UTF_8))
+                            .append("\n\n"));
             assertThat(output).isEqualTo(expected + "data: [DONE]\n\n");
         } finally {
             clients.values().forEach(OpenAIClient::close);
@@ -177,21 +259,29 @@ class ModesIT {
     }
 
     @Test
-    void givenOllamaGenaiAndPassthroughRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsTheProviderWould()
-            throws Exception {
+    void
+            givenOllamaGenaiAndPassthroughRecordingsOfEveryGeneration_whenReplayedToCurl_thenEachAnswersAsTheProviderWould()
+                    throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl not installed; curl replay check skipped");
         Path root = Corpus.root();
         List<FixtureFile> files = new ArrayList<>(Corpus.readAll(Corpus.olderGeneration()).stream()
-                .filter(f -> f.kind().isOllama()).toList());
-        files.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
-                .filter(f -> (f.kind().isOllama() || f.kind().isGemini() || f.isPassthrough()) && Corpus.placedByTestId(f))
+                .filter(f -> f.kind().isOllama())
                 .toList());
-        // one replay agent per layout: older recorder storage dirs (recordings/, recordings/vision/) and the current one
+        files.addAll(Corpus.readAll(Corpus.currentGeneration()).stream()
+                .filter(f ->
+                        (f.kind().isOllama() || f.kind().isGemini() || f.isPassthrough()) && Corpus.placedByTestId(f))
+                .toList());
+        // one replay agent per layout: older recorder storage dirs (recordings/, recordings/vision/) and the current
+        // one
         java.util.Map<dev.tapeline.fixture.FixtureLayout, List<FixtureFile>> byLayout = new java.util.LinkedHashMap<>();
         for (FixtureFile file : files) {
-            byLayout.computeIfAbsent(new dev.tapeline.fixture.FixtureLayout(file.profile(),
-                    file.profile().testScoped() ? "" : file.storageDir(root), dev.tapeline.fixture.HashRules.CURRENT),
-                    k -> new ArrayList<>()).add(file);
+            byLayout.computeIfAbsent(
+                            new dev.tapeline.fixture.FixtureLayout(
+                                    file.profile(),
+                                    file.profile().testScoped() ? "" : file.storageDir(root),
+                                    dev.tapeline.fixture.HashRules.CURRENT),
+                            k -> new ArrayList<>())
+                    .add(file);
         }
         int ollama = 0;
         int genai = 0;
@@ -205,20 +295,31 @@ class ModesIT {
                 Files.copy(file.path(), copy);
             }
             // one route per recorded base URL: passthrough recordings hash the whole URL
-            List<String> bases = group.getValue().stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
+            List<String> bases = group.getValue().stream()
+                    .map(FixtureFile::recordedBaseUrl)
+                    .distinct()
+                    .toList();
             List<Route> routes = new ArrayList<>();
             for (int i = 0; i < bases.size(); i++) {
                 routes.add(new Route("r" + i, "/r" + i, URI.create("http://127.0.0.1:9"), bases.get(i)));
             }
-            try (Stack stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data-" + served), routes, fixtures,
-                    group.getKey(), AgentMode.REPLAY).withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)),
-                    w -> { })) {
+            try (Stack stack = Stack.start(
+                    Stack.Settings.allInOne(
+                                    dir.resolve("data-" + served), routes, fixtures, group.getKey(), AgentMode.REPLAY)
+                            .withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)),
+                    w -> {})) {
                 for (FixtureFile file : group.getValue()) {
                     Path body = dir.resolve("request-body.json");
                     Files.write(body, file.wireRequestBody());
                     String query = file.wireQuery();
-                    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "-N", "--compressed", "-X",
-                            file.wireMethod(), "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(file.recordedBaseUrl())
+                    List<String> command = new ArrayList<>(List.of(
+                            "/usr/bin/curl",
+                            "-sS",
+                            "-N",
+                            "--compressed",
+                            "-X",
+                            file.wireMethod(),
+                            "http://127.0.0.1:" + stack.agentPort() + "/r" + bases.indexOf(file.recordedBaseUrl())
                                     + file.wireEndpoint()
                                     + (query == null ? "" : "?" + query)));
                     if (file.testId() != null) {
@@ -227,14 +328,18 @@ class ModesIT {
                     if (file.wireMethod().equals("POST")) {
                         command.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", "@" + body));
                     }
-                    Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+                    Process curl = new ProcessBuilder(command)
+                            .redirectErrorStream(true)
+                            .start();
                     String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     assertThat(curl.waitFor()).isZero();
                     StringBuilder expected = new StringBuilder();
                     for (byte[] chunk : file.wireResponseChunks()) {
                         String text = new String(chunk, StandardCharsets.UTF_8);
-                        expected.append(!file.isStreaming() || file.isPassthrough() ? text
-                                : file.kind().isGemini() ? "data: " + text + "\r\n\r\n" : text + "\n");
+                        expected.append(
+                                !file.isStreaming() || file.isPassthrough()
+                                        ? text
+                                        : file.kind().isGemini() ? "data: " + text + "\r\n\r\n" : text + "\n");
                     }
                     assertThat(output).as(file.path().toString()).isEqualTo(expected.toString());
                     if (file.isPassthrough()) {
@@ -247,21 +352,32 @@ class ModesIT {
                 }
             }
         }
-        assertThat(ollama).as("Ollama files: /api/generate, /api/chat, /api/embed, /api/ps, /api/pull")
+        assertThat(ollama)
+                .as("Ollama files: /api/generate, /api/chat, /api/embed, /api/ps, /api/pull")
                 .isGreaterThanOrEqualTo(45);
-        assertThat(genai).as("genai generate_content and generate_content_stream files").isGreaterThanOrEqualTo(50);
-        assertThat(passthrough).as("HTTP passthrough: Anthropic messages, Gemini interactions").isGreaterThanOrEqualTo(15);
+        assertThat(genai)
+                .as("genai generate_content and generate_content_stream files")
+                .isGreaterThanOrEqualTo(50);
+        assertThat(passthrough)
+                .as("HTTP passthrough: Anthropic messages, Gemini interactions")
+                .isGreaterThanOrEqualTo(15);
     }
 
     @Test
-    void givenRecordIfMissing_whenTheSameRequestComesTwice_thenRecordedOnceThenReplayedWithoutUpstream() throws Exception {
+    void givenRecordIfMissing_whenTheSameRequestComesTwice_thenRecordedOnceThenReplayedWithoutUpstream()
+            throws Exception {
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             TestStack tapeline = new TestStack(dir, List.of(new Route("sim", "/", URI.create(upstream.url()),
-                     "http://localhost:8000/v1")), AgentMode.RECORD_IF_MISSING)) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                TestStack tapeline = new TestStack(
+                        dir,
+                        List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                        AgentMode.RECORD_IF_MISSING)) {
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
                     .header("X-Test-Id", "tests/integration/modes/test_modes.py::test_rim")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"remember me\"}],\"stream\":true}"))
+                    .POST(
+                            HttpRequest.BodyPublishers.ofString(
+                                    "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"remember me\"}],\"stream\":true}"))
                     .build();
 
             HttpResponse<String> first = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -271,8 +387,11 @@ class ModesIT {
             assertThat(upstream.served()).hasSize(1);
             assertThat(first.headers().firstValue("X-Tapeline-Replay")).isEmpty();
             assertThat(second.headers().firstValue("X-Tapeline-Replay")).isPresent();
-            assertThat(second.body()).startsWith("data: ").endsWith("data: [DONE]\n\n")
-                    .contains("Simulated").contains("\"id\":\"rec-");
+            assertThat(second.body())
+                    .startsWith("data: ")
+                    .endsWith("data: [DONE]\n\n")
+                    .contains("Simulated")
+                    .contains("\"id\":\"rec-");
             assertThat(second.body().split("\n\n")).hasSameSizeAs(first.body().split("\n\n"));
         }
     }
@@ -283,9 +402,13 @@ class ModesIT {
         dev.tapeline.fixture.FixtureLayout layout = new dev.tapeline.fixture.FixtureLayout(
                 dev.tapeline.fixture.FixtureProfile.CURRENT, "", dev.tapeline.fixture.HashRules.CURRENT, true);
         try (SimulatedUpstream upstream = SimulatedUpstream.start(60);
-             TestStack tapeline = new TestStack(dir, List.of(new Route("sim", "/", URI.create(upstream.url()),
-                     "http://localhost:8000/v1")), layout, AgentMode.RECORD_IF_MISSING)) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                TestStack tapeline = new TestStack(
+                        dir,
+                        List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                        layout,
+                        AgentMode.RECORD_IF_MISSING)) {
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
                     .header("X-Test-Id", "tests/integration/modes/test_modes.py::test_timing")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\","
@@ -301,8 +424,10 @@ class ModesIT {
             long replayNanos = System.nanoTime() - replayStart;
 
             assertThat(replayed.headers().firstValue("X-Tapeline-Replay")).isPresent();
-            assertThat(offsets).as("one offset per recorded chunk").hasSize(
-                    FixtureFile.read(fixture).wireResponseChunks().size()).isSorted();
+            assertThat(offsets)
+                    .as("one offset per recorded chunk")
+                    .hasSize(FixtureFile.read(fixture).wireResponseChunks().size())
+                    .isSorted();
             // the upstream spaced its chunks by 60 ms; a paced replay cannot be faster than the recording
             assertThat(offsets.get(offsets.size() - 1) - offsets.get(0)).isGreaterThanOrEqualTo(60_000_000L);
             assertThat(replayNanos).isGreaterThanOrEqualTo(offsets.get(offsets.size() - 1) - 5_000_000L);
@@ -312,16 +437,23 @@ class ModesIT {
     @Test
     void givenLiveMode_whenProxied_thenAnsweredAndNothingCaptured() throws Exception {
         try (SimulatedUpstream upstream = SimulatedUpstream.start(0);
-             TestStack tapeline = new TestStack(dir, List.of(new Route("sim", "/", URI.create(upstream.url()),
-                     "http://localhost:8000/v1")), AgentMode.LIVE)) {
-            HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                    HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
-                            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[]}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                TestStack tapeline = new TestStack(
+                        dir,
+                        List.of(new Route("sim", "/", URI.create(upstream.url()), "http://localhost:8000/v1")),
+                        AgentMode.LIVE)) {
+            HttpResponse<String> response = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/v1/chat/completions"))
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-1\",\"messages\":[]}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
 
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(upstream.served()).hasSize(1);
-            TopicScanner.Scan scan = TopicScanner.find(tapeline.stack.bootstrapServers(), "sim-1".getBytes(StandardCharsets.UTF_8));
+            TopicScanner.Scan scan =
+                    TopicScanner.find(tapeline.stack.bootstrapServers(), "sim-1".getBytes(StandardCharsets.UTF_8));
             assertThat(scan.hits()).as("no event of the exchange in any topic").isEmpty();
             assertThat(tapeline.written).isEmpty();
         }

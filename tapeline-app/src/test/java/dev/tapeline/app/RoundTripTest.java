@@ -21,8 +21,9 @@ class RoundTripTest {
         Files.createDirectories(file.getParent());
         Files.writeString(file, "{\"request\":{},\"response\":{}}");
         FixtureFile fixture = FixtureFile.read(file);
-        var normalized = PyJson.parse("{\"id\":\"rec-0123456789ab\",\"created\":0,\"created_at\":\"1970-01-01T00:00:00.000000Z\","
-                + "\"total_duration\":0,\"object\":\"chat.completion\"}");
+        var normalized = PyJson.parse(
+                "{\"id\":\"rec-0123456789ab\",\"created\":0,\"created_at\":\"1970-01-01T00:00:00.000000Z\","
+                        + "\"total_duration\":0,\"object\":\"chat.completion\"}");
 
         var provider = RoundTrip.providerLike(fixture, normalized);
 
@@ -31,6 +32,8 @@ class RoundTripTest {
         assertThat(provider.path("created_at").asText()).isEqualTo("2025-08-15T20:24:49.18651486Z");
         assertThat(provider.path("total_duration").asLong()).isEqualTo(183_650_123L);
         assertThat(RoundTrip.providerLike(fixture, normalized)).isEqualTo(provider);
-        assertThat(normalized.path("id").asText()).as("the dump itself untouched").isEqualTo("rec-0123456789ab");
+        assertThat(normalized.path("id").asText())
+                .as("the dump itself untouched")
+                .isEqualTo("rec-0123456789ab");
     }
 }

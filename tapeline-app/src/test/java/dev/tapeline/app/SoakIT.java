@@ -30,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -101,25 +100,48 @@ class SoakIT {
         /** What the client must have seen. */
         void check(RawHttp.Received received) {
             switch (this) {
-                case STREAM -> assertThat(received.whole() && received.status() == 200
-                        && received.body().endsWith("data: [DONE]\n\n")).as("%s", received).isTrue();
-                case ANSWER -> assertThat(received.whole() && received.status() == 200).as("%s", received).isTrue();
+                case STREAM ->
+                    assertThat(received.whole()
+                                    && received.status() == 200
+                                    && received.body().endsWith("data: [DONE]\n\n"))
+                            .as("%s", received)
+                            .isTrue();
+                case ANSWER ->
+                    assertThat(received.whole() && received.status() == 200)
+                            .as("%s", received)
+                            .isTrue();
                 case STREAM_CLOSED_AT_LAST_BYTE, ANSWER_CLOSED_AT_LAST_BYTE ->
-                        assertThat(received.lastByte() && received.status() == 200).as("%s", received).isTrue();
-                case SERVER_ERROR, RATE_LIMITED, BAD_REQUEST -> assertThat(received.whole()
-                        && received.status() == Integer.parseInt(header.substring(header.length() - 3))).as("%s", received).isTrue();
-                case UPSTREAM_RESET, UPSTREAM_STALLS -> assertThat(!received.whole() && received.closed()
-                        && received.status() == 200 && received.events() == 3).as("%s", received).isTrue();
-                case UPSTREAM_HANGS -> assertThat(received.whole() && received.status() == 504
-                        && received.body().contains("upstream_timeout")).as("%s", received).isTrue();
-                case CLIENT_LEAVES -> assertThat(received.status() == 200 && received.events() >= 2).as("%s", received).isTrue();
+                    assertThat(received.lastByte() && received.status() == 200)
+                            .as("%s", received)
+                            .isTrue();
+                case SERVER_ERROR, RATE_LIMITED, BAD_REQUEST ->
+                    assertThat(received.whole()
+                                    && received.status() == Integer.parseInt(header.substring(header.length() - 3)))
+                            .as("%s", received)
+                            .isTrue();
+                case UPSTREAM_RESET, UPSTREAM_STALLS ->
+                    assertThat(!received.whole()
+                                    && received.closed()
+                                    && received.status() == 200
+                                    && received.events() == 3)
+                            .as("%s", received)
+                            .isTrue();
+                case UPSTREAM_HANGS ->
+                    assertThat(received.whole()
+                                    && received.status() == 504
+                                    && received.body().contains("upstream_timeout"))
+                            .as("%s", received)
+                            .isTrue();
+                case CLIENT_LEAVES ->
+                    assertThat(received.status() == 200 && received.events() >= 2)
+                            .as("%s", received)
+                            .isTrue();
             }
         }
     }
 
     /** What one client did and saw. */
-    private record Exchange(int index, Kind kind, RawHttp.Received received, long waitedNanos) {
-    }
+    private record Exchange(int index, Kind kind, RawHttp.Received received, long waitedNanos) {}
 
     @Test
     void givenTwentyThousandMixedExchangesAt32Clients_whenTheyEnd_thenEveryOneIsAccountedFor() throws Exception {
@@ -131,52 +153,91 @@ class SoakIT {
         }
         List<String> output = new CopyOnWriteArrayList<>();
         try (SimulatedUpstream upstream = SimulatedUpstream.start(5)) {
-            ChildJvm child = ChildJvm.run(List.of("--data-dir", dir.resolve("data").toString(),
-                    "--fixtures", dir.resolve("fixtures").toString(), "--port", String.valueOf(Ports.free()),
-                    "--kafka-port", String.valueOf(Ports.free()), "--controller-port", String.valueOf(Ports.free()),
-                    "--registry-port", String.valueOf(Ports.free()), "--metrics-port", "-1",
-                    "--upstream", upstream.url(), "--recorded-base-url", "http://localhost:8000/v1",
-                    "--upstream-first-byte-timeout", UPSTREAM_TIMEOUT.toMillis() + "ms",
-                    "--upstream-idle-timeout", UPSTREAM_TIMEOUT.toMillis() + "ms"), output);
+            ChildJvm child = ChildJvm.run(
+                    List.of(
+                            "--data-dir",
+                            dir.resolve("data").toString(),
+                            "--fixtures",
+                            dir.resolve("fixtures").toString(),
+                            "--port",
+                            String.valueOf(Ports.free()),
+                            "--kafka-port",
+                            String.valueOf(Ports.free()),
+                            "--controller-port",
+                            String.valueOf(Ports.free()),
+                            "--registry-port",
+                            String.valueOf(Ports.free()),
+                            "--metrics-port",
+                            "-1",
+                            "--upstream",
+                            upstream.url(),
+                            "--recorded-base-url",
+                            "http://localhost:8000/v1",
+                            "--upstream-first-byte-timeout",
+                            UPSTREAM_TIMEOUT.toMillis() + "ms",
+                            "--upstream-idle-timeout",
+                            UPSTREAM_TIMEOUT.toMillis() + "ms"),
+                    output);
             try {
                 Map<String, String> banner = child.awaitBanner(output, Duration.ofSeconds(90));
-                int port = URI.create(banner.get("Point clients at").split("\\s+")[0]).getPort();
+                int port = URI.create(banner.get("Point clients at").split("\\s+")[0])
+                        .getPort();
 
                 long started = System.nanoTime();
                 List<Exchange> exchanges = run(port, slots);
                 phase("clients done", started);
-                exchanges.stream().collect(Collectors.groupingBy(Exchange::kind, TreeMap::new, Collectors.toList()))
+                exchanges.stream()
+                        .collect(Collectors.groupingBy(Exchange::kind, TreeMap::new, Collectors.toList()))
                         .forEach((kind, list) -> {
-                            long[] waits = list.stream().mapToLong(Exchange::waitedNanos).sorted().toArray();
-                            System.out.printf("soak: %s x%d waited p50 %.0f ms, max %.0f ms%n", kind, waits.length,
-                                    waits[waits.length / 2] / 1e6, waits[waits.length - 1] / 1e6);
+                            long[] waits = list.stream()
+                                    .mapToLong(Exchange::waitedNanos)
+                                    .sorted()
+                                    .toArray();
+                            System.out.printf(
+                                    "soak: %s x%d waited p50 %.0f ms, max %.0f ms%n",
+                                    kind, waits.length, waits[waits.length / 2] / 1e6, waits[waits.length - 1] / 1e6);
                         });
 
-                Map<Kind, Long> byKind = exchanges.stream().collect(Collectors.groupingBy(Exchange::kind, TreeMap::new,
-                        Collectors.counting()));
+                Map<Kind, Long> byKind = exchanges.stream()
+                        .collect(Collectors.groupingBy(Exchange::kind, TreeMap::new, Collectors.counting()));
                 assertThat(byKind).hasSize(Kind.values().length);
                 exchanges.forEach(exchange -> exchange.kind().check(exchange.received()));
-                long longest = exchanges.stream().mapToLong(Exchange::waitedNanos).max().orElseThrow();
-                assertThat(Duration.ofNanos(longest)).as("the longest any client waited").isLessThan(LONGEST_WAIT);
+                long longest = exchanges.stream()
+                        .mapToLong(Exchange::waitedNanos)
+                        .max()
+                        .orElseThrow();
+                assertThat(Duration.ofNanos(longest))
+                        .as("the longest any client waited")
+                        .isLessThan(LONGEST_WAIT);
 
-                Map<Integer, List<Recording>> recordings = recordings(banner.get("Kafka"), banner.get("Schema registry"));
+                Map<Integer, List<Recording>> recordings =
+                        recordings(banner.get("Kafka"), banner.get("Schema registry"));
                 phase("recordings read", started);
                 List<String> mismatches = new ArrayList<>();
                 for (Exchange exchange : exchanges) {
                     List<Recording> recorded = recordings.getOrDefault(exchange.index(), List.of());
-                    String outcome = recorded.size() == 1 ? outcomeOf(recorded.get(0)) : recorded.size() + " recordings";
+                    String outcome =
+                            recorded.size() == 1 ? outcomeOf(recorded.get(0)) : recorded.size() + " recordings";
                     if (!outcome.equals(exchange.kind().outcome)) {
                         mismatches.add("exchange " + exchange.index() + " (" + exchange.kind() + "): " + outcome
-                                + (recorded.isEmpty() ? "" : " " + recorded.get(0).getOutcomeReason()));
+                                + (recorded.isEmpty()
+                                        ? ""
+                                        : " " + recorded.get(0).getOutcomeReason()));
                     }
                 }
-                assertThat(mismatches).as("exchanges not recorded once with their documented outcome").isEmpty();
+                assertThat(mismatches)
+                        .as("exchanges not recorded once with their documented outcome")
+                        .isEmpty();
 
-                Set<Integer> expected = exchanges.stream().filter(e -> e.kind().fixture()).map(Exchange::index)
+                Set<Integer> expected = exchanges.stream()
+                        .filter(e -> e.kind().fixture())
+                        .map(Exchange::index)
                         .collect(Collectors.toSet());
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofSeconds(1))
                         .until(() -> fixtureCount(dir.resolve("fixtures")) >= expected.size());
-                assertThat(fixtures(dir.resolve("fixtures"))).as("a fixture for every answer received whole, once")
+                assertThat(fixtures(dir.resolve("fixtures")))
+                        .as("a fixture for every answer received whole, once")
                         .containsExactlyInAnyOrderElementsOf(expected);
                 phase("fixtures checked", started);
             } finally {
@@ -234,16 +295,28 @@ class SoakIT {
     /** Every recording on the topic, by the exchange its request names; waits until each exchange has one. */
     private static Map<Integer, List<Recording>> recordings(String bootstrap, String registryUrl) {
         Map<Integer, List<Recording>> byExchange = new ConcurrentHashMap<>();
-        Map<String, Object> config = new HashMap<>(Map.of("bootstrap.servers", bootstrap, "group.id", "soak-check",
-                "auto.offset.reset", "earliest", "isolation.level", "read_committed"));
-        try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(),
-                        new RestSchemaRegistryClient(RegistryConfig.of(registryUrl))))) {
+        Map<String, Object> config = new HashMap<>(Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                "group.id",
+                "soak-check",
+                "auto.offset.reset",
+                "earliest",
+                "isolation.level",
+                "read_committed"));
+        try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                ConfluentAvroSerde.<Recording>forValues(
+                        Recording.getClassSchema(), new RestSchemaRegistryClient(RegistryConfig.of(registryUrl))))) {
             consumer.subscribe(List.of("tapeline.recordings"));
             await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ZERO).until(() -> {
                 for (ConsumerRecord<String, Recording> record : consumer.poll(Duration.ofMillis(500))) {
-                    JsonNode body = PyJson.parse(Buffers.toArray(record.value().getRequest().getBody()));
-                    byExchange.computeIfAbsent(indexOf(body), k -> new CopyOnWriteArrayList<>()).add(record.value());
+                    JsonNode body = PyJson.parse(
+                            Buffers.toArray(record.value().getRequest().getBody()));
+                    byExchange
+                            .computeIfAbsent(indexOf(body), k -> new CopyOnWriteArrayList<>())
+                            .add(record.value());
                 }
                 return byExchange.size() >= EXCHANGES;
             });
@@ -251,8 +324,11 @@ class SoakIT {
             long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (System.nanoTime() < until) {
                 for (ConsumerRecord<String, Recording> record : consumer.poll(Duration.ofMillis(500))) {
-                    JsonNode body = PyJson.parse(Buffers.toArray(record.value().getRequest().getBody()));
-                    byExchange.computeIfAbsent(indexOf(body), k -> new CopyOnWriteArrayList<>()).add(record.value());
+                    JsonNode body = PyJson.parse(
+                            Buffers.toArray(record.value().getRequest().getBody()));
+                    byExchange
+                            .computeIfAbsent(indexOf(body), k -> new CopyOnWriteArrayList<>())
+                            .add(record.value());
                 }
             }
         }
@@ -260,7 +336,8 @@ class SoakIT {
     }
 
     private static int indexOf(JsonNode requestBody) {
-        return Integer.parseInt(requestBody.path("messages").path(0).path("content").asText().split(" ")[1]);
+        return Integer.parseInt(
+                requestBody.path("messages").path(0).path("content").asText().split(" ")[1]);
     }
 
     private static long fixtureCount(Path root) throws Exception {
@@ -271,7 +348,8 @@ class SoakIT {
     private static List<Integer> fixtures(Path root) throws Exception {
         List<Integer> indexes = new ArrayList<>();
         for (Path file : FixtureFiles.visible(root)) {
-            indexes.add(indexOf(PyJson.parse(Files.readAllBytes(file)).path("request").path("body")));
+            indexes.add(indexOf(
+                    PyJson.parse(Files.readAllBytes(file)).path("request").path("body")));
         }
         return indexes;
     }

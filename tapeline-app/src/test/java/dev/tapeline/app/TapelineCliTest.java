@@ -9,13 +9,14 @@ import picocli.CommandLine;
 
 class TapelineCliTest {
 
-    private record Result(int exitCode, String out, String err) {
-    }
+    private record Result(int exitCode, String out, String err) {}
 
     private static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TapelineCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        CommandLine cli = new CommandLine(new TapelineCli())
+                .setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err))
                 .setUsageHelpWidth(200);
         return new Result(cli.execute(args), out.toString(), err.toString());
     }
@@ -32,8 +33,16 @@ class TapelineCliTest {
     void givenRunHelp_whenRun_thenDocumentsEveryOptionWithDefaults() {
         Result result = run("run", "--help");
 
-        assertThat(result.out()).contains("--upstream", "--recorded-base-url", "--fixtures", "--data-dir",
-                "--bootstrap-servers", "--schema-registry-url", "--profile", "default: https://api.openai.com");
+        assertThat(result.out())
+                .contains(
+                        "--upstream",
+                        "--recorded-base-url",
+                        "--fixtures",
+                        "--data-dir",
+                        "--bootstrap-servers",
+                        "--schema-registry-url",
+                        "--profile",
+                        "default: https://api.openai.com");
     }
 
     @Test
@@ -52,19 +61,22 @@ class TapelineCliTest {
         Result result = run("run", "--route", "name=x,colour=red");
 
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("invalid route 'name=x,colour=red'", "upstream is required", "unknown key 'colour'")
+        assertThat(result.err())
+                .contains("invalid route 'name=x,colour=red'", "upstream is required", "unknown key 'colour'")
                 .doesNotContain("at dev.tapeline");
     }
 
     @Test
     void givenIdleTimeoutAndJournalSizeOutOfRange_whenRun_thenEveryProblemNamedBeforeAnythingStarts() {
         Result notADuration = run("run", "--idle-timeout", "soon");
-        Result outOfRange = run("run", "--idle-timeout", "0s", "--journal-max-mb", "1", "--data-dir", "target/never-created");
+        Result outOfRange =
+                run("run", "--idle-timeout", "0s", "--journal-max-mb", "1", "--data-dir", "target/never-created");
 
         assertThat(notADuration.exitCode()).isEqualTo(2);
         assertThat(notADuration.err()).contains("idle-timeout: 'soon' is not a duration");
         assertThat(outOfRange.exitCode()).isEqualTo(2);
-        assertThat(outOfRange.err()).contains("idle-timeout: must be positive, got 0s", "journal-max-mb: must be 16..")
+        assertThat(outOfRange.err())
+                .contains("idle-timeout: must be positive, got 0s", "journal-max-mb: must be 16..")
                 .doesNotContain("at dev.tapeline");
         assertThat(java.nio.file.Path.of("target/never-created")).doesNotExist();
     }
@@ -79,7 +91,12 @@ class TapelineCliTest {
                 assertThat(result.out()).contains("(default: " + setting.defaultText() + ")");
             }
         }
-        assertThat(result.out()).contains("--upstream-first-byte-timeout", "--idle-timeout", "--shutdown-grace",
-                "--journal-max-mb", "--write-incomplete");
+        assertThat(result.out())
+                .contains(
+                        "--upstream-first-byte-timeout",
+                        "--idle-timeout",
+                        "--shutdown-grace",
+                        "--journal-max-mb",
+                        "--write-incomplete");
     }
 }

@@ -26,9 +26,11 @@ final class TestStack implements AutoCloseable {
         this(dir, routes, dev.tapeline.fixture.FixtureLayout.current(), mode);
     }
 
-    TestStack(Path dir, List<Route> routes, dev.tapeline.fixture.FixtureLayout layout, AgentMode mode) throws Exception {
+    TestStack(Path dir, List<Route> routes, dev.tapeline.fixture.FixtureLayout layout, AgentMode mode)
+            throws Exception {
         this.fixtures = dir.resolve("fixtures");
-        this.stack = Stack.start(Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, layout, mode),
+        this.stack = Stack.start(
+                Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, layout, mode),
                 w -> written.put(w.path(), w));
     }
 
@@ -38,7 +40,9 @@ final class TestStack implements AutoCloseable {
 
     /** Waits until at least {@code count} distinct fixtures were written. */
     void awaitFixtures(int count) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> written.size() >= count);
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> written.size() >= count);
     }
 
     @Override

@@ -20,33 +20,43 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class TopicScanner {
 
     /** Counts of what was read, and where a needle was found. */
-    record Scan(Set<String> topics, long records, List<String> hits) {
-    }
+    record Scan(Set<String> topics, long records, List<String> hits) {}
 
-    private TopicScanner() {
-    }
+    private TopicScanner() {}
 
     static Scan find(String bootstrapServers, byte[]... needles) throws Exception {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_uncommitted",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false);
         Set<String> topics;
         List<TopicPartition> partitions = new ArrayList<>();
         try (Admin admin = Admin.create(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
-            for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-                description.partitions().forEach(p -> partitions.add(new TopicPartition(description.name(), p.partition())));
+            topics = admin.listTopics(new ListTopicsOptions().listInternal(true))
+                    .names()
+                    .get(30, TimeUnit.SECONDS);
+            for (TopicDescription description : admin.describeTopics(topics)
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .values()) {
+                description
+                        .partitions()
+                        .forEach(p -> partitions.add(new TopicPartition(description.name(), p.partition())));
             }
         }
         long records = 0;
         List<String> hits = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+                    && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     records++;
                     for (byte[] needle : needles) {
@@ -54,8 +64,10 @@ final class TopicScanner {
                             hits.add(record.topic() + "-" + record.partition() + "@" + record.offset());
                         }
                         for (Header header : record.headers()) {
-                            if (contains(header.value(), needle) || contains(header.key().getBytes(), needle)) {
-                                hits.add(record.topic() + "-" + record.partition() + "@" + record.offset() + " header " + header.key());
+                            if (contains(header.value(), needle)
+                                    || contains(header.key().getBytes(), needle)) {
+                                hits.add(record.topic() + "-" + record.partition() + "@" + record.offset() + " header "
+                                        + header.key());
                             }
                         }
                     }

@@ -3,6 +3,7 @@ package dev.tapeline.agent.capture;
 import dev.tapeline.agent.proxy.ExchangeObserver;
 import dev.tapeline.agent.proxy.ExchangeRequest;
 import dev.tapeline.agent.proxy.ExchangeTap;
+import dev.tapeline.fixture.wire.Framings;
 import dev.tapeline.fixture.wire.NdjsonFramer;
 import dev.tapeline.fixture.wire.SseFramer;
 import dev.tapeline.schema.CaptureEvent;
@@ -11,7 +12,6 @@ import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
 import dev.tapeline.schema.FailureReason;
 import dev.tapeline.schema.Framing;
-import dev.tapeline.fixture.wire.Framings;
 import dev.tapeline.schema.Header;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
@@ -40,8 +40,8 @@ public final class CapturingTap implements ExchangeTap {
     private final Set<String> redactedHeaders;
     private final int maxChunkBytes;
 
-    public CapturingTap(String agentId, EventPublisher publisher, Clock clock, Set<String> redactedHeaders,
-            int maxChunkBytes) {
+    public CapturingTap(
+            String agentId, EventPublisher publisher, Clock clock, Set<String> redactedHeaders, int maxChunkBytes) {
         this.agentId = agentId;
         this.publisher = publisher;
         this.clock = clock;
@@ -53,19 +53,22 @@ public final class CapturingTap implements ExchangeTap {
     public ExchangeObserver open(ExchangeRequest request) {
         // when the request arrived; every later event is timed from it by the monotonic clock
         java.time.Instant start = clock.instant().minusNanos(Math.max(0, System.nanoTime() - request.startNanos()));
-        publish(request.completionId(), start, RequestStarted.newBuilder()
-                .setRoute(request.route().name())
-                .setMethod(request.method())
-                .setPath(request.path())
-                .setEndpoint(request.endpoint())
-                .setRecordedUrl(request.recordedUrl())
-                .setUpstreamUrl(request.upstreamUrl())
-                .setHeaders(headers(request.headers()))
-                .setBody(ByteBuffer.wrap(request.body()))
-                .setTestId(request.testId())
-                .setClientSdkVersion(request.clientSdkVersion())
-                .setServerVersion(request.serverVersion())
-                .build());
+        publish(
+                request.completionId(),
+                start,
+                RequestStarted.newBuilder()
+                        .setRoute(request.route().name())
+                        .setMethod(request.method())
+                        .setPath(request.path())
+                        .setEndpoint(request.endpoint())
+                        .setRecordedUrl(request.recordedUrl())
+                        .setUpstreamUrl(request.upstreamUrl())
+                        .setHeaders(headers(request.headers()))
+                        .setBody(ByteBuffer.wrap(request.body()))
+                        .setTestId(request.testId())
+                        .setClientSdkVersion(request.clientSdkVersion())
+                        .setServerVersion(request.serverVersion())
+                        .build());
         return new Observer(request, start);
     }
 
@@ -116,20 +119,22 @@ public final class CapturingTap implements ExchangeTap {
 
         @Override
         public void onResponseStarted(int status, List<Map.Entry<String, String>> responseHeaders) {
-            framing = Framings.forCapture(header(responseHeaders, "content-type"),
-                    header(responseHeaders, "content-encoding"));
+            framing = Framings.forCapture(
+                    header(responseHeaders, "content-type"), header(responseHeaders, "content-encoding"));
             if (framing == Framing.SSE) {
                 sse = new SseFramer(this::chunk, maxChunkBytes);
             } else if (framing == Framing.NDJSON) {
                 ndjson = new NdjsonFramer(line -> chunk(null, line), maxChunkBytes);
             }
             long offset = offset();
-            publish(offset, ResponseStarted.newBuilder()
-                    .setStatus(status)
-                    .setHeaders(headers(responseHeaders))
-                    .setFraming(framing)
-                    .setOffsetNanos(offset)
-                    .build());
+            publish(
+                    offset,
+                    ResponseStarted.newBuilder()
+                            .setStatus(status)
+                            .setHeaders(headers(responseHeaders))
+                            .setFraming(framing)
+                            .setOffsetNanos(offset)
+                            .build());
         }
 
         @Override
@@ -181,11 +186,13 @@ public final class CapturingTap implements ExchangeTap {
             }
             ended = true;
             long offset = offset();
-            publish(offset, ExchangeCompleted.newBuilder()
-                    .setChunkCount(sequence)
-                    .setBodyBytes(bodyBytes)
-                    .setDurationNanos(offset)
-                    .build());
+            publish(
+                    offset,
+                    ExchangeCompleted.newBuilder()
+                            .setChunkCount(sequence)
+                            .setBodyBytes(bodyBytes)
+                            .setDurationNanos(offset)
+                            .build());
         }
 
         @Override
@@ -195,12 +202,14 @@ public final class CapturingTap implements ExchangeTap {
             }
             ended = true;
             long offset = offset();
-            publish(offset, ExchangeFailed.newBuilder()
-                    .setChunkCount(sequence)
-                    .setReason(reason)
-                    .setMessage(message == null ? "" : message)
-                    .setDurationNanos(offset)
-                    .build());
+            publish(
+                    offset,
+                    ExchangeFailed.newBuilder()
+                            .setChunkCount(sequence)
+                            .setReason(reason)
+                            .setMessage(message == null ? "" : message)
+                            .setDurationNanos(offset)
+                            .build());
         }
     }
 }

@@ -25,8 +25,7 @@ final class EventCodec {
         READER = new SpecificDatumReader<>(schema, schema, SpecificData.getForSchema(schema));
     }
 
-    private EventCodec() {
-    }
+    private EventCodec() {}
 
     static byte[] encode(CaptureEvent event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);

@@ -37,8 +37,7 @@ public final class EventJournal implements AutoCloseable {
     }
 
     /** A record read back, and the position just after it. */
-    public record Entry(byte[] data, Position next) {
-    }
+    public record Entry(byte[] data, Position next) {}
 
     private static final int HEADER = 8;
 
@@ -47,6 +46,7 @@ public final class EventJournal implements AutoCloseable {
     private final long segmentBytes;
     /** Segment number → its size in bytes (appended and visible to the reader). */
     private final TreeMap<Long, Long> segments = new TreeMap<>();
+
     private FileChannel appendChannel;
     private long appendSegment;
     private boolean dirty;
@@ -78,7 +78,8 @@ public final class EventJournal implements AutoCloseable {
             }
             appendSegment = segments.lastKey();
             segments.put(appendSegment, validLength(appendSegment));
-            appendChannel = FileChannel.open(segmentPath(appendSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            appendChannel =
+                    FileChannel.open(segmentPath(appendSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             appendChannel.truncate(segments.get(appendSegment));
             appendChannel.position(segments.get(appendSegment));
             if (checkpoint.compareTo(new Position(segments.firstKey(), 0)) < 0) {
@@ -130,7 +131,10 @@ public final class EventJournal implements AutoCloseable {
         appendChannel.close();
         appendSegment++;
         segments.put(appendSegment, 0L);
-        appendChannel = FileChannel.open(segmentPath(appendSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        appendChannel = FileChannel.open(
+                segmentPath(appendSegment),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         dirty = false;
     }
@@ -226,7 +230,11 @@ public final class EventJournal implements AutoCloseable {
                 channel.force(true);
             }
             try {
-                Files.move(tmp, dir.resolve("checkpoint"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp,
+                        dir.resolve("checkpoint"),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, dir.resolve("checkpoint"), StandardCopyOption.REPLACE_EXISTING);
             }
@@ -244,7 +252,8 @@ public final class EventJournal implements AutoCloseable {
         if (!Files.exists(file)) {
             return new Position(segments.isEmpty() ? 0 : segments.firstKey(), 0);
         }
-        String[] parts = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+        String[] parts =
+                Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
         return new Position(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
     }
 

@@ -8,6 +8,5 @@ public interface EventPublisher extends AutoCloseable {
     void publish(CaptureEvent event);
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -29,12 +29,18 @@ final class JournalSender implements Runnable {
     private final Counter failed;
     /** True once nothing more will be journaled: the sender stops when the journal is empty. */
     private final BooleanSupplier drained;
+
     private volatile boolean stopped;
     /** Whether the producer refused the last event handed to it (said once, not per retry). */
     private boolean refusing;
 
-    JournalSender(String topic, Producer<String, CaptureEvent> producer, EventJournal journal, Counter published,
-            Counter failed, BooleanSupplier drained) {
+    JournalSender(
+            String topic,
+            Producer<String, CaptureEvent> producer,
+            EventJournal journal,
+            Counter published,
+            Counter failed,
+            BooleanSupplier drained) {
         this.topic = topic;
         this.producer = producer;
         this.journal = journal;
@@ -90,7 +96,8 @@ final class JournalSender implements Runnable {
             if (retriable.get() != null) {
                 if (!away) {
                     away = true;
-                    LOG.warn("Kafka is not reachable ({}); capture events are kept in the journal and sent when it is back",
+                    LOG.warn(
+                            "Kafka is not reachable ({}); capture events are kept in the journal and sent when it is back",
                             retriable.get().toString());
                 }
                 sleep(1_000);
@@ -98,7 +105,8 @@ final class JournalSender implements Runnable {
             }
             if (away) {
                 away = false;
-                LOG.info("Kafka is reachable again; sending the {} bytes of capture events the journal kept",
+                LOG.info(
+                        "Kafka is reachable again; sending the {} bytes of capture events the journal kept",
                         journal.pendingBytes());
             }
             position = entries.get(entries.size() - 1).next();
@@ -116,7 +124,9 @@ final class JournalSender implements Runnable {
                     retriable.compareAndSet(null, error);
                 } else {
                     failed.increment();
-                    LOG.error("capture event of exchange {} refused by Kafka and skipped: {}", event.getCompletionId(),
+                    LOG.error(
+                            "capture event of exchange {} refused by Kafka and skipped: {}",
+                            event.getCompletionId(),
                             error.toString());
                 }
             });

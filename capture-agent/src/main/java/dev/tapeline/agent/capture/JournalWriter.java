@@ -45,8 +45,12 @@ final class JournalWriter implements Runnable {
      * @param droppedFinals outcomes the queue could not take: their exchanges end CAPTURE_LOST
      * @param lossy         exchanges that lost an event (shared with the publisher)
      */
-    JournalWriter(BlockingQueue<CaptureEvent> queue, BlockingQueue<CaptureEvent> droppedFinals, EventJournal journal,
-            Set<String> lossy, Losses losses) {
+    JournalWriter(
+            BlockingQueue<CaptureEvent> queue,
+            BlockingQueue<CaptureEvent> droppedFinals,
+            EventJournal journal,
+            Set<String> lossy,
+            Losses losses) {
         this.queue = queue;
         this.droppedFinals = droppedFinals;
         this.journal = journal;
@@ -102,7 +106,8 @@ final class JournalWriter implements Runnable {
     /** Ends an exchange that lost events with ExchangeFailed(CAPTURE_LOST) and the chunk count actually kept. */
     private void appendMarker(CaptureEvent finalEvent) {
         String id = finalEvent.getCompletionId();
-        long duration = finalEvent.getPayload() instanceof ExchangeCompleted completed ? completed.getDurationNanos()
+        long duration = finalEvent.getPayload() instanceof ExchangeCompleted completed
+                ? completed.getDurationNanos()
                 : ((ExchangeFailed) finalEvent.getPayload()).getDurationNanos();
         CaptureEvent marker = CaptureEvent.newBuilder(finalEvent)
                 .setPayload(ExchangeFailed.newBuilder()

@@ -40,7 +40,11 @@ public final class KafkaEventPublisher implements EventPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventPublisher.class);
 
     public static final dev.tapeline.settings.Setting<Long> JOURNAL_MAX_MB = dev.tapeline.settings.Setting.number(
-            "journal-max-mb", 1024, 16, 1L << 30, "Disk the agent may use for capture events while Kafka is away, in MiB;"
+            "journal-max-mb",
+            1024,
+            16,
+            1L << 30,
+            "Disk the agent may use for capture events while Kafka is away, in MiB;"
                     + " beyond it exchanges end CAPTURE_LOST.");
 
     private final EventJournal journal;
@@ -53,6 +57,7 @@ public final class KafkaEventPublisher implements EventPublisher {
     private final Set<String> lossy = ConcurrentHashMap.newKeySet();
     /** Exchanges whose final event the in-memory queue could not take. */
     private final BlockingQueue<CaptureEvent> droppedFinals = new ArrayBlockingQueue<>(10_000);
+
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Duration drainOnClose;
 
@@ -60,25 +65,49 @@ public final class KafkaEventPublisher implements EventPublisher {
      * @param journalDir      where the journal lives (kept across restarts)
      * @param journalMaxBytes unsent events beyond this size are not kept
      */
-    public KafkaEventPublisher(String topic, Map<String, Object> producerConfig, Serializer<CaptureEvent> serializer,
-            Path journalDir, long journalMaxBytes, int queueCapacity, MeterRegistry metrics) {
-        this(topic, producer(producerConfig, serializer), new EventJournal(journalDir, journalMaxBytes,
-                Math.min(64L * 1024 * 1024, Math.max(1024 * 1024, journalMaxBytes / 8))), queueCapacity,
-                Duration.ofSeconds(30), metrics);
+    public KafkaEventPublisher(
+            String topic,
+            Map<String, Object> producerConfig,
+            Serializer<CaptureEvent> serializer,
+            Path journalDir,
+            long journalMaxBytes,
+            int queueCapacity,
+            MeterRegistry metrics) {
+        this(
+                topic,
+                producer(producerConfig, serializer),
+                new EventJournal(
+                        journalDir,
+                        journalMaxBytes,
+                        Math.min(64L * 1024 * 1024, Math.max(1024 * 1024, journalMaxBytes / 8))),
+                queueCapacity,
+                Duration.ofSeconds(30),
+                metrics);
     }
 
     /** @param drainOnClose how long {@link #close()} keeps sending to Kafka before leaving the rest in the journal */
-    KafkaEventPublisher(String topic, Producer<String, CaptureEvent> producer, EventJournal journal, int queueCapacity,
-            Duration drainOnClose, MeterRegistry metrics) {
+    KafkaEventPublisher(
+            String topic,
+            Producer<String, CaptureEvent> producer,
+            EventJournal journal,
+            int queueCapacity,
+            Duration drainOnClose,
+            MeterRegistry metrics) {
         this.drainOnClose = drainOnClose;
         this.producer = producer;
         this.journal = journal;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.lost = metrics.counter("tapeline.agent.events.lost");
         metrics.gauge("tapeline.agent.journal.pending.bytes", journal, EventJournal::pendingBytes);
-        this.writer = new Thread(new JournalWriter(queue, droppedFinals, journal, lossy, this::lose), "tapeline-event-journal");
-        this.sending = new JournalSender(topic, producer, journal, metrics.counter("tapeline.agent.events.published"),
-                metrics.counter("tapeline.agent.events.failed"), () -> closing.get() && !this.writer.isAlive());
+        this.writer = new Thread(
+                new JournalWriter(queue, droppedFinals, journal, lossy, this::lose), "tapeline-event-journal");
+        this.sending = new JournalSender(
+                topic,
+                producer,
+                journal,
+                metrics.counter("tapeline.agent.events.published"),
+                metrics.counter("tapeline.agent.events.failed"),
+                () -> closing.get() && !this.writer.isAlive());
         this.sender = new Thread(sending, "tapeline-event-publisher");
         writer.setDaemon(true);
         sender.setDaemon(true);
@@ -86,8 +115,8 @@ public final class KafkaEventPublisher implements EventPublisher {
         sender.start();
     }
 
-    private static Producer<String, CaptureEvent> producer(Map<String, Object> producerConfig,
-            Serializer<CaptureEvent> serializer) {
+    private static Producer<String, CaptureEvent> producer(
+            Map<String, Object> producerConfig, Serializer<CaptureEvent> serializer) {
         Map<String, Object> config = new HashMap<>(defaults());
         config.putAll(producerConfig);
         return new KafkaProducer<>(config, new StringSerializer(), serializer);
@@ -96,15 +125,24 @@ public final class KafkaEventPublisher implements EventPublisher {
     /** Producer settings chosen for capture: durable, ordered, batched, compressed, never giving up. */
     public static Map<String, Object> defaults() {
         return Map.of(
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                5,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                256 * 1024,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                16 * 1024 * 1024,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                Integer.MAX_VALUE,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                5_000);
     }
 
     @Override
@@ -112,7 +150,8 @@ public final class KafkaEventPublisher implements EventPublisher {
         if (closing.get() || !queue.offer(event)) {
             lose(event, closing.get() ? "publisher closed" : "publish queue full");
             if (JournalWriter.isFinal(event) && !droppedFinals.offer(event)) {
-                LOG.error("exchange {}: its outcome is lost too; it stays open in the pipeline", event.getCompletionId());
+                LOG.error(
+                        "exchange {}: its outcome is lost too; it stays open in the pipeline", event.getCompletionId());
             }
         }
     }
@@ -120,8 +159,10 @@ public final class KafkaEventPublisher implements EventPublisher {
     private void lose(CaptureEvent event, String why) {
         lost.increment();
         if (lossy.add(event.getCompletionId())) {
-            LOG.warn("exchange {}: capture event not kept ({}); the exchange will be recorded as failed (CAPTURE_LOST)",
-                    event.getCompletionId(), why);
+            LOG.warn(
+                    "exchange {}: capture event not kept ({}); the exchange will be recorded as failed (CAPTURE_LOST)",
+                    event.getCompletionId(),
+                    why);
         }
     }
 
@@ -150,7 +191,8 @@ public final class KafkaEventPublisher implements EventPublisher {
         }
         journal.close();
         if (journal.pendingBytes() > 0) {
-            LOG.warn("{} bytes of capture events are kept in the journal and will be sent at the next start",
+            LOG.warn(
+                    "{} bytes of capture events are kept in the journal and will be sent at the next start",
                     journal.pendingBytes());
         }
     }

@@ -8,8 +8,7 @@ public final class Redaction {
 
     public static final String MASK = "REDACTED";
 
-    private Redaction() {
-    }
+    private Redaction() {}
 
     /** The query string with the values of secret parameters replaced by {@value #MASK}. */
     public static String maskQuery(String rawQuery, Set<String> secretParams) {
@@ -53,7 +52,10 @@ public final class Redaction {
         for (String path : paths) {
             masked |= mask(json, path.split("\\."), 0);
         }
-        return masked ? dev.tapeline.fixture.python.PyJson.dumpsCompact(json).getBytes(java.nio.charset.StandardCharsets.UTF_8) : body;
+        return masked
+                ? dev.tapeline.fixture.python.PyJson.dumpsCompact(json)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                : body;
     }
 
     private static boolean mask(com.fasterxml.jackson.databind.JsonNode node, String[] path, int depth) {

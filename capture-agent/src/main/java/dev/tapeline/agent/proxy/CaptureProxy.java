@@ -1,38 +1,27 @@
 package dev.tapeline.agent.proxy;
 
 import dev.tapeline.agent.AgentConfig;
-import dev.tapeline.agent.AgentMode;
-import dev.tapeline.settings.Durations;
 import dev.tapeline.agent.Route;
 import dev.tapeline.agent.capture.Redaction;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.TestIds;
-import dev.tapeline.schema.FailureReason;
+import dev.tapeline.settings.Durations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.util.ArrayList;
-import java.util.AbstractMap;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +46,7 @@ public final class CaptureProxy implements AutoCloseable {
     private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Exchanges forwarded upstream and not ended yet. */
     private final Set<ProxiedExchange> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private HttpClient client;
 
     /**
@@ -67,8 +57,13 @@ public final class CaptureProxy implements AutoCloseable {
         this(config, tap, interceptor, metrics, Vertx.vertx(), true);
     }
 
-    public CaptureProxy(AgentConfig config, ExchangeTap tap, ExchangeInterceptor interceptor, MeterRegistry metrics,
-            Vertx vertx, boolean ownsVertx) {
+    public CaptureProxy(
+            AgentConfig config,
+            ExchangeTap tap,
+            ExchangeInterceptor interceptor,
+            MeterRegistry metrics,
+            Vertx vertx,
+            boolean ownsVertx) {
         this.config = config;
         this.tap = config.mode().captures() ? tap : ExchangeTap.NONE;
         this.interceptor = interceptor;
@@ -79,7 +74,8 @@ public final class CaptureProxy implements AutoCloseable {
 
     /** Starts listening; completes with the bound port. */
     public Future<Integer> start() {
-        client = vertx.createHttpClient(new HttpClientOptions()
+        client = vertx.createHttpClient(
+                new HttpClientOptions()
                         .setKeepAlive(true)
                         .setForceSni(true)
                         .setDecompressionSupported(false)
@@ -89,13 +85,15 @@ public final class CaptureProxy implements AutoCloseable {
         if (config.port() != 0 || instances == 1) {
             return listen(config.port(), instances);
         }
-        // servers share a port only when they ask for the same one: pick a free one first (and again if taken meanwhile)
+        // servers share a port only when they ask for the same one: pick a free one first (and again if taken
+        // meanwhile)
         return listenOnFreePort(instances, 3);
     }
 
     private Future<Integer> listenOnFreePort(int instances, int attempts) {
         int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(config.host()))) {
+        try (java.net.ServerSocket probe =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(config.host()))) {
             port = probe.getLocalPort();
         } catch (java.io.IOException e) {
             return Future.failedFuture(e);
@@ -117,22 +115,26 @@ public final class CaptureProxy implements AutoCloseable {
     /** {@code instances} servers on {@code port}, each on an event loop of its own (a verticle each). */
     private Future<Integer> listen(int port, int instances) {
         java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger();
-        return vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
-            @Override
-            public Future<?> start() {
-                HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                        .setHost(config.host())
-                        .setPort(port)
-                        .setMaxInitialLineLength(64 * 1024)
-                        .setMaxHeaderSize(64 * 1024)
-                        .setHandle100ContinueAutomatically(true)
-                        .setCompressionSupported(false)
-                        .setHttp2ClearTextEnabled(false));
-                servers.add(server);
-                return server.requestHandler(CaptureProxy.this::handle).listen()
-                        .onSuccess(listening -> bound.set(listening.actualPort()));
-            }
-        }, new io.vertx.core.DeploymentOptions().setInstances(instances)).map(id -> bound.get());
+        return vertx.deployVerticle(
+                        () -> new io.vertx.core.VerticleBase() {
+                            @Override
+                            public Future<?> start() {
+                                HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                                        .setHost(config.host())
+                                        .setPort(port)
+                                        .setMaxInitialLineLength(64 * 1024)
+                                        .setMaxHeaderSize(64 * 1024)
+                                        .setHandle100ContinueAutomatically(true)
+                                        .setCompressionSupported(false)
+                                        .setHttp2ClearTextEnabled(false));
+                                servers.add(server);
+                                return server.requestHandler(CaptureProxy.this::handle)
+                                        .listen()
+                                        .onSuccess(listening -> bound.set(listening.actualPort()));
+                            }
+                        },
+                        new io.vertx.core.DeploymentOptions().setInstances(instances))
+                .map(id -> bound.get());
     }
 
     public int port() {
@@ -150,15 +152,25 @@ public final class CaptureProxy implements AutoCloseable {
         String named = request.getHeader(AgentConfig.ROUTE_HEADER);
         Route route = named != null ? config.routeNamed(named) : config.routeFor(path);
         if (route == null) {
-            ErrorAnswers.send(request.response(), 404, "no_route", (named != null ? "no route named '" + named + "'"
-                    : "no route serves path " + path) + "; configured routes: "
-                    + config.routes().stream().map(r -> r.name() + " " + r.prefix()).toList());
+            ErrorAnswers.send(
+                    request.response(),
+                    404,
+                    "no_route",
+                    (named != null ? "no route named '" + named + "'" : "no route serves path " + path)
+                            + "; configured routes: "
+                            + config.routes().stream()
+                                    .map(r -> r.name() + " " + r.prefix())
+                                    .toList());
             return;
         }
         String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (contentLength != null && parseLong(contentLength) > config.maxRequestBodyBytes()) {
-            ErrorAnswers.send(request.response(), 413, "request_too_large", "request body of " + contentLength
-                    + " bytes exceeds the agent's limit of " + config.maxRequestBodyBytes() + " bytes");
+            ErrorAnswers.send(
+                    request.response(),
+                    413,
+                    "request_too_large",
+                    "request body of " + contentLength + " bytes exceeds the agent's limit of "
+                            + config.maxRequestBodyBytes() + " bytes");
             request.connection().close();
             return;
         }
@@ -170,8 +182,11 @@ public final class CaptureProxy implements AutoCloseable {
             }
             if (body.length() + piece.length() > config.maxRequestBodyBytes()) {
                 refused[0] = true;
-                ErrorAnswers.send(request.response(), 413, "request_too_large", "request body exceeds the agent's limit of "
-                        + config.maxRequestBodyBytes() + " bytes");
+                ErrorAnswers.send(
+                        request.response(),
+                        413,
+                        "request_too_large",
+                        "request body exceeds the agent's limit of " + config.maxRequestBodyBytes() + " bytes");
                 request.connection().close();
                 return;
             }
@@ -196,18 +211,34 @@ public final class CaptureProxy implements AutoCloseable {
         String sdkVersion = clientSdkVersion(request);
         // like llama-stack, ask the upstream for its version when an OpenAI Python client records
         Future<String> serverVersion = config.mode().captures() && sdkVersion != null
-                ? versions.versionOf(route, client) : Future.succeededFuture();
-        serverVersion.onComplete(version -> dispatch(request, body, upstreamUrl, new ExchangeRequest(completionId,
-                route, request.method().name(), request.path() + (maskedQuery == null ? "" : "?" + maskedQuery), endpoint,
-                route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery), requestHeaders,
-                Redaction.maskBodyPaths(body.getBytes(), config.redactedBodyPaths()), TestIds.fromHeaders(name -> Headers.utf8(request.getHeader(name))),
-                sdkVersion, startNanos, version.result())));
+                ? versions.versionOf(route, client)
+                : Future.succeededFuture();
+        serverVersion.onComplete(version -> dispatch(
+                request,
+                body,
+                upstreamUrl,
+                new ExchangeRequest(
+                        completionId,
+                        route,
+                        request.method().name(),
+                        request.path() + (maskedQuery == null ? "" : "?" + maskedQuery),
+                        endpoint,
+                        route.upstream() + endpoint + (maskedQuery == null ? "" : "?" + maskedQuery),
+                        requestHeaders,
+                        Redaction.maskBodyPaths(body.getBytes(), config.redactedBodyPaths()),
+                        TestIds.fromHeaders(name -> Headers.utf8(request.getHeader(name))),
+                        sdkVersion,
+                        startNanos,
+                        version.result())));
     }
 
     private void dispatch(HttpServerRequest request, Buffer body, String upstreamUrl, ExchangeRequest exchange) {
         interceptor.intercept(exchange, request.response()).onComplete(answered -> {
             if (answered.failed()) {
-                LOG.warn("exchange {}: the interceptor failed; answering 500", exchange.completionId(), answered.cause());
+                LOG.warn(
+                        "exchange {}: the interceptor failed; answering 500",
+                        exchange.completionId(),
+                        answered.cause());
                 count("interceptor_failed");
                 ErrorAnswers.send(request.response(), 500, "interceptor_failed", String.valueOf(answered.cause()));
             } else if (!answered.result()) {
@@ -217,16 +248,20 @@ public final class CaptureProxy implements AutoCloseable {
     }
 
     private void proxy(HttpServerRequest request, Buffer body, ExchangeRequest exchange, String upstreamUrl) {
-        ProxiedExchange proxied = new ProxiedExchange(vertx, request.response(), exchange, openSafely(exchange),
-                (ended, outcome) -> {
+        ProxiedExchange proxied =
+                new ProxiedExchange(vertx, request.response(), exchange, openSafely(exchange), (ended, outcome) -> {
                     open.remove(ended);
                     count(outcome);
                 });
         open.add(proxied);
-        proxied.start(client, new RequestOptions()
-                .setMethod(HttpMethod.valueOf(request.method().name()))
-                .setAbsoluteURI(upstreamUrl)
-                .setFollowRedirects(false), Headers.forwarded(request.headers()), body);
+        proxied.start(
+                client,
+                new RequestOptions()
+                        .setMethod(HttpMethod.valueOf(request.method().name()))
+                        .setAbsoluteURI(upstreamUrl)
+                        .setFollowRedirects(false),
+                Headers.forwarded(request.headers()),
+                body);
     }
 
     private ExchangeObserver openSafely(ExchangeRequest exchange) {
@@ -270,15 +305,19 @@ public final class CaptureProxy implements AutoCloseable {
         Duration grace = config.shutdownGrace();
         try {
             Future<Void> stopped = Future.join(servers.stream()
-                    .map(server -> server.shutdown(grace.toMillis() + ABORT_MARGIN.toMillis(), TimeUnit.MILLISECONDS))
-                    .toList()).mapEmpty();
+                            .map(server ->
+                                    server.shutdown(grace.toMillis() + ABORT_MARGIN.toMillis(), TimeUnit.MILLISECONDS))
+                            .toList())
+                    .mapEmpty();
             if (!open.isEmpty()) {
                 LOG.info("waiting up to {} for {} open exchanges to finish", Durations.format(grace), open.size());
             }
             try {
                 stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                LOG.warn("{} exchanges still open after the shutdown grace of {}: ended as AGENT_SHUTDOWN", open.size(),
+                LOG.warn(
+                        "{} exchanges still open after the shutdown grace of {}: ended as AGENT_SHUTDOWN",
+                        open.size(),
                         Durations.format(grace));
                 open.forEach(exchange -> exchange.abortForShutdown(grace));
                 stopped.await(ABORT_MARGIN.toMillis(), TimeUnit.MILLISECONDS);

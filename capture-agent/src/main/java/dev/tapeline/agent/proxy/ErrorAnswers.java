@@ -8,8 +8,7 @@ import io.vertx.core.http.HttpServerResponse;
 /** The agent's own answers, in the OpenAI error shape an SDK reads: {@code {"error": {message, type, code}}}. */
 public final class ErrorAnswers {
 
-    private ErrorAnswers() {
-    }
+    private ErrorAnswers() {}
 
     /** Answers with the error unless the response already ended or its connection is gone. */
     public static void send(HttpServerResponse response, int status, String code, String message) {
@@ -17,7 +16,12 @@ public final class ErrorAnswers {
             return;
         }
         ObjectNode error = JsonNodeFactory.instance.objectNode();
-        error.putObject("error").put("message", message).put("type", "tapeline_error").put("code", code);
-        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(PyJson.dumpsCompact(error));
+        error.putObject("error")
+                .put("message", message)
+                .put("type", "tapeline_error")
+                .put("code", code);
+        response.setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .end(PyJson.dumpsCompact(error));
     }
 }

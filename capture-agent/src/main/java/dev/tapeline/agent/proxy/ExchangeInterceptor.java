@@ -11,8 +11,7 @@ import io.vertx.core.http.HttpServerResponse;
 public interface ExchangeInterceptor {
 
     /** Answers nothing: every request goes upstream. */
-    ExchangeInterceptor NONE = new ExchangeInterceptor() {
-    };
+    ExchangeInterceptor NONE = new ExchangeInterceptor() {};
 
     /** Completes with true where it answered the request itself, false to let the proxy forward it. */
     default Future<Boolean> intercept(ExchangeRequest request, HttpServerResponse response) {

@@ -11,18 +11,13 @@ import java.util.Map;
  */
 public interface ExchangeObserver {
 
-    ExchangeObserver NONE = new ExchangeObserver() {
-    };
+    ExchangeObserver NONE = new ExchangeObserver() {};
 
-    default void onResponseStarted(int status, List<Map.Entry<String, String>> headers) {
-    }
+    default void onResponseStarted(int status, List<Map.Entry<String, String>> headers) {}
 
-    default void onResponseBytes(byte[] bytes) {
-    }
+    default void onResponseBytes(byte[] bytes) {}
 
-    default void onCompleted() {
-    }
+    default void onCompleted() {}
 
-    default void onFailed(FailureReason reason, String message) {
-    }
+    default void onFailed(FailureReason reason, String message) {}
 }

@@ -21,9 +21,19 @@ import java.util.Map;
  * @param startNanos   {@link System#nanoTime()} when the request arrived
  * @param serverVersion version the upstream reports at {@code /version} (vLLM), or null
  */
-public record ExchangeRequest(String completionId, Route route, String method, String path, String endpoint,
-        String upstreamUrl, List<Map.Entry<String, String>> headers, byte[] body, String testId,
-        String clientSdkVersion, long startNanos, String serverVersion) {
+public record ExchangeRequest(
+        String completionId,
+        Route route,
+        String method,
+        String path,
+        String endpoint,
+        String upstreamUrl,
+        List<Map.Entry<String, String>> headers,
+        byte[] body,
+        String testId,
+        String clientSdkVersion,
+        long startNanos,
+        String serverVersion) {
 
     /**
      * The URL llama-stack would record: the route's recorded base URL plus the endpoint, with a

@@ -22,12 +22,22 @@ final class Headers {
      * Connection-level fields a proxy does not forward (RFC 9110 §7.6.1), the credentials meant
      * for the proxy itself ({@code Proxy-Authorization}), and the agent's own route header.
      */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization", "host",
-            "content-length", "expect", AgentConfig.ROUTE_HEADER.toLowerCase(Locale.ROOT));
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "upgrade",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "host",
+            "content-length",
+            "expect",
+            AgentConfig.ROUTE_HEADER.toLowerCase(Locale.ROOT));
 
-    private Headers() {
-    }
+    private Headers() {}
 
     /** The names (lower case) not to forward from these fields: the hop-by-hop ones and those {@code Connection} lists. */
     static Set<String> hopByHop(MultiMap headers) {
@@ -90,7 +100,8 @@ final class Headers {
             bytes[j] = (byte) c;
         }
         try {
-            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
+            CharBuffer decoded = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes));

@@ -1,8 +1,8 @@
 package dev.tapeline.agent.proxy;
 
-import dev.tapeline.settings.Durations;
 import dev.tapeline.agent.UpstreamTimeouts;
 import dev.tapeline.schema.FailureReason;
+import dev.tapeline.settings.Durations;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -51,7 +51,9 @@ final class ProxiedExchange {
     }
 
     private enum Wait {
-        CONNECT, FIRST_BYTE, IDLE
+        CONNECT,
+        FIRST_BYTE,
+        IDLE
     }
 
     private final Vertx vertx;
@@ -68,6 +70,7 @@ final class ProxiedExchange {
     private boolean clientClosed;
     /** Body bytes given to the client connection, and those the connection has taken. */
     private long relayedBytes;
+
     private long handedOverBytes;
     private Wait waiting;
     private long waitStartedNanos;
@@ -75,7 +78,11 @@ final class ProxiedExchange {
     private long watchdogDueNanos;
     private long graceTimer = -1;
 
-    ProxiedExchange(Vertx vertx, HttpServerResponse response, ExchangeRequest exchange, ExchangeObserver observer,
+    ProxiedExchange(
+            Vertx vertx,
+            HttpServerResponse response,
+            ExchangeRequest exchange,
+            ExchangeObserver observer,
             Ending ending) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
@@ -171,8 +178,8 @@ final class ProxiedExchange {
         if (!clientClosed) {
             response.end();
         } else if (handedOverBytes < relayedBytes) {
-            clientDisconnected("client closed the connection before it was sent the whole response ("
-                    + handedOverBytes + " of " + relayedBytes + " bytes)");
+            clientDisconnected("client closed the connection before it was sent the whole response (" + handedOverBytes
+                    + " of " + relayedBytes + " bytes)");
             return;
         }
         finish("completed");
@@ -218,7 +225,11 @@ final class ProxiedExchange {
         if (finished) {
             return;
         }
-        LOG.debug("exchange {}: upstream {} failed: {}", exchange.completionId(), exchange.upstreamUrl(), error.toString());
+        LOG.debug(
+                "exchange {}: upstream {} failed: {}",
+                exchange.completionId(),
+                exchange.upstreamUrl(),
+                error.toString());
         String message = "upstream " + exchange.route().upstream() + " failed: " + error.getMessage();
         fail(FailureReason.UPSTREAM_ERROR, message);
         answerOrBreak(502, "upstream_unreachable", message);
@@ -267,12 +278,15 @@ final class ProxiedExchange {
             return;
         }
         String message = switch (waiting) {
-            case CONNECT -> "no connection to the upstream " + exchange.route().upstream() + " within "
-                    + Durations.format(timeouts.connect()) + " (connect-timeout)";
-            case FIRST_BYTE -> "the upstream " + exchange.route().upstream() + " sent no response within "
-                    + Durations.format(timeouts.firstByte()) + " (first-byte-timeout)";
-            case IDLE -> "the upstream " + exchange.route().upstream() + " sent nothing for "
-                    + Durations.format(timeouts.idle()) + " mid-response (idle-timeout)";
+            case CONNECT ->
+                "no connection to the upstream " + exchange.route().upstream() + " within "
+                        + Durations.format(timeouts.connect()) + " (connect-timeout)";
+            case FIRST_BYTE ->
+                "the upstream " + exchange.route().upstream() + " sent no response within "
+                        + Durations.format(timeouts.firstByte()) + " (first-byte-timeout)";
+            case IDLE ->
+                "the upstream " + exchange.route().upstream() + " sent nothing for " + Durations.format(timeouts.idle())
+                        + " mid-response (idle-timeout)";
         };
         fail(FailureReason.UPSTREAM_TIMEOUT, message);
         resetUpstream();
@@ -288,7 +302,8 @@ final class ProxiedExchange {
             if (finished) {
                 return;
             }
-            String message = "the agent stopped before the exchange ended (shutdown grace " + Durations.format(grace) + ")";
+            String message =
+                    "the agent stopped before the exchange ended (shutdown grace " + Durations.format(grace) + ")";
             fail(FailureReason.AGENT_SHUTDOWN, message);
             resetUpstream();
             answerOrBreak(503, "agent_shutting_down", message);

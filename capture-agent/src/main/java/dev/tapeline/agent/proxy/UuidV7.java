@@ -8,8 +8,7 @@ public final class UuidV7 {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private UuidV7() {
-    }
+    private UuidV7() {}
 
     public static UUID next(long epochMillis) {
         long msb = (epochMillis & 0xFFFF_FFFF_FFFFL) << 16 | 0x7000L | (RANDOM.nextInt() & 0x0FFFL);

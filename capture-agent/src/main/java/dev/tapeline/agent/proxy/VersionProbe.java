@@ -28,8 +28,11 @@ final class VersionProbe {
 
     private static Future<String> ask(Route route, HttpClient client) {
         String url = route.upstream() + versionPath(route.recordedBaseUrl());
-        return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
-                        .setConnectTimeout(5_000).setIdleTimeout(5_000))
+        return client.request(new RequestOptions()
+                        .setMethod(HttpMethod.GET)
+                        .setAbsoluteURI(url)
+                        .setConnectTimeout(5_000)
+                        .setIdleTimeout(5_000))
                 .compose(versionRequest -> versionRequest.send())
                 .compose(response -> response.body().map(bytes -> response.statusCode() == 200 ? bytes : null))
                 .map(bytes -> {

@@ -1,20 +1,19 @@
 package dev.tapeline.agent.replay;
 
-import dev.tapeline.agent.proxy.ExchangeRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tapeline.fixture.FixtureRequest;
-import dev.tapeline.fixture.repo.ChunkTiming;
+import dev.tapeline.agent.proxy.ExchangeRequest;
 import dev.tapeline.fixture.EndpointKind;
-import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.fixture.FixtureLayout;
-import dev.tapeline.fixture.HashRules;
-import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureKeys;
-import dev.tapeline.fixture.repo.FixtureRepository;
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.HashRules;
 import dev.tapeline.fixture.python.PyJson;
-import dev.tapeline.fixture.repo.TestIds;
+import dev.tapeline.fixture.repo.ChunkTiming;
+import dev.tapeline.fixture.repo.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureRepository;
 import dev.tapeline.fixture.wire.WireForm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,8 +36,7 @@ import java.util.TreeMap;
 public final class FixtureReplay {
 
     /** The outcome of a look-up. */
-    public sealed interface Lookup permits Hit, Miss {
-    }
+    public sealed interface Lookup permits Hit, Miss {}
 
     /**
      * What to send back: the stored response in wire form, with the upstream's headers where the
@@ -47,8 +45,16 @@ public final class FixtureReplay {
      * due after the request (recorded chunk timing), or empty to send at once; {@code interrupted}:
      * the recorded call broke off, so the answer does too (the connection is reset after the chunks).
      */
-    public record Hit(String requestHash, Path file, int status, WireForm form, List<byte[]> chunks,
-            List<Map.Entry<String, String>> headers, boolean asProvider, List<Long> offsetsNanos, boolean interrupted)
+    public record Hit(
+            String requestHash,
+            Path file,
+            int status,
+            WireForm form,
+            List<byte[]> chunks,
+            List<Map.Entry<String, String>> headers,
+            boolean asProvider,
+            List<Long> offsetsNanos,
+            boolean interrupted)
             implements Lookup {
 
         public boolean streaming() {
@@ -74,9 +80,11 @@ public final class FixtureReplay {
     private final FixtureProfile profile;
     /** Today's hash rules first, then the earlier generations a repository may hold. */
     private final List<HashRules> rules = new ArrayList<>();
+
     private final FixtureRepository repository;
     /** Provider-like values for a round trip's provider form, or null to serve the recorded form. */
     private final FixtureFile.ProviderValues providerValues;
+
     private final boolean chunkTiming;
 
     /** Serves the recorded data as recorded (the SDK's dump, normalized), as llama-stack replays it. */
@@ -104,8 +112,13 @@ public final class FixtureReplay {
     }
 
     public Lookup find(ExchangeRequest request) {
-        FixtureRequest fixtureRequest = new FixtureRequest(request.method(), request.recordedUrl(), request.endpoint(),
-                request.body(), request.testId(), request.query());
+        FixtureRequest fixtureRequest = new FixtureRequest(
+                request.method(),
+                request.recordedUrl(),
+                request.endpoint(),
+                request.body(),
+                request.testId(),
+                request.query());
         EndpointKind kind = fixtureRequest.kind();
         List<Path> lookedFor = new ArrayList<>();
         String firstHash = null;
@@ -148,15 +161,25 @@ public final class FixtureReplay {
             return null;
         }
         // a provider sends its one list as it is; llama-stack's replay merges and sorts
-        return providerValues != null && modelLists.size() == 1 ? hit(hash, modelLists.get(0)) : mergedModels(kind, hash, modelLists);
+        return providerValues != null && modelLists.size() == 1
+                ? hit(hash, modelLists.get(0))
+                : mergedModels(kind, hash, modelLists);
     }
 
     private Hit hit(String hash, Path file) {
         try {
             FixtureFile fixture = FixtureFile.read(file);
-            return new Hit(hash, file, fixture.wireStatus(), fixture.wireForm(),
-                    providerValues != null ? fixture.providerResponseChunks(providerValues) : fixture.wireResponseChunks(),
-                    fixture.responseHeaders(), providerValues != null, chunkTiming && fixture.isStreaming() ? ChunkTiming.read(file) : List.of(),
+            return new Hit(
+                    hash,
+                    file,
+                    fixture.wireStatus(),
+                    fixture.wireForm(),
+                    providerValues != null
+                            ? fixture.providerResponseChunks(providerValues)
+                            : fixture.wireResponseChunks(),
+                    fixture.responseHeaders(),
+                    providerValues != null,
+                    chunkTiming && fixture.isStreaming() ? ChunkTiming.read(file) : List.of(),
                     fixture.isInterrupted());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read fixture " + file, e);
@@ -168,7 +191,8 @@ public final class FixtureReplay {
             return List.of();
         }
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> matches = Files.newDirectoryStream(directory, FixtureRepository.modelListPrefix(hash) + "*.json")) {
+        try (DirectoryStream<Path> matches =
+                Files.newDirectoryStream(directory, FixtureRepository.modelListPrefix(hash) + "*.json")) {
             matches.forEach(files::add);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + directory, e);
@@ -198,7 +222,16 @@ public final class FixtureReplay {
         } else {
             merged = FixtureFile.modelListWire(byKey.values());
         }
-        return new Hit(hash, files.get(0), 200, WireForm.JSON, List.of(merged), List.of(), providerValues != null, List.of(), false);
+        return new Hit(
+                hash,
+                files.get(0),
+                200,
+                WireForm.JSON,
+                List.of(merged),
+                List.of(),
+                providerValues != null,
+                List.of(),
+                false);
     }
 
     private static String modelOf(byte[] body) {

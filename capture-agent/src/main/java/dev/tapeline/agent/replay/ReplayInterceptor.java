@@ -48,8 +48,12 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
                     return Future.succeededFuture(false);
                 }
                 // a request that cannot name a fixture (body not JSON, unsafe test id)
-                ErrorAnswers.send(response, 400, "replay_unmatchable", "cannot look this request up for replay: "
-                        + lookup.cause().getMessage());
+                ErrorAnswers.send(
+                        response,
+                        400,
+                        "replay_unmatchable",
+                        "cannot look this request up for replay: "
+                                + lookup.cause().getMessage());
                 return Future.succeededFuture(true);
             }
             if (lookup.result() instanceof FixtureReplay.Hit hit) {
@@ -81,13 +85,16 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
             return;
         }
         response.setStatusCode(hit.status());
-        List<Buffer> frames = hit.chunks().stream().map(chunk -> Buffer.buffer(hit.form().frame(chunk))).toList();
+        List<Buffer> frames = hit.chunks().stream()
+                .map(chunk -> Buffer.buffer(hit.form().frame(chunk)))
+                .toList();
         Buffer end = Buffer.buffer(hit.form().endBytes());
         if (!hit.headers().isEmpty() && (hit.asProvider() || hit.offsetsNanos().isEmpty())) {
             serveWithRecordedHeaders(response, hit, frames, end, hit.asProvider());
             return;
         }
-        response.putHeader("X-Tapeline-Replay", hit.requestHash()).putHeader("Content-Type", hit.form().contentType());
+        response.putHeader("X-Tapeline-Replay", hit.requestHash())
+                .putHeader("Content-Type", hit.form().contentType());
         if (!hit.streaming()) {
             response.end(frames.get(0));
             return;
@@ -100,8 +107,14 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
      * Writes frame {@code i} and the rest, each when its recorded offset after the request is
      * reached, then {@code end}; a null {@code end} resets the connection instead (a broken stream).
      */
-    private static void writePaced(Vertx vertx, HttpServerResponse response, List<Buffer> frames, List<Long> offsetsNanos,
-            long startNanos, int i, Buffer end) {
+    private static void writePaced(
+            Vertx vertx,
+            HttpServerResponse response,
+            List<Buffer> frames,
+            List<Long> offsetsNanos,
+            long startNanos,
+            int i,
+            Buffer end) {
         Future<Void> written = Future.succeededFuture();
         while (i < frames.size()) {
             long dueInNanos = i < offsetsNanos.size() ? startNanos + offsetsNanos.get(i) - System.nanoTime() : 0;
@@ -130,13 +143,14 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
      * acting as the provider for a round trip ({@code exact}): then every header keeps its
      * recorded place.
      */
-    private static void serveWithRecordedHeaders(HttpServerResponse response, FixtureReplay.Hit hit, List<Buffer> frames,
-            Buffer end, boolean exact) {
+    private static void serveWithRecordedHeaders(
+            HttpServerResponse response, FixtureReplay.Hit hit, List<Buffer> frames, Buffer end, boolean exact) {
         Buffer body = Buffer.buffer();
         frames.forEach(body::appendBuffer);
         body.appendBuffer(end);
-        if (hit.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("content-encoding")
-                && h.getValue().equalsIgnoreCase("gzip"))) {
+        if (hit.headers().stream()
+                .anyMatch(h -> h.getKey().equalsIgnoreCase("content-encoding")
+                        && h.getValue().equalsIgnoreCase("gzip"))) {
             ByteArrayOutputStream zipped = new ByteArrayOutputStream();
             try (GZIPOutputStream out = new GZIPOutputStream(zipped)) {
                 out.write(body.getBytes());

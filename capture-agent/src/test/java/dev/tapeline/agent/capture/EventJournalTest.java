@@ -22,7 +22,9 @@ class EventJournalTest {
     }
 
     private static List<String> texts(List<EventJournal.Entry> entries) {
-        return entries.stream().map(e -> new String(e.data(), StandardCharsets.UTF_8)).toList();
+        return entries.stream()
+                .map(e -> new String(e.data(), StandardCharsets.UTF_8))
+                .toList();
     }
 
     @Test
@@ -34,7 +36,8 @@ class EventJournalTest {
             List<EventJournal.Entry> first = journal.read(journal.checkpoint(), 4, 1 << 20, 0);
             journal.acknowledge(first.get(first.size() - 1).next());
             List<String> rest = new java.util.ArrayList<>();
-            for (List<EventJournal.Entry> page; !(page = journal.read(journal.checkpoint(), 100, 1 << 20, 0)).isEmpty(); ) {
+            for (List<EventJournal.Entry> page;
+                    !(page = journal.read(journal.checkpoint(), 100, 1 << 20, 0)).isEmpty(); ) {
                 rest.addAll(texts(page));
                 journal.acknowledge(page.get(page.size() - 1).next());
             }
@@ -45,17 +48,20 @@ class EventJournalTest {
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.filter(p -> p.toString().endsWith(".log")).count())
-                    .as("segments read and acknowledged are deleted").isEqualTo(1);
+                    .as("segments read and acknowledged are deleted")
+                    .isEqualTo(1);
         }
     }
 
     @Test
-    void givenUnacknowledgedRecords_whenTheJournalIsOpenedAgain_thenTheyAreReadAgainAfterTheCheckpoint() throws Exception {
+    void givenUnacknowledgedRecords_whenTheJournalIsOpenedAgain_thenTheyAreReadAgainAfterTheCheckpoint()
+            throws Exception {
         try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20)) {
             for (int i = 0; i < 5; i++) {
                 journal.append(record(i));
             }
-            journal.acknowledge(journal.read(journal.checkpoint(), 2, 1 << 20, 0).get(1).next());
+            journal.acknowledge(
+                    journal.read(journal.checkpoint(), 2, 1 << 20, 0).get(1).next());
         }
 
         try (EventJournal reopened = new EventJournal(dir, 1 << 20, 1 << 20)) {
@@ -74,7 +80,8 @@ class EventJournalTest {
         }
         Path segment;
         try (Stream<Path> files = Files.list(dir)) {
-            segment = files.filter(p -> p.toString().endsWith(".log")).findFirst().orElseThrow();
+            segment =
+                    files.filter(p -> p.toString().endsWith(".log")).findFirst().orElseThrow();
         }
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
             channel.truncate(channel.size() - 3); // the crash came mid-write
@@ -83,7 +90,8 @@ class EventJournalTest {
         try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20)) {
             journal.append(record(2));
 
-            assertThat(texts(journal.read(journal.checkpoint(), 100, 1 << 20, 0))).containsExactly("event-0", "event-2");
+            assertThat(texts(journal.read(journal.checkpoint(), 100, 1 << 20, 0)))
+                    .containsExactly("event-0", "event-2");
         }
     }
 

@@ -41,43 +41,83 @@ class KafkaEventPublisherTest {
         }
 
         @Override
-        public synchronized Future<RecordMetadata> send(ProducerRecord<String, CaptureEvent> record, Callback callback) {
+        public synchronized Future<RecordMetadata> send(
+                ProducerRecord<String, CaptureEvent> record, Callback callback) {
             if (!up) {
-                throw new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata after 5000 ms.");
+                throw new org.apache.kafka.common.errors.TimeoutException(
+                        "Topic not present in metadata after 5000 ms.");
             }
             return super.send(record, callback);
         }
     }
 
     private KafkaEventPublisher publisher(Broker broker, long journalBytes) {
-        return new KafkaEventPublisher("events", broker, new EventJournal(dir.resolve("journal"), journalBytes, 1 << 20),
-                1_000, Duration.ofMillis(500), new SimpleMeterRegistry());
+        return new KafkaEventPublisher(
+                "events",
+                broker,
+                new EventJournal(dir.resolve("journal"), journalBytes, 1 << 20),
+                1_000,
+                Duration.ofMillis(500),
+                new SimpleMeterRegistry());
     }
 
     private static CaptureEvent event(String id, Object payload) {
-        return CaptureEvent.newBuilder().setCompletionId(id).setAgentId("a").setTimestampMs(Instant.EPOCH)
-                .setPayload(payload).build();
+        return CaptureEvent.newBuilder()
+                .setCompletionId(id)
+                .setAgentId("a")
+                .setTimestampMs(Instant.EPOCH)
+                .setPayload(payload)
+                .build();
     }
 
     static List<CaptureEvent> exchange(String id, int chunks) {
         List<CaptureEvent> events = new java.util.ArrayList<>();
-        events.add(event(id, RequestStarted.newBuilder().setRoute("r").setMethod("POST").setPath("/v1/chat/completions")
-                .setEndpoint("/v1/chat/completions").setRecordedUrl("http://x/v1/chat/completions")
-                .setUpstreamUrl("http://x/v1/chat/completions").setHeaders(List.of())
-                .setBody(ByteBuffer.wrap("{}".getBytes())).build()));
-        events.add(event(id, ResponseStarted.newBuilder().setStatus(200).setHeaders(List.of()).setFraming(Framing.SSE)
-                .setOffsetNanos(1).build()));
+        events.add(event(
+                id,
+                RequestStarted.newBuilder()
+                        .setRoute("r")
+                        .setMethod("POST")
+                        .setPath("/v1/chat/completions")
+                        .setEndpoint("/v1/chat/completions")
+                        .setRecordedUrl("http://x/v1/chat/completions")
+                        .setUpstreamUrl("http://x/v1/chat/completions")
+                        .setHeaders(List.of())
+                        .setBody(ByteBuffer.wrap("{}".getBytes()))
+                        .build()));
+        events.add(event(
+                id,
+                ResponseStarted.newBuilder()
+                        .setStatus(200)
+                        .setHeaders(List.of())
+                        .setFraming(Framing.SSE)
+                        .setOffsetNanos(1)
+                        .build()));
         for (int i = 0; i < chunks; i++) {
-            events.add(event(id, ChunkReceived.newBuilder().setSequence(i).setOffsetNanos(i)
-                    .setData(ByteBuffer.wrap(("{\"n\":" + i + "}").getBytes())).build()));
+            events.add(event(
+                    id,
+                    ChunkReceived.newBuilder()
+                            .setSequence(i)
+                            .setOffsetNanos(i)
+                            .setData(ByteBuffer.wrap(("{\"n\":" + i + "}").getBytes()))
+                            .build()));
         }
-        events.add(event(id, ExchangeCompleted.newBuilder().setChunkCount(chunks).setBodyBytes(1).setDurationNanos(9).build()));
+        events.add(event(
+                id,
+                ExchangeCompleted.newBuilder()
+                        .setChunkCount(chunks)
+                        .setBodyBytes(1)
+                        .setDurationNanos(9)
+                        .build()));
         return events;
     }
 
     private static List<String> sequence(List<ProducerRecord<String, CaptureEvent>> sent, String id) {
-        return sent.stream().filter(r -> r.key().equals(id)).map(r -> r.value().getPayload() instanceof ChunkReceived c
-                ? "chunk-" + c.getSequence() : r.value().getPayload().getClass().getSimpleName()).toList();
+        return sent.stream()
+                .filter(r -> r.key().equals(id))
+                .map(r -> r.value().getPayload() instanceof ChunkReceived c
+                        ? "chunk-" + c.getSequence()
+                        : r.value().getPayload().getClass().getSimpleName())
+                .toList();
     }
 
     @Test
@@ -90,13 +130,19 @@ class KafkaEventPublisherTest {
                 publisher.publish(a.get(i));
                 publisher.publish(b.get(i));
             }
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> broker.history().isEmpty());
+            await().during(Duration.ofMillis(300))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> broker.history().isEmpty());
 
             broker.up = true;
 
             await().atMost(Duration.ofSeconds(10)).until(() -> broker.history().size() == 2 * a.size());
-            assertThat(sequence(broker.history(), "a")).isEqualTo(sequence(a.stream()
-                    .map(e -> new ProducerRecord<>("events", "a", e)).toList(), "a"));
+            assertThat(sequence(broker.history(), "a"))
+                    .isEqualTo(sequence(
+                            a.stream()
+                                    .map(e -> new ProducerRecord<>("events", "a", e))
+                                    .toList(),
+                            "a"));
             assertThat(sequence(broker.history(), "b")).hasSize(b.size()).endsWith("ExchangeCompleted");
         }
     }
@@ -114,8 +160,16 @@ class KafkaEventPublisherTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> back.history().size() == 8);
         }
 
-        assertThat(sequence(back.history(), "c")).containsExactly("RequestStarted", "ResponseStarted", "chunk-0", "chunk-1",
-                "chunk-2", "chunk-3", "chunk-4", "ExchangeCompleted");
+        assertThat(sequence(back.history(), "c"))
+                .containsExactly(
+                        "RequestStarted",
+                        "ResponseStarted",
+                        "chunk-0",
+                        "chunk-1",
+                        "chunk-2",
+                        "chunk-3",
+                        "chunk-4",
+                        "ExchangeCompleted");
     }
 
     @Test
@@ -124,15 +178,25 @@ class KafkaEventPublisherTest {
         List<CaptureEvent> events = exchange("d", 200);
         try (KafkaEventPublisher publisher = publisher(broker, 4_096)) {
             events.forEach(publisher::publish);
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> broker.history().isEmpty());
+            await().during(Duration.ofMillis(300))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> broker.history().isEmpty());
             broker.up = true;
-            await().atMost(Duration.ofSeconds(10)).until(() -> !broker.history().isEmpty()
-                    && broker.history().get(broker.history().size() - 1).value().getPayload() instanceof ExchangeFailed);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !broker.history().isEmpty()
+                            && broker.history()
+                                            .get(broker.history().size() - 1)
+                                            .value()
+                                            .getPayload()
+                                    instanceof ExchangeFailed);
         }
 
         List<ProducerRecord<String, CaptureEvent>> sent = broker.history();
-        ExchangeFailed marker = (ExchangeFailed) sent.get(sent.size() - 1).value().getPayload();
-        long chunksSent = sent.stream().filter(r -> r.value().getPayload() instanceof ChunkReceived).count();
+        ExchangeFailed marker =
+                (ExchangeFailed) sent.get(sent.size() - 1).value().getPayload();
+        long chunksSent = sent.stream()
+                .filter(r -> r.value().getPayload() instanceof ChunkReceived)
+                .count();
         assertThat(sent.size()).isLessThan(events.size());
         assertThat(marker.getReason()).isEqualTo(FailureReason.CAPTURE_LOST);
         assertThat(marker.getChunkCount()).isEqualTo(chunksSent);

@@ -18,15 +18,16 @@ class RedactionTest {
     @Test
     void givenSecretBodyPaths_whenMasked_thenOnlyThoseValuesReplacedAndTheRestKeptInOrder() {
         byte[] body = ("{\"model\":\"m\",\"api_key\":\"sk-1\",\"extra_body\":{\"project_id\":\"p\",\"x\":1},"
-                + "\"messages\":[{\"role\":\"user\",\"token\":\"t1\"},{\"role\":\"user\",\"token\":\"t2\"}]}")
+                        + "\"messages\":[{\"role\":\"user\",\"token\":\"t1\"},{\"role\":\"user\",\"token\":\"t2\"}]}")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
-        byte[] masked = Redaction.maskBodyPaths(body, java.util.List.of("api_key", "extra_body.project_id", "messages.*.token",
-                "not.there"));
+        byte[] masked = Redaction.maskBodyPaths(
+                body, java.util.List.of("api_key", "extra_body.project_id", "messages.*.token", "not.there"));
 
-        assertThat(new String(masked, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"m\",\"api_key\":"
-                + "\"REDACTED\",\"extra_body\":{\"project_id\":\"REDACTED\",\"x\":1},\"messages\":[{\"role\":\"user\","
-                + "\"token\":\"REDACTED\"},{\"role\":\"user\",\"token\":\"REDACTED\"}]}");
+        assertThat(new String(masked, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"model\":\"m\",\"api_key\":"
+                        + "\"REDACTED\",\"extra_body\":{\"project_id\":\"REDACTED\",\"x\":1},\"messages\":[{\"role\":\"user\","
+                        + "\"token\":\"REDACTED\"},{\"role\":\"user\",\"token\":\"REDACTED\"}]}");
     }
 
     @Test

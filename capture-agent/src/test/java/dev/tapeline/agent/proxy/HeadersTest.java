@@ -15,7 +15,8 @@ class HeadersTest {
 
     @Test
     void givenUtf8BytesParsedOneCharacterPerByte_whenRead_thenTheSendersText() {
-        assertThat(Headers.utf8(asParsed("\u00fcn\u00ef \u2603".getBytes(StandardCharsets.UTF_8)))).isEqualTo("\u00fcn\u00ef \u2603");
+        assertThat(Headers.utf8(asParsed("\u00fcn\u00ef \u2603".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("\u00fcn\u00ef \u2603");
     }
 
     @Test

@@ -1,13 +1,13 @@
 package dev.tapeline.agent.proxy;
 
-import dev.tapeline.agent.capture.CapturingTap;
-import dev.tapeline.agent.AgentConfig;
-import dev.tapeline.agent.Route;
-import dev.tapeline.agent.UpstreamTimeouts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.agent.Route;
+import dev.tapeline.agent.UpstreamTimeouts;
+import dev.tapeline.agent.capture.CapturingTap;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;
@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
 /** The outcome rules of a proxied exchange at its edges: a client's close, an upstream that hangs, the agent stopping. */
 class ProxiedExchangeTest {
 
-    private static final String SSE = "data: {\"id\":\"c1\",\"n\":1}\n\ndata: {\"id\":\"c1\",\"n\":2}\n\ndata: [DONE]\n\n";
+    private static final String SSE =
+            "data: {\"id\":\"c1\",\"n\":1}\n\ndata: {\"id\":\"c1\",\"n\":2}\n\ndata: [DONE]\n\n";
     private static final String JSON = "{\"id\":\"c2\",\"object\":\"chat.completion\",\"choices\":[]}";
 
     private Vertx vertx;
@@ -51,28 +52,39 @@ class ProxiedExchangeTest {
     @BeforeEach
     void startUpstream() throws Exception {
         vertx = Vertx.vertx();
-        upstream = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-            Map<String, String> headers = new java.util.LinkedHashMap<>();
-            req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
-            upstreamHeaders.add(headers);
-            HttpServerResponse response = req.response();
-            switch (req.path()) {
-                // the whole stream, [DONE] included, then the terminating chunk a little later, as a provider's last read
-                case "/v1/done-then-end" -> {
-                    response.setChunked(true).putHeader("Content-Type", "text/event-stream").write(SSE);
-                    vertx.setTimer(20, t -> response.end());
-                }
-                case "/v1/json" -> response.putHeader("Content-Type", "application/json").end(JSON);
-                case "/v1/hang" -> {
-                    // never answers
-                }
-                case "/v1/stall" -> response.setChunked(true).putHeader("Content-Type", "text/event-stream")
-                        .write("data: {\"n\":1}\n\n");
-                case "/v1/paced" -> paced(response, 10, 100);
-                case "/v1/long" -> paced(response, 100, 100);
-                default -> response.setStatusCode(404).end();
-            }
-        })).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        upstream = vertx.createHttpServer()
+                .requestHandler(req -> req.body().onSuccess(body -> {
+                    Map<String, String> headers = new java.util.LinkedHashMap<>();
+                    req.headers()
+                            .forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+                    upstreamHeaders.add(headers);
+                    HttpServerResponse response = req.response();
+                    switch (req.path()) {
+                        // the whole stream, [DONE] included, then the terminating chunk a little later, as a provider's
+                        // last read
+                        case "/v1/done-then-end" -> {
+                            response.setChunked(true)
+                                    .putHeader("Content-Type", "text/event-stream")
+                                    .write(SSE);
+                            vertx.setTimer(20, t -> response.end());
+                        }
+                        case "/v1/json" ->
+                            response.putHeader("Content-Type", "application/json")
+                                    .end(JSON);
+                        case "/v1/hang" -> {
+                            // never answers
+                        }
+                        case "/v1/stall" ->
+                            response.setChunked(true)
+                                    .putHeader("Content-Type", "text/event-stream")
+                                    .write("data: {\"n\":1}\n\n");
+                        case "/v1/paced" -> paced(response, 10, 100);
+                        case "/v1/long" -> paced(response, 100, 100);
+                        default -> response.setStatusCode(404).end();
+                    }
+                }))
+                .listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
     }
 
     /** {@code chunks} SSE events {@code intervalMs} apart, then {@code [DONE]}. */
@@ -93,8 +105,10 @@ class ProxiedExchangeTest {
 
     private void startProxy(String upstreamUrl, UpstreamTimeouts timeouts, Duration shutdownGrace) throws Exception {
         Route route = Route.catchAll(upstreamUrl, "https://api.openai.com/v1").withTimeouts(timeouts);
-        AgentConfig config = AgentConfig.of("127.0.0.1", 0, "agent-test", List.of(route)).withShutdownGrace(shutdownGrace);
-        CapturingTap tap = new CapturingTap("agent-test", events::add, Clock.systemUTC(), config.redactedHeaders(), 1 << 20);
+        AgentConfig config =
+                AgentConfig.of("127.0.0.1", 0, "agent-test", List.of(route)).withShutdownGrace(shutdownGrace);
+        CapturingTap tap =
+                new CapturingTap("agent-test", events::add, Clock.systemUTC(), config.redactedHeaders(), 1 << 20);
         proxy = new CaptureProxy(config, tap, ExchangeInterceptor.NONE, new SimpleMeterRegistry(), vertx, false);
         proxy.start().await(10, TimeUnit.SECONDS);
     }
@@ -116,11 +130,16 @@ class ProxiedExchangeTest {
     }
 
     private <T> List<T> payloads(Class<T> type) {
-        return events.stream().map(CaptureEvent::getPayload).filter(type::isInstance).map(type::cast).toList();
+        return events.stream()
+                .map(CaptureEvent::getPayload)
+                .filter(type::isInstance)
+                .map(type::cast)
+                .toList();
     }
 
     private int ended() {
-        return payloads(ExchangeCompleted.class).size() + payloads(ExchangeFailed.class).size();
+        return payloads(ExchangeCompleted.class).size()
+                + payloads(ExchangeFailed.class).size();
     }
 
     private static Duration ms(long millis) {
@@ -128,7 +147,8 @@ class ProxiedExchangeTest {
     }
 
     @Test
-    void givenClientsThatCloseRightAfterTheLastByte_whenThousandsOfExchanges_thenEveryOneIsCompleted() throws Exception {
+    void givenClientsThatCloseRightAfterTheLastByte_whenThousandsOfExchanges_thenEveryOneIsCompleted()
+            throws Exception {
         startProxy();
         int streams = 1_000;
         int answers = 2_000;
@@ -149,7 +169,8 @@ class ProxiedExchangeTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> ended() == streams + answers);
         assertThat(payloads(ExchangeFailed.class))
                 .as("exchanges whose whole answer was handed to the client")
-                .extracting(failed -> failed.getReason() + ": " + failed.getMessage()).isEmpty();
+                .extracting(failed -> failed.getReason() + ": " + failed.getMessage())
+                .isEmpty();
         assertThat(payloads(ExchangeCompleted.class)).hasSize(streams + answers);
     }
 
@@ -174,17 +195,24 @@ class ProxiedExchangeTest {
     }
 
     @Test
-    void givenAnUpstreamThatNeverAnswers_whenTheFirstByteTimeoutPasses_thenTheClientGets504AndUpstreamTimeoutIsRecorded()
-            throws Exception {
+    void
+            givenAnUpstreamThatNeverAnswers_whenTheFirstByteTimeoutPasses_thenTheClientGets504AndUpstreamTimeoutIsRecorded()
+                    throws Exception {
         // the connect timeout is long: an answer after it would mean the first-byte clock never ran
-        startProxy(upstreamUrl(), new UpstreamTimeouts(ms(60_000), ms(300), ms(60_000)), AgentConfig.DEFAULT_SHUTDOWN_GRACE);
+        startProxy(
+                upstreamUrl(),
+                new UpstreamTimeouts(ms(60_000), ms(300), ms(60_000)),
+                AgentConfig.DEFAULT_SHUTDOWN_GRACE);
         long start = System.nanoTime();
 
         String answer = RawHttp.exchangeToEnd(proxy.port(), RawHttp.post("/v1/hang", "{}", "Connection: close"));
 
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered by the first-byte timeout, long before the"
-                + " connect timeout").isLessThan(Duration.ofSeconds(30));
-        assertThat(answer).startsWith("HTTP/1.1 504").contains("\"code\":\"upstream_timeout\"")
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("answered by the first-byte timeout, long before the" + " connect timeout")
+                .isLessThan(Duration.ofSeconds(30));
+        assertThat(answer)
+                .startsWith("HTTP/1.1 504")
+                .contains("\"code\":\"upstream_timeout\"")
                 .contains("sent no response within 300ms (first-byte-timeout)");
         await().atMost(Duration.ofSeconds(5)).until(() -> ended() == 1);
         ExchangeFailed failed = payloads(ExchangeFailed.class).get(0);
@@ -193,19 +221,26 @@ class ProxiedExchangeTest {
     }
 
     @Test
-    void givenAnUpstreamThatStallsMidStream_whenTheIdleTimeoutPasses_thenTheStreamBreaksOffAndUpstreamTimeoutIsRecorded()
-            throws Exception {
-        startProxy(upstreamUrl(), new UpstreamTimeouts(ms(60_000), ms(60_000), ms(300)), AgentConfig.DEFAULT_SHUTDOWN_GRACE);
+    void
+            givenAnUpstreamThatStallsMidStream_whenTheIdleTimeoutPasses_thenTheStreamBreaksOffAndUpstreamTimeoutIsRecorded()
+                    throws Exception {
+        startProxy(
+                upstreamUrl(),
+                new UpstreamTimeouts(ms(60_000), ms(60_000), ms(300)),
+                AgentConfig.DEFAULT_SHUTDOWN_GRACE);
         long start = System.nanoTime();
 
-        RawHttp.Received answer = RawHttp.readThenClose(proxy.port(), RawHttp.post("/v1/stall", "{\"stream\":true}",
-                "Connection: close"), received -> false);
+        RawHttp.Received answer = RawHttp.readThenClose(
+                proxy.port(), RawHttp.post("/v1/stall", "{\"stream\":true}", "Connection: close"), received -> false);
 
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("broken off by the idle timeout, long before the others")
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("broken off by the idle timeout, long before the others")
                 .isLessThan(Duration.ofSeconds(30));
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.body()).isEqualTo("data: {\"n\":1}\n\n");
-        assertThat(answer.whole()).as("no terminating chunk: the client sees a broken stream, not a finished one").isFalse();
+        assertThat(answer.whole())
+                .as("no terminating chunk: the client sees a broken stream, not a finished one")
+                .isFalse();
         assertThat(answer.closed()).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> ended() == 1);
         ExchangeFailed failed = payloads(ExchangeFailed.class).get(0);
@@ -230,10 +265,13 @@ class ProxiedExchangeTest {
                         break;
                     }
                 }
-                startProxy("http://127.0.0.1:" + full.getLocalPort(), new UpstreamTimeouts(ms(300), ms(2_000), ms(2_000)),
+                startProxy(
+                        "http://127.0.0.1:" + full.getLocalPort(),
+                        new UpstreamTimeouts(ms(300), ms(2_000), ms(2_000)),
                         AgentConfig.DEFAULT_SHUTDOWN_GRACE);
 
-                String answer = RawHttp.exchangeToEnd(proxy.port(), RawHttp.post("/v1/json", "{}", "Connection: close"));
+                String answer =
+                        RawHttp.exchangeToEnd(proxy.port(), RawHttp.post("/v1/json", "{}", "Connection: close"));
 
                 assertThat(answer).startsWith("HTTP/1.1 504").contains("within 300ms (connect-timeout)");
                 await().atMost(Duration.ofSeconds(5)).until(() -> ended() == 1);
@@ -247,7 +285,8 @@ class ProxiedExchangeTest {
     }
 
     @Test
-    void givenOpenStreams_whenTheAgentStops_thenEachFinishesWithinTheGraceAndNewConnectionsAreRefused() throws Exception {
+    void givenOpenStreams_whenTheAgentStops_thenEachFinishesWithinTheGraceAndNewConnectionsAreRefused()
+            throws Exception {
         startProxy();
         int port = proxy.port();
         ExecutorService clients = Executors.newFixedThreadPool(8);
@@ -256,13 +295,15 @@ class ProxiedExchangeTest {
             byte[] request = RawHttp.post("/v1/paced", "{\"stream\":true,\"n\":" + i + "}");
             answers.add(clients.submit(() -> RawHttp.exchangeThenClose(port, request)));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> payloads(ChunkReceived.class).size() >= 8);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> payloads(ChunkReceived.class).size() >= 8);
 
         Thread stopping = new Thread(proxy::close);
         stopping.start();
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(java.net.ConnectException.class));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
+                        .isInstanceOf(java.net.ConnectException.class));
         for (Future<String> answer : answers) {
             assertThat(answer.get(30, TimeUnit.SECONDS)).contains("data: {\"n\":10}\n\n", "data: [DONE]\n\n");
         }
@@ -279,9 +320,10 @@ class ProxiedExchangeTest {
         startProxy(upstreamUrl(), UpstreamTimeouts.DEFAULTS, ms(300));
         int port = proxy.port();
         ExecutorService client = Executors.newSingleThreadExecutor();
-        Future<String> answer = client.submit(() -> RawHttp.exchangeToEnd(port,
-                RawHttp.post("/v1/long", "{\"stream\":true}", "Connection: close")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !payloads(ChunkReceived.class).isEmpty());
+        Future<String> answer = client.submit(
+                () -> RawHttp.exchangeToEnd(port, RawHttp.post("/v1/long", "{\"stream\":true}", "Connection: close")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !payloads(ChunkReceived.class).isEmpty());
 
         proxy.close();
         proxy = null;
@@ -299,13 +341,22 @@ class ProxiedExchangeTest {
             throws Exception {
         startProxy();
 
-        String answer = RawHttp.exchangeThenClose(proxy.port(), RawHttp.post("/v1/json", "{}",
-                "Authorization: Bearer sk-upstream", "Proxy-Authorization: Basic cHJveHk6c2VjcmV0",
-                "Connection: close, X-Hop-Only", "X-Hop-Only: 1", "Keep-Alive: timeout=5", "X-Kept: 2"));
+        String answer = RawHttp.exchangeThenClose(
+                proxy.port(),
+                RawHttp.post(
+                        "/v1/json",
+                        "{}",
+                        "Authorization: Bearer sk-upstream",
+                        "Proxy-Authorization: Basic cHJveHk6c2VjcmV0",
+                        "Connection: close, X-Hop-Only",
+                        "X-Hop-Only: 1",
+                        "Keep-Alive: timeout=5",
+                        "X-Kept: 2"));
 
         assertThat(answer).startsWith("HTTP/1.1 200");
         assertThat(upstreamHeaders).hasSize(1);
-        assertThat(upstreamHeaders.get(0)).containsEntry("authorization", "Bearer sk-upstream")
+        assertThat(upstreamHeaders.get(0))
+                .containsEntry("authorization", "Bearer sk-upstream")
                 .containsEntry("x-kept", "2")
                 .doesNotContainKeys("proxy-authorization", "x-hop-only", "keep-alive");
     }

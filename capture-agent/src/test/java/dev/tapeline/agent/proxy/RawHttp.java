@@ -43,8 +43,7 @@ public final class RawHttp {
         }
     }
 
-    private RawHttp() {
-    }
+    private RawHttp() {}
 
     /** A POST of {@code body} with the given header lines (each {@code "Name: value"}), as bytes. */
     public static byte[] post(String path, String body, String... headers) {
@@ -121,8 +120,8 @@ public final class RawHttp {
         String rest = raw.substring(headEnd + 4);
         long length = header(head, "content-length");
         if (length >= 0) {
-            return new Received(head, rest.substring(0, (int) Math.min(rest.length(), length)), rest.length() >= length,
-                    closed);
+            return new Received(
+                    head, rest.substring(0, (int) Math.min(rest.length(), length)), rest.length() >= length, closed);
         }
         StringBuilder data = new StringBuilder();
         int at = 0;
@@ -131,7 +130,8 @@ public final class RawHttp {
             if (lineEnd < 0) {
                 return new Received(head, data.toString(), false, closed);
             }
-            int size = Integer.parseInt(rest.substring(at, lineEnd).split(";")[0].trim(), 16);
+            int size =
+                    Integer.parseInt(rest.substring(at, lineEnd).split(";")[0].trim(), 16);
             int start = lineEnd + 2;
             if (size == 0) {
                 return new Received(head, data.toString(), rest.length() >= start + 2, closed);
@@ -146,8 +146,11 @@ public final class RawHttp {
     }
 
     private static Received utf8(Received latin1) {
-        return new Received(latin1.head(), new String(latin1.body().getBytes(StandardCharsets.ISO_8859_1),
-                StandardCharsets.UTF_8), latin1.whole(), latin1.closed());
+        return new Received(
+                latin1.head(),
+                new String(latin1.body().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8),
+                latin1.whole(),
+                latin1.closed());
     }
 
     private static long header(String head, String name) {

@@ -1,13 +1,13 @@
 package dev.tapeline.agent.replay;
 
-import dev.tapeline.agent.Route;
-import dev.tapeline.agent.proxy.ExchangeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tapeline.agent.Route;
+import dev.tapeline.agent.proxy.ExchangeRequest;
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.python.PyJson;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,14 +21,26 @@ class FixtureReplayTest {
 
     private static final Route ROUTE = new Route("r", "/", URI.create("http://upstream"), "http://localhost:8000/v1");
     private static final String TEST_ID = "tests/integration/inference/test_a.py::test_b[x]";
-    private static final String BODY = "{\"model\":\"m-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
+    private static final String BODY =
+            "{\"model\":\"m-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
 
     @TempDir
     Path root;
 
     private static ExchangeRequest request(String method, String endpoint, String body, String testId) {
-        return new ExchangeRequest("c", ROUTE, method, endpoint, endpoint, "http://upstream" + endpoint, List.of(),
-                body.getBytes(StandardCharsets.UTF_8), testId, null, 0, null);
+        return new ExchangeRequest(
+                "c",
+                ROUTE,
+                method,
+                endpoint,
+                endpoint,
+                "http://upstream" + endpoint,
+                List.of(),
+                body.getBytes(StandardCharsets.UTF_8),
+                testId,
+                null,
+                0,
+                null);
     }
 
     private void store(CapturedExchange exchange) throws Exception {
@@ -39,12 +51,25 @@ class FixtureReplayTest {
     }
 
     private static List<byte[]> bytes(String... chunks) {
-        return java.util.Arrays.stream(chunks).map(c -> c.getBytes(StandardCharsets.UTF_8)).toList();
+        return java.util.Arrays.stream(chunks)
+                .map(c -> c.getBytes(StandardCharsets.UTF_8))
+                .toList();
     }
 
     @Test
     void givenStoredStream_whenSameRequestLookedUp_thenHitWithNormalizedChunksInWireForm() throws Exception {
-        store(CapturedExchange.of(new FixtureRequest("POST", "http://localhost:8000/v1/v1/chat/completions", "/v1/chat/completions", BODY.getBytes(StandardCharsets.UTF_8), TEST_ID, null), null, 200, true, bytes("{\"id\":\"chatcmpl-9\",\"created\":5,\"choices\":[]}", "[DONE]")));
+        store(CapturedExchange.of(
+                new FixtureRequest(
+                        "POST",
+                        "http://localhost:8000/v1/v1/chat/completions",
+                        "/v1/chat/completions",
+                        BODY.getBytes(StandardCharsets.UTF_8),
+                        TEST_ID,
+                        null),
+                null,
+                200,
+                true,
+                bytes("{\"id\":\"chatcmpl-9\",\"created\":5,\"choices\":[]}", "[DONE]")));
 
         FixtureReplay.Lookup lookup = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
                 .find(request("POST", "/v1/chat/completions", BODY, TEST_ID));
@@ -53,20 +78,37 @@ class FixtureReplayTest {
         FixtureReplay.Hit hit = (FixtureReplay.Hit) lookup;
         assertThat(hit.streaming()).isTrue();
         assertThat(hit.chunks()).hasSize(1);
-        com.fasterxml.jackson.databind.JsonNode chunk = PyJson.parse(hit.chunks().get(0));
-        assertThat(chunk.path("id").asText()).isEqualTo("rec-" + hit.requestHash().substring(0, 12));
+        com.fasterxml.jackson.databind.JsonNode chunk =
+                PyJson.parse(hit.chunks().get(0));
+        assertThat(chunk.path("id").asText())
+                .isEqualTo("rec-" + hit.requestHash().substring(0, 12));
         assertThat(chunk.path("created").asLong()).isZero();
-        assertThat(chunk.has("system_fingerprint")).as("the SDK's declared fields, filled").isTrue();
+        assertThat(chunk.has("system_fingerprint"))
+                .as("the SDK's declared fields, filled")
+                .isTrue();
     }
 
     @Test
     void givenFixtureOnlyInSharedDir_whenLookedUpWithTestId_thenFoundThereLikeLlamaStack() throws Exception {
         // recorded without a test id (session setup); llama-stack falls back to the shared recordings dir
-        store(CapturedExchange.of(new FixtureRequest("POST", "http://localhost:8000/v1/v1/chat/completions", "/v1/chat/completions", BODY.getBytes(StandardCharsets.UTF_8), null, null), null, 200, false, bytes("{\"id\":\"x\"}")));
+        store(CapturedExchange.of(
+                new FixtureRequest(
+                        "POST",
+                        "http://localhost:8000/v1/v1/chat/completions",
+                        "/v1/chat/completions",
+                        BODY.getBytes(StandardCharsets.UTF_8),
+                        null,
+                        null),
+                null,
+                200,
+                false,
+                bytes("{\"id\":\"x\"}")));
         FixtureReplay replay = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current());
 
-        assertThat(replay.find(request("POST", "/v1/chat/completions", BODY, null))).isInstanceOf(FixtureReplay.Hit.class);
-        assertThat(replay.find(request("POST", "/v1/chat/completions", BODY, TEST_ID))).isInstanceOf(FixtureReplay.Miss.class);
+        assertThat(replay.find(request("POST", "/v1/chat/completions", BODY, null)))
+                .isInstanceOf(FixtureReplay.Hit.class);
+        assertThat(replay.find(request("POST", "/v1/chat/completions", BODY, TEST_ID)))
+                .isInstanceOf(FixtureReplay.Miss.class);
     }
 
     @Test
@@ -74,14 +116,23 @@ class FixtureReplayTest {
         for (String ids : new String[] {"a,b", "b,c"}) {
             StringBuilder data = new StringBuilder();
             for (String id : ids.split(",")) {
-                data.append(data.length() == 0 ? "" : ",").append("{\"id\":\"").append(id)
+                data.append(data.length() == 0 ? "" : ",")
+                        .append("{\"id\":\"")
+                        .append(id)
                         .append("\",\"object\":\"model\",\"created\":1,\"owned_by\":\"o\"}");
             }
-            store(CapturedExchange.of(new FixtureRequest("GET", "http://localhost:8000/v1/v1/models", "/v1/models", new byte[0], TEST_ID, null), null, 200, false, bytes("{\"object\":\"list\",\"data\":[" + data + "]}")));
+            store(CapturedExchange.of(
+                    new FixtureRequest(
+                            "GET", "http://localhost:8000/v1/v1/models", "/v1/models", new byte[0], TEST_ID, null),
+                    null,
+                    200,
+                    false,
+                    bytes("{\"object\":\"list\",\"data\":[" + data + "]}")));
         }
 
-        FixtureReplay.Hit hit = (FixtureReplay.Hit) new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
-                .find(request("GET", "/v1/models", "", TEST_ID));
+        FixtureReplay.Hit hit =
+                (FixtureReplay.Hit) new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
+                        .find(request("GET", "/v1/models", "", TEST_ID));
 
         assertThat(PyJson.parse(hit.chunks().get(0)).findValuesAsText("id")).containsExactly("a", "b", "c");
     }
@@ -93,8 +144,14 @@ class FixtureReplayTest {
 
         String message = ((FixtureReplay.Miss) lookup).message();
         String hash = ((FixtureReplay.Miss) lookup).requestHash();
-        assertThat(message).contains(hash, TEST_ID, "/v1/chat/completions", "model m-1",
-                root.resolve("tests/integration/inference/recordings/" + hash + ".json").toString(),
-                "--mode record-if-missing");
+        assertThat(message)
+                .contains(
+                        hash,
+                        TEST_ID,
+                        "/v1/chat/completions",
+                        "model m-1",
+                        root.resolve("tests/integration/inference/recordings/" + hash + ".json")
+                                .toString(),
+                        "--mode record-if-missing");
     }
 }

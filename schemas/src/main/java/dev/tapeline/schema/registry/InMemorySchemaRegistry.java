@@ -45,11 +45,14 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
                 for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
                     if (!line.isBlank()) {
                         JsonNode entry = JSON.readTree(line);
-                        apply(entry.path("subject").asText(), new Schema.Parser().parse(entry.path("schema").asText()));
+                        apply(
+                                entry.path("subject").asText(),
+                                new Schema.Parser().parse(entry.path("schema").asText()));
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("cannot replay schema registry journal " + journal + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot replay schema registry journal " + journal + ": " + e.getMessage(), e);
             }
         }
     }
@@ -61,7 +64,12 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         if (journal != null && versionsBySubject.get(subject).size() != before) {
             String line = JSON.createObjectNode().put("subject", subject).put("schema", schema.toString()) + "\n";
             try {
-                Files.writeString(journal, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                Files.writeString(
+                        journal,
+                        line,
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND,
                         StandardOpenOption.SYNC);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot append to schema registry journal " + journal, e);

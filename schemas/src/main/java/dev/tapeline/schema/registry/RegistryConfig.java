@@ -17,7 +17,8 @@ import java.util.Set;
 public record RegistryConfig(List<URI> urls, String basicAuthUserInfo, Duration timeout) {
 
     /** Keys accepted by {@link #fromMap}. */
-    public static final Set<String> KEYS = Set.of("schema.registry.url", "basic.auth.user.info", "schema.registry.timeout.ms");
+    public static final Set<String> KEYS =
+            Set.of("schema.registry.url", "basic.auth.user.info", "schema.registry.timeout.ms");
 
     public RegistryConfig {
         List<String> problems = new ArrayList<>();
@@ -25,7 +26,8 @@ public record RegistryConfig(List<URI> urls, String basicAuthUserInfo, Duration 
             problems.add("schema.registry.url: at least one URL is required");
         } else {
             for (URI url : urls) {
-                if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
+                if (url.getScheme() == null
+                        || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
                     problems.add("schema.registry.url: '" + url + "' is not an http(s) URL");
                 }
             }
@@ -51,11 +53,12 @@ public record RegistryConfig(List<URI> urls, String basicAuthUserInfo, Duration 
         if (uri.getRawUserInfo() == null) {
             return new RegistryConfig(List.of(uri), null, Duration.ofSeconds(10));
         }
-        String userInfo = java.net.URLDecoder.decode(uri.getRawUserInfo().replace("+", "%2B"),
-                java.nio.charset.StandardCharsets.UTF_8);
+        String userInfo = java.net.URLDecoder.decode(
+                uri.getRawUserInfo().replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
         URI withoutUser;
         try {
-            withoutUser = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(), null);
+            withoutUser =
+                    new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(), null);
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException("invalid schema registry url: " + e.getMessage(), e);
         }
@@ -64,16 +67,23 @@ public record RegistryConfig(List<URI> urls, String basicAuthUserInfo, Duration 
 
     /** From Confluent-style client properties; unknown keys are rejected. */
     public static RegistryConfig fromMap(Map<String, ?> config) {
-        List<String> unknown = config.keySet().stream().filter(k -> !KEYS.contains(k)).sorted().toList();
+        List<String> unknown =
+                config.keySet().stream().filter(k -> !KEYS.contains(k)).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("unknown schema registry settings: " + unknown);
         }
         Object url = config.get("schema.registry.url");
-        List<URI> urls = url == null ? List.of()
-                : java.util.Arrays.stream(url.toString().split(",")).map(String::trim).map(URI::create).toList();
+        List<URI> urls = url == null
+                ? List.of()
+                : java.util.Arrays.stream(url.toString().split(","))
+                        .map(String::trim)
+                        .map(URI::create)
+                        .toList();
         Object auth = config.get("basic.auth.user.info");
         Object timeout = config.get("schema.registry.timeout.ms");
-        return new RegistryConfig(urls, auth == null ? null : auth.toString(),
+        return new RegistryConfig(
+                urls,
+                auth == null ? null : auth.toString(),
                 Duration.ofMillis(timeout == null ? 10_000 : Long.parseLong(timeout.toString())));
     }
 }

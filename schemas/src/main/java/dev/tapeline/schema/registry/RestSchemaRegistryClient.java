@@ -38,7 +38,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         String canonical = schema.toString();
         return idsBySubjectAndSchema.computeIfAbsent(subject + '\u0000' + canonical, key -> {
             String body = JSON.createObjectNode().put("schema", canonical).toString();
-            JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", body,
+            JsonNode answer = send(
+                    "POST",
+                    "/subjects/" + encode(subject) + "/versions",
+                    body,
                     "register schema under subject '" + subject + "'");
             int id = answer.path("id").asInt(-1);
             if (id < 0) {
@@ -64,8 +67,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                     .timeout(config.timeout())
                     .header("Accept", CONTENT_TYPE + ", application/json");
             if (config.basicAuthUserInfo() != null) {
-                request.header("Authorization", "Basic " + Base64.getEncoder()
-                        .encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8)));
+                request.header(
+                        "Authorization",
+                        "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString(
+                                                config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8)));
             }
             if (body != null) {
                 request.header("Content-Type", CONTENT_TYPE).method(method, HttpRequest.BodyPublishers.ofString(body));
@@ -79,12 +86,15 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                     return answer;
                 }
                 // an answer from the registry is final: it will not change on another URL
-                throw new SchemaRegistryException("schema registry refused to " + what + ": HTTP "
-                        + response.statusCode() + " " + answer.path("message").asText(response.body()),
-                        response.statusCode(), answer.path("error_code").asInt(0), null);
+                throw new SchemaRegistryException(
+                        "schema registry refused to " + what + ": HTTP " + response.statusCode() + " "
+                                + answer.path("message").asText(response.body()),
+                        response.statusCode(),
+                        answer.path("error_code").asInt(0),
+                        null);
             } catch (IOException e) {
-                last = new SchemaRegistryException("schema registry at " + base + " unreachable while trying to "
-                        + what + ": " + e, 0, 0, e);
+                last = new SchemaRegistryException(
+                        "schema registry at " + base + " unreachable while trying to " + what + ": " + e, 0, 0, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SchemaRegistryException("interrupted while trying to " + what, 0, 0, e);

@@ -50,7 +50,8 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
     }
 
     /** A value serde for records with the given schema. */
-    public static <T extends SpecificRecord> ConfluentAvroSerde<T> forValues(Schema schema, SchemaRegistryClient registry) {
+    public static <T extends SpecificRecord> ConfluentAvroSerde<T> forValues(
+            Schema schema, SchemaRegistryClient registry) {
         return new ConfluentAvroSerde<>(schema, registry, false);
     }
 
@@ -60,7 +61,8 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
             return null;
         }
         // once per topic: the registry client's own cache is keyed by the schema's text, costly to build per record
-        int id = idsByTopic.computeIfAbsent(topic, t -> registry.register(t + (isKey ? "-key" : "-value"), readerSchema));
+        int id = idsByTopic.computeIfAbsent(
+                topic, t -> registry.register(t + (isKey ? "-key" : "-value"), readerSchema));
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC);
         out.write(id >>> 24);
@@ -89,8 +91,10 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         SpecificDatumReader<T> reader;
         try {
-            reader = readers.computeIfAbsent(id, key -> new SpecificDatumReader<>(registry.getById(key), readerSchema,
-                    SpecificData.getForSchema(readerSchema)));
+            reader = readers.computeIfAbsent(
+                    id,
+                    key -> new SpecificDatumReader<>(
+                            registry.getById(key), readerSchema, SpecificData.getForSchema(readerSchema)));
         } catch (SchemaRegistryException e) {
             throw new SerializationException("cannot resolve schema id " + id + " of a record on topic " + topic, e);
         }
@@ -98,8 +102,8 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot read " + readerSchema.getFullName() + " (schema id " + id
-                    + ") from topic " + topic, e);
+            throw new SerializationException(
+                    "cannot read " + readerSchema.getFullName() + " (schema id " + id + ") from topic " + topic, e);
         }
     }
 
@@ -110,7 +114,8 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
      */
     public static synchronized void trustTapelineSchemas() {
         ClassSecurityValidator.ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(current,
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
+                current,
                 type -> type.getName().startsWith("dev.tapeline.schema.")
                         || type.getName().startsWith("dev.tapeline.processor.state.")));
     }

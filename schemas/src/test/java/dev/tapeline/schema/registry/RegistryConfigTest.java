@@ -19,7 +19,8 @@ class RegistryConfigTest {
 
         assertThat(config.urls()).containsExactly(URI.create("http://registry.local:8081/apis/ccompat/v7"));
         assertThat(config.basicAuthUserInfo()).isEqualTo("tapeline:p@ss:word");
-        assertThat(RegistryConfig.of("http://registry.local:8081").basicAuthUserInfo()).isNull();
+        assertThat(RegistryConfig.of("http://registry.local:8081").basicAuthUserInfo())
+                .isNull();
     }
 
     @Test

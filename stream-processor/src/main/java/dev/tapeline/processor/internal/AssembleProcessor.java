@@ -1,10 +1,10 @@
 package dev.tapeline.processor.internal;
 
-import dev.tapeline.fixture.FixtureRequest;
-import dev.tapeline.fixture.EndpointKind;
 import dev.tapeline.fixture.FixtureKeys;
+import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.HashRules;
 import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
@@ -19,7 +19,6 @@ import dev.tapeline.schema.RecordedResponse;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
-import dev.tapeline.processor.state.ExchangeState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +57,12 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.deadLetters = context.metrics().addRateTotalSensor("tapeline-processor", context.taskId().toString(),
-                "dead-letters", org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+        this.deadLetters = context.metrics()
+                .addRateTotalSensor(
+                        "tapeline-processor",
+                        context.taskId().toString(),
+                        "dead-letters",
+                        org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
         this.exchanges = context.getStateStore(ProcessorConfig.EXCHANGE_STORE);
         this.chunks = context.getStateStore(ProcessorConfig.CHUNK_STORE);
         this.requests = context.getStateStore(ProcessorConfig.REQUEST_STORE);
@@ -87,7 +90,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         if (payload instanceof RequestStarted request) {
             // the body stays in the request store, written once; the summary rewritten at every event keeps the rest
             requests.put(id, request);
-            state.setRequest(RequestStarted.newBuilder(request).setBody(java.nio.ByteBuffer.allocate(0)).build());
+            state.setRequest(RequestStarted.newBuilder(request)
+                    .setBody(java.nio.ByteBuffer.allocate(0))
+                    .build());
             state.setRequestAtMs(event.getTimestampMs().toEpochMilli());
         } else if (payload instanceof ResponseStarted response) {
             state.setResponse(response);
@@ -104,7 +109,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             state.setOutcome(failed);
             state.setExpectedChunks(failed.getChunkCount());
         }
-        if (state.getOutcome() != null && state.getRequest() != null
+        if (state.getOutcome() != null
+                && state.getRequest() != null
                 && state.getChunksReceived() >= state.getExpectedChunks()) {
             emit(state, record.timestamp());
         } else {
@@ -120,8 +126,13 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             state.setRequest(request);
             requests.delete(id);
         }
-        exchanges.put(id, ExchangeState.newBuilder().setCompletionId(id).setEmittedAtMs(timestamp)
-                .setLastSeenMs(timestamp).build());
+        exchanges.put(
+                id,
+                ExchangeState.newBuilder()
+                        .setCompletionId(id)
+                        .setEmittedAtMs(timestamp)
+                        .setLastSeenMs(timestamp)
+                        .build());
         Recording recording;
         try {
             recording = withinLimit(assemble(state, ordered));
@@ -129,7 +140,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             deadLetter(state, timestamp, bug);
             return;
         }
-        context.forward(new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp),
+        context.forward(
+                new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp),
                 dev.tapeline.processor.RecordingTopology.SINK);
         LOG.debug("exchange {}: recording {} emitted with {} chunks", id, recording.getFixtureKey(), ordered.size());
     }
@@ -137,21 +149,29 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     /** The exchange's request event, as the agent published it, on the dead-letter topic with the error. */
     private void deadLetter(ExchangeState state, long timestamp, RuntimeException bug) {
         String id = state.getCompletionId();
-        LOG.warn("exchange {}: cannot be assembled into a recording; its request event went to the dead-letter topic"
-                + " and its events stay on the events topic", id, bug);
+        LOG.warn(
+                "exchange {}: cannot be assembled into a recording; its request event went to the dead-letter topic"
+                        + " and its events stay on the events topic",
+                id,
+                bug);
         deadLetters.record();
         java.io.StringWriter trace = new java.io.StringWriter();
         bug.printStackTrace(new java.io.PrintWriter(trace));
-        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
         headers.add("__streams.errors.exception", utf8(bug.getClass().getName()));
         headers.add("__streams.errors.message", utf8(String.valueOf(bug.getMessage())));
         headers.add("__streams.errors.stacktrace", utf8(trace.toString()));
         headers.add("__streams.errors.topic", utf8(config.eventsTopic()));
         headers.add("tapeline.errors.component", utf8("processor"));
-        CaptureEvent requestEvent = new CaptureEvent(id, state.getAgentId() == null ? "" : state.getAgentId(),
-                Instant.ofEpochMilli(state.getRequestAtMs()), state.getRequest());
-        context.forward(new org.apache.kafka.streams.processor.api.Record<String, Object>(id, requestEvent, timestamp,
-                headers), dev.tapeline.processor.RecordingTopology.DEAD_LETTER_SINK);
+        CaptureEvent requestEvent = new CaptureEvent(
+                id,
+                state.getAgentId() == null ? "" : state.getAgentId(),
+                Instant.ofEpochMilli(state.getRequestAtMs()),
+                state.getRequest());
+        context.forward(
+                new org.apache.kafka.streams.processor.api.Record<String, Object>(id, requestEvent, timestamp, headers),
+                dev.tapeline.processor.RecordingTopology.DEAD_LETTER_SINK);
     }
 
     private static byte[] utf8(String text) {
@@ -166,8 +186,10 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     private Recording assemble(ExchangeState state, List<RecordedChunk> ordered) {
         RequestStarted request = state.getRequest();
         ResponseStarted response = state.getResponse();
-        ResponseBodies.Framed body = ResponseBodies.frame(response == null ? Framing.BODY : response.getFraming(),
-                response == null ? List.of() : response.getHeaders(), ordered);
+        ResponseBodies.Framed body = ResponseBodies.frame(
+                response == null ? Framing.BODY : response.getFraming(),
+                response == null ? List.of() : response.getHeaders(),
+                ordered);
         Outcome outcome;
         String reason = body.problem();
         FailureReason failureReason = null;
@@ -223,11 +245,20 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
      */
     private String fixtureKey(String completionId, RequestStarted request) {
         try {
-            return FixtureKeys.of(new FixtureRequest(request.getMethod(), request.getRecordedUrl(), request.getEndpoint(),
-                    Buffers.toArray(request.getBody()), request.getTestId(), FixtureRequest.queryOf(request.getPath())),
-                    config.keyProfile(), HashRules.CURRENT);
+            return FixtureKeys.of(
+                    new FixtureRequest(
+                            request.getMethod(),
+                            request.getRecordedUrl(),
+                            request.getEndpoint(),
+                            Buffers.toArray(request.getBody()),
+                            request.getTestId(),
+                            FixtureRequest.queryOf(request.getPath())),
+                    config.keyProfile(),
+                    HashRules.CURRENT);
         } catch (dev.tapeline.fixture.python.PyJson.InvalidJsonException notJson) {
-            LOG.debug("exchange {}: request body is not JSON ({}); keyed by completion id", completionId,
+            LOG.debug(
+                    "exchange {}: request body is not JSON ({}); keyed by completion id",
+                    completionId,
                     notJson.getMessage());
             return "unhashable-" + completionId;
         }
@@ -245,8 +276,11 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         if (size <= config.maxRecordingBytes()) {
             return recording;
         }
-        LOG.warn("exchange {}: recording of {} bytes exceeds the limit of {} bytes; emitted as FAILED without bodies",
-                recording.getCompletionId(), size, config.maxRecordingBytes());
+        LOG.warn(
+                "exchange {}: recording of {} bytes exceeds the limit of {} bytes; emitted as FAILED without bodies",
+                recording.getCompletionId(),
+                size,
+                config.maxRecordingBytes());
         Recording stub = Recording.newBuilder(recording).build();
         stub.setOutcome(Outcome.FAILED);
         stub.setFailureReason(null);
@@ -260,8 +294,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     /** Removes every chunk of an exchange; returns those below {@code expected}, in sequence order. */
     private List<RecordedChunk> takeChunks(String id, long expected) {
         List<RecordedChunk> ordered = new ArrayList<>((int) Math.max(0, Math.min(expected, 100_000)));
-        try (KeyValueIterator<Bytes, RecordedChunk> range = chunks.range(ChunkKeys.of(id, 0),
-                ChunkKeys.of(id, Long.MAX_VALUE))) {
+        try (KeyValueIterator<Bytes, RecordedChunk> range =
+                chunks.range(ChunkKeys.of(id, 0), ChunkKeys.of(id, Long.MAX_VALUE))) {
             while (range.hasNext()) {
                 KeyValue<Bytes, RecordedChunk> next = range.next();
                 if (ChunkKeys.sequenceOf(next.key) < expected) {
@@ -296,7 +330,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         expired.forEach(exchanges::delete);
         for (ExchangeState state : idle) {
             if (state.getRequest() == null) {
-                LOG.warn("exchange {}: idle for {} and its request never arrived; dropped", state.getCompletionId(),
+                LOG.warn(
+                        "exchange {}: idle for {} and its request never arrived; dropped",
+                        state.getCompletionId(),
                         config.idleTimeout());
                 exchanges.delete(state.getCompletionId());
                 takeChunks(state.getCompletionId(), 0);

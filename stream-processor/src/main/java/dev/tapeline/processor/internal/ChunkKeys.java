@@ -15,12 +15,15 @@ public final class ChunkKeys {
 
     public static final Serde<Bytes> SERDE = Serdes.Bytes();
 
-    private ChunkKeys() {
-    }
+    private ChunkKeys() {}
 
     public static Bytes of(String completionId, long sequence) {
         byte[] id = completionId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(id.length + 9).put(id).put((byte) 0).putLong(sequence).array());
+        return Bytes.wrap(ByteBuffer.allocate(id.length + 9)
+                .put(id)
+                .put((byte) 0)
+                .putLong(sequence)
+                .array());
     }
 
     public static long sequenceOf(Bytes key) {

@@ -25,11 +25,9 @@ final class ResponseBodies {
     static final int MAX_DECODED_BYTES = 256 * 1024 * 1024;
 
     /** The chunks to record, their framing, and why the body was kept raw, if it was. */
-    record Framed(Framing framing, List<RecordedChunk> chunks, String problem) {
-    }
+    record Framed(Framing framing, List<RecordedChunk> chunks, String problem) {}
 
-    private ResponseBodies() {
-    }
+    private ResponseBodies() {}
 
     static Framed frame(Framing captured, List<Header> headers, List<RecordedChunk> pieces) {
         if (captured != Framing.BODY) {
@@ -42,7 +40,9 @@ final class ResponseBodies {
             try {
                 body = BodyDecoding.decode(encoding.trim().toLowerCase(Locale.ROOT), body, MAX_DECODED_BYTES);
             } catch (IOException | UnsupportedOperationException e) {
-                return new Framed(Framing.BODY, List.of(chunk(offset, null, body)),
+                return new Framed(
+                        Framing.BODY,
+                        List.of(chunk(offset, null, body)),
                         "content-encoding " + encoding + " not decoded: " + e.getMessage());
             }
         }

@@ -19,9 +19,13 @@ class ExchangeStateTest {
     @Test
     void givenStateAnEarlierVersionStoredUnderTheSchemasPackage_whenReadNow_thenTheAliasResolvesIt() throws Exception {
         // the store schema as earlier versions registered it: the same fields, the contract's namespace
-        Schema earlier = new Schema.Parser().parse(ExchangeState.getClassSchema().toString()
-                .replaceFirst("\"namespace\":\"dev.tapeline.processor.state\"", "\"namespace\":\"dev.tapeline.schema.internal\"")
-                .replaceAll(",\"aliases\":\\[[^]]*]", ""));
+        Schema earlier = new Schema.Parser()
+                .parse(ExchangeState.getClassSchema()
+                        .toString()
+                        .replaceFirst(
+                                "\"namespace\":\"dev.tapeline.processor.state\"",
+                                "\"namespace\":\"dev.tapeline.schema.internal\"")
+                        .replaceAll(",\"aliases\":\\[[^]]*]", ""));
         assertThat(earlier.getFullName()).isEqualTo("dev.tapeline.schema.internal.ExchangeState");
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         int id = registry.register("tapeline-processor-exchange-state-store-changelog-value", earlier);

@@ -1,10 +1,8 @@
 package dev.tapeline.app.batch;
 
-import dev.tapeline.sink.RecordingWriter;
-import dev.tapeline.sink.FixtureWriter;
+import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.repo.ChunkTiming;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Header;
 import dev.tapeline.schema.Outcome;
@@ -43,11 +41,9 @@ public final class FixtureImport {
     private static final Logger LOG = LoggerFactory.getLogger(FixtureImport.class);
 
     /** How an import went. */
-    public record Summary(long imported, long bytes, List<String> skipped) {
-    }
+    public record Summary(long imported, long bytes, List<String> skipped) {}
 
-    private FixtureImport() {
-    }
+    private FixtureImport() {}
 
     /** Sends every fixture under {@code root}, in path order; returns once all are acknowledged. */
     public static Summary run(Path root, Producer<String, Recording> producer, String topic, Consumer<Long> progress)
@@ -57,7 +53,8 @@ public final class FixtureImport {
             files = walk.filter(Files::isRegularFile)
                     .filter(path -> path.getFileName().toString().endsWith(".json"))
                     .filter(path -> !path.getFileName().toString().endsWith(ChunkTiming.SUFFIX))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
         List<String> skipped = new ArrayList<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
@@ -86,7 +83,8 @@ public final class FixtureImport {
             try {
                 future.get();
             } catch (ExecutionException e) {
-                throw new IOException("the recordings topic refused an imported fixture: " + e.getCause(), e.getCause());
+                throw new IOException(
+                        "the recordings topic refused an imported fixture: " + e.getCause(), e.getCause());
             }
         }
         skipped.forEach(reason -> LOG.warn("not imported: {}", reason));
@@ -116,30 +114,60 @@ public final class FixtureImport {
                 recorded.add(new RecordedChunk(offset, null, ByteBuffer.wrap(chunks.get(i))));
             }
             Framing framing = fixture.wireForm().framing();
-            List<Header> headers = fixture.responseHeaders().stream().map(h -> new Header(h.getKey(), h.getValue())).toList();
-            recording.setRequest(RecordedRequest.newBuilder()
+            List<Header> headers = fixture.responseHeaders().stream()
+                    .map(h -> new Header(h.getKey(), h.getValue()))
+                    .toList();
+            recording
+                    .setRequest(RecordedRequest.newBuilder()
                             .setMethod(fixture.wireMethod())
-                            .setUrl(fixture.isPassthrough() ? fixture.url() : fixture.recordedBaseUrl() + fixture.wireEndpoint())
+                            .setUrl(
+                                    fixture.isPassthrough()
+                                            ? fixture.url()
+                                            : fixture.recordedBaseUrl() + fixture.wireEndpoint())
                             .setEndpoint(fixture.wireEndpoint())
-                            .setHeaders(List.of()).setBody(ByteBuffer.wrap(fixture.wireRequestBody()))
-                            .setClientSdkVersion(fixture.clientSdkVersion()).setServerVersion(fixture.serverVersion())
-                            .setQuery(fixture.wireQuery()).build())
-                    .setResponse(RecordedResponse.newBuilder().setStatus(fixture.wireStatus()).setHeaders(headers)
-                            .setFraming(framing).setChunks(recorded).build())
+                            .setHeaders(List.of())
+                            .setBody(ByteBuffer.wrap(fixture.wireRequestBody()))
+                            .setClientSdkVersion(fixture.clientSdkVersion())
+                            .setServerVersion(fixture.serverVersion())
+                            .setQuery(fixture.wireQuery())
+                            .build())
+                    .setResponse(RecordedResponse.newBuilder()
+                            .setStatus(fixture.wireStatus())
+                            .setHeaders(headers)
+                            .setFraming(framing)
+                            .setChunks(recorded)
+                            .build())
                     .setOutcome(fixture.isInterrupted() ? Outcome.FAILED : Outcome.COMPLETED)
-                    .setOutcomeReason(fixture.isInterrupted()
-                            ? fixture.root().path("response").path("exception_message").asText() : null);
+                    .setOutcomeReason(
+                            fixture.isInterrupted()
+                                    ? fixture.root()
+                                            .path("response")
+                                            .path("exception_message")
+                                            .asText()
+                                    : null);
         } catch (RuntimeException e) {
             // a file the wire form does not read back from (a call made inside llama-stack): its request as recorded
-            recording.setRequest(RecordedRequest.newBuilder()
-                            .setMethod(fixture.root().path("request").path("method").asText("POST"))
+            recording
+                    .setRequest(RecordedRequest.newBuilder()
+                            .setMethod(fixture.root()
+                                    .path("request")
+                                    .path("method")
+                                    .asText("POST"))
                             .setUrl(fixture.root().path("request").path("url").asText(""))
-                            .setEndpoint(fixture.root().path("request").path("endpoint").asText(""))
+                            .setEndpoint(fixture.root()
+                                    .path("request")
+                                    .path("endpoint")
+                                    .asText(""))
                             .setHeaders(List.of())
-                            .setBody(ByteBuffer.wrap(fixture.root().path("request").toString().getBytes(StandardCharsets.UTF_8)))
+                            .setBody(ByteBuffer.wrap(
+                                    fixture.root().path("request").toString().getBytes(StandardCharsets.UTF_8)))
                             .build())
-                    .setResponse(RecordedResponse.newBuilder().setStatus(0).setHeaders(List.of()).setFraming(Framing.BODY)
-                            .setChunks(List.of()).build())
+                    .setResponse(RecordedResponse.newBuilder()
+                            .setStatus(0)
+                            .setHeaders(List.of())
+                            .setFraming(Framing.BODY)
+                            .setChunks(List.of())
+                            .build())
                     .setOutcome(Outcome.COMPLETED)
                     .setOutcomeReason("imported as it is; not readable as wire traffic: " + e.getMessage());
         }

@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code tapeline import}: an existing fixture repository onto the recordings topic (backfill). */
-@Command(name = "import", mixinStandardHelpOptions = true,
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
         description = "Put every fixture under DIR (any llama-stack generation) on the recordings topic, keyed as the"
                 + " pipeline keys them; replay-topic gives each file back byte for byte.")
 public final class ImportCommand implements Callable<Integer> {
@@ -22,7 +24,10 @@ public final class ImportCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--topic", defaultValue = "tapeline.recordings", description = "Recordings topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic",
+            defaultValue = "tapeline.recordings",
+            description = "Recordings topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
     @Parameters(paramLabel = "DIR", description = "Fixture repository root.")
@@ -42,12 +47,18 @@ public final class ImportCommand implements Callable<Integer> {
         AtomicLong bytes = new AtomicLong();
         FixtureImport.Summary summary;
         try (KafkaProducer<String, Recording> producer = kafka.recordingsProducer(topic)) {
-            summary = FixtureImport.run(root, producer, topic,
-                    size -> line.update(files.incrementAndGet(), 0, bytes.addAndGet(size)));
+            summary = FixtureImport.run(
+                    root, producer, topic, size -> line.update(files.incrementAndGet(), 0, bytes.addAndGet(size)));
         }
         line.finish(summary.imported(), summary.imported(), summary.bytes());
-        spec.commandLine().getOut().printf("%d fixtures imported into %s (%.1f MB); %d files not imported%n",
-                summary.imported(), topic, summary.bytes() / 1e6, summary.skipped().size());
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "%d fixtures imported into %s (%.1f MB); %d files not imported%n",
+                        summary.imported(),
+                        topic,
+                        summary.bytes() / 1e6,
+                        summary.skipped().size());
         summary.skipped().forEach(reason -> spec.commandLine().getOut().println("  not imported: " + reason));
         spec.commandLine().getOut().flush();
         return 0;

@@ -24,12 +24,16 @@ final class KafkaOptions {
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry-url", required = true,
+    @Option(
+            names = "--schema-registry-url",
+            required = true,
             description = "Confluent-compatible schema registry (credentials as http://user:password@host:port).")
     String registryUrl;
 
-    @Option(names = "--kafka-config", description = "Repeatable KEY=VALUE: a setting for every Kafka client, e.g."
-            + " security.protocol=SASL_SSL.")
+    @Option(
+            names = "--kafka-config",
+            description =
+                    "Repeatable KEY=VALUE: a setting for every Kafka client, e.g." + " security.protocol=SASL_SSL.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
     /** The settings every client gets. */
@@ -63,7 +67,10 @@ final class KafkaOptions {
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
         config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
-        return new KafkaProducer<>(config, new StringSerializer(),
-                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry()).serializer());
+        return new KafkaProducer<>(
+                config,
+                new StringSerializer(),
+                ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry())
+                        .serializer());
     }
 }

@@ -62,15 +62,20 @@ final class ProgressLine {
         if (total > 0) {
             int width = 24;
             int filled = (int) Math.min(width, width * done / total);
-            line.append('[').append("=".repeat(filled)).append(filled < width ? ">" : "")
-                    .append(" ".repeat(Math.max(0, width - filled - 1))).append("] ")
+            line.append('[')
+                    .append("=".repeat(filled))
+                    .append(filled < width ? ">" : "")
+                    .append(" ".repeat(Math.max(0, width - filled - 1)))
+                    .append("] ")
                     .append(String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / total)));
         }
         line.append(String.format(Locale.ROOT, "%,d", done));
         if (total > 0) {
             line.append(String.format(Locale.ROOT, "/%,d", total));
         }
-        line.append(' ').append(unit).append(String.format(Locale.ROOT, ", %.1f MB, %,.0f %s/s", bytes / 1e6, rate, unit));
+        line.append(' ')
+                .append(unit)
+                .append(String.format(Locale.ROOT, ", %.1f MB, %,.0f %s/s", bytes / 1e6, rate, unit));
         if (total > 0 && rate > 0 && done < total) {
             long eta = Math.round((total - done) / rate);
             line.append(String.format(Locale.ROOT, ", ETA %d:%02d", eta / 60, eta % 60));

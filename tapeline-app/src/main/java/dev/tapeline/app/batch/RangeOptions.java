@@ -7,12 +7,17 @@ import picocli.CommandLine.ParameterException;
 /** {@code --from}/{@code --until}: the range of a topic a batch command reads. */
 final class RangeOptions {
 
-    @Option(names = "--from", description = "Start (inclusive): an ISO-8601 time (2026-11-26T10:00:00Z or 2026-11-26),"
-            + " an offset in every partition (1200) or offsets per partition (0:1200,2:80). Default: the beginning.")
+    @Option(
+            names = "--from",
+            description =
+                    "Start (inclusive): an ISO-8601 time (2026-11-26T10:00:00Z or 2026-11-26),"
+                            + " an offset in every partition (1200) or offsets per partition (0:1200,2:80). Default: the beginning.")
     String from;
 
-    @Option(names = "--until", description = "End (exclusive), in the same forms as --from. Default: the end as it is"
-            + " when the command starts.")
+    @Option(
+            names = "--until",
+            description = "End (exclusive), in the same forms as --from. Default: the end as it is"
+                    + " when the command starts.")
     String until;
 
     TopicRange.Bound start(CommandSpec spec) {

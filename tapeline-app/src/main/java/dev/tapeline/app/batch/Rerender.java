@@ -2,16 +2,16 @@ package dev.tapeline.app.batch;
 
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
-import dev.tapeline.settings.SettingValues;
-import java.util.Map;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.settings.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -22,7 +22,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -41,34 +40,47 @@ final class Rerender {
     }
 
     /** What a re-render read and made; {@code failed}: exchanges the topology could not assemble (a bug, logged). */
-    record Summary(long events, long bytes, long recordings, long incomplete, long failed) {
-    }
+    record Summary(long events, long bytes, long recordings, long incomplete, long failed) {}
 
-    private Rerender() {
-    }
+    private Rerender() {}
 
     /**
      * @param consumer   reads the events topic with raw values, read committed; assigned here, commits nothing
      * @param recordings told each rebuilt recording with its key
      */
-    static Summary run(Consumer<String, byte[]> consumer, String eventsTopic, TopicRange.Bound from, TopicRange.Bound until,
-            SchemaRegistryClient registry, SettingValues settings, Path stateDir, BiConsumer<String, Recording> recordings,
+    static Summary run(
+            Consumer<String, byte[]> consumer,
+            String eventsTopic,
+            TopicRange.Bound from,
+            TopicRange.Bound until,
+            SchemaRegistryClient registry,
+            SettingValues settings,
+            Path stateDir,
+            BiConsumer<String, Recording> recordings,
             Progress progress) {
-        ProcessorConfig config = ProcessorConfig.of(eventsTopic, "tapeline.rerendered", "tapeline.rerendered.dead-letters",
-                settings);
+        ProcessorConfig config =
+                ProcessorConfig.of(eventsTopic, "tapeline.rerendered", "tapeline.rerendered.dead-letters", settings);
         // the live processor's settings; the test driver reaches no broker
-        Properties props = ProcessorRuntime.streamsProperties(config, "tapeline-rerender",
-                Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092"), stateDir, 1);
+        Properties props = ProcessorRuntime.streamsProperties(
+                config,
+                "tapeline-rerender",
+                Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092"),
+                stateDir,
+                1);
         Counts counts = new Counts();
-        try (TopologyTestDriver driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props,
-                Instant.now())) {
-            TestInputTopic<String, byte[]> events = driver.createInputTopic(eventsTopic, new StringSerializer(),
-                    new ByteArraySerializer());
-            TestOutputTopic<String, Recording> output = driver.createOutputTopic(config.recordingsTopic(),
-                    new StringDeserializer(), ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry)
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(RecordingTopology.build(config, registry), props, Instant.now())) {
+            TestInputTopic<String, byte[]> events =
+                    driver.createInputTopic(eventsTopic, new StringSerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, Recording> output = driver.createOutputTopic(
+                    config.recordingsTopic(),
+                    new StringDeserializer(),
+                    ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry)
                             .deserializer());
-            TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(config.deadLettersTopic(),
-                    new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+            TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(
+                    config.deadLettersTopic(),
+                    new StringDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer());
             Runnable drain = () -> {
                 output.readRecordsToList().forEach(record -> {
                     counts.recordings++;
@@ -80,23 +92,33 @@ final class Rerender {
                 // each was logged with its error by the processor
                 counts.failed += deadLetters.readRecordsToList().size();
             };
-            TopicRange.read(consumer, eventsTopic, from, until, new TopicRange.Reader<>() {
-                @Override
-                public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
-                    counts.events++;
-                    counts.bytes += Math.max(0, record.serializedValueSize());
-                    events.pipeInput(new TestRecord<>(record.key(), record.value(), record.headers(),
-                            Instant.ofEpochMilli(record.timestamp())));
-                    drain.run();
-                }
+            TopicRange.read(
+                    consumer,
+                    eventsTopic,
+                    from,
+                    until,
+                    new TopicRange.Reader<>() {
+                        @Override
+                        public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
+                            counts.events++;
+                            counts.bytes += Math.max(0, record.serializedValueSize());
+                            events.pipeInput(new TestRecord<>(
+                                    record.key(),
+                                    record.value(),
+                                    record.headers(),
+                                    Instant.ofEpochMilli(record.timestamp())));
+                            drain.run();
+                        }
 
-                @Override
-                public void polled(long total) {
-                    progress.update(counts.events, total, counts.bytes);
-                }
-            }, Duration.ofSeconds(60));
+                        @Override
+                        public void polled(long total) {
+                            progress.update(counts.events, total, counts.bytes);
+                        }
+                    },
+                    Duration.ofSeconds(60));
             // the end of the range: what is still open is emitted as the idle timeout emits it
-            driver.advanceWallClockTime(config.idleTimeout().plus(config.purgeInterval()).plusSeconds(1));
+            driver.advanceWallClockTime(
+                    config.idleTimeout().plus(config.purgeInterval()).plusSeconds(1));
             drain.run();
         }
         return new Summary(counts.events, counts.bytes, counts.recordings, counts.incomplete, counts.failed);

@@ -2,14 +2,17 @@ package dev.tapeline.app.batch;
 
 import dev.tapeline.app.LayoutOptions;
 import dev.tapeline.app.SettingOptions;
+import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.schema.Recording;
+import dev.tapeline.settings.Setting;
+import dev.tapeline.settings.SettingValues;
 import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.sink.RecordingWriter;
+import dev.tapeline.sink.SinkConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,13 +30,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import dev.tapeline.processor.ProcessorConfig;
-import dev.tapeline.settings.Setting;
-import dev.tapeline.settings.SettingValues;
-import dev.tapeline.sink.SinkConfig;
 
 /** {@code tapeline rerender}: recordings rebuilt from the capture events, into fixtures or a new topic. */
-@Command(name = "rerender", mixinStandardHelpOptions = true, modelTransformer = RerenderCommand.Options.class,
+@Command(
+        name = "rerender",
+        mixinStandardHelpOptions = true,
+        modelTransformer = RerenderCommand.Options.class,
         description = "Rebuild recordings from the retained capture events (or a range of them) with today's rules,"
                 + " into fixtures (--fixtures) or a new recordings topic (--to-topic), without calling any upstream and"
                 + " without touching the live pipeline's state or offsets.")
@@ -41,7 +43,8 @@ public final class RerenderCommand implements Callable<Integer> {
 
     /** The processor's and sink's settings a re-render runs with, as for {@code tapeline run}. */
     static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(ProcessorConfig.OPTIONS, SinkConfig.OPTIONS)
-            .<Setting<?>>flatMap(List::stream).toList();
+            .<Setting<?>>flatMap(List::stream)
+            .toList();
 
     /** Adds {@link #SETTINGS} to the command's options. */
     static final class Options implements picocli.CommandLine.IModelTransformer {
@@ -58,15 +61,21 @@ public final class RerenderCommand implements Callable<Integer> {
     @Mixin
     LayoutOptions layoutOptions;
 
-    @Option(names = "--events-topic", defaultValue = "tapeline.capture.events", description = "Capture events topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--events-topic",
+            defaultValue = "tapeline.capture.events",
+            description = "Capture events topic (default: ${DEFAULT-VALUE}).")
     String eventsTopic;
 
     static final class Target {
         @Option(names = "--fixtures", required = true, description = "Write the rebuilt recordings as fixtures here.")
         Path fixtures;
 
-        @Option(names = "--to-topic", required = true, description = "Write the rebuilt recordings to this topic (created"
-                + " compacted if absent; replay it with replay-topic --topic).")
+        @Option(
+                names = "--to-topic",
+                required = true,
+                description = "Write the rebuilt recordings to this topic (created"
+                        + " compacted if absent; replay it with replay-topic --topic).")
         String topic;
     }
 
@@ -75,7 +84,6 @@ public final class RerenderCommand implements Callable<Integer> {
 
     @Mixin
     RangeOptions range;
-
 
     @Spec
     CommandSpec spec;
@@ -90,14 +98,25 @@ public final class RerenderCommand implements Callable<Integer> {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         Rerender.Summary summary;
         AtomicLong written = new AtomicLong();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.rangeReaderConfig(), new StringDeserializer(),
-                new ByteArrayDeserializer());
-             KafkaProducer<String, Recording> producer = target.topic == null ? null
-                     : kafka.recordingsProducer(target.topic)) {
-            RecordingWriter writer = target.fixtures == null ? null : new RecordingWriter(
-                    new FixtureWriter(target.fixtures), layoutOptions.layout(spec), settings.get(SinkConfig.WRITE_INCOMPLETE),
-                    false);
-            summary = Rerender.run(consumer, eventsTopic, start, end, kafka.registry(), settings, stateDir,
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                        kafka.rangeReaderConfig(), new StringDeserializer(), new ByteArrayDeserializer());
+                KafkaProducer<String, Recording> producer =
+                        target.topic == null ? null : kafka.recordingsProducer(target.topic)) {
+            RecordingWriter writer = target.fixtures == null
+                    ? null
+                    : new RecordingWriter(
+                            new FixtureWriter(target.fixtures),
+                            layoutOptions.layout(spec),
+                            settings.get(SinkConfig.WRITE_INCOMPLETE),
+                            false);
+            summary = Rerender.run(
+                    consumer,
+                    eventsTopic,
+                    start,
+                    end,
+                    kafka.registry(),
+                    settings,
+                    stateDir,
                     (key, recording) -> {
                         if (producer != null) {
                             sent.add(producer.send(new ProducerRecord<>(target.topic, key, recording)));
@@ -110,7 +129,8 @@ public final class RerenderCommand implements Callable<Integer> {
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
-                    }, line::update);
+                    },
+                    line::update);
             for (Future<RecordMetadata> future : sent) {
                 future.get();
             }
@@ -121,10 +141,18 @@ public final class RerenderCommand implements Callable<Integer> {
             deleteTree(stateDir);
         }
         line.finish(summary.events(), summary.events(), summary.bytes());
-        spec.commandLine().getOut().printf("%d events read: %d recordings rebuilt (%d incomplete), %d exchanges failed"
-                        + " (see the log)%s%n", summary.events(), summary.recordings(), summary.incomplete(), summary.failed(),
-                target.topic != null ? ", sent to " + target.topic
-                        : "; " + written.get() + " fixtures written under " + target.fixtures);
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "%d events read: %d recordings rebuilt (%d incomplete), %d exchanges failed"
+                                + " (see the log)%s%n",
+                        summary.events(),
+                        summary.recordings(),
+                        summary.incomplete(),
+                        summary.failed(),
+                        target.topic != null
+                                ? ", sent to " + target.topic
+                                : "; " + written.get() + " fixtures written under " + target.fixtures);
         spec.commandLine().getOut().flush();
         return summary.failed() > 0 ? 1 : 0;
     }

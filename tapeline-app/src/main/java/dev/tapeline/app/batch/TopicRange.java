@@ -1,7 +1,5 @@
 package dev.tapeline.app.batch;
 
-import dev.tapeline.sink.RecordingWriter;
-import dev.tapeline.sink.FixtureWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,20 +30,16 @@ public final class TopicRange {
     public sealed interface Bound {
 
         /** The start or the end of each partition (the end as it is when the replay starts). */
-        record Edge() implements Bound {
-        }
+        record Edge() implements Bound {}
 
         /** The same offset in every partition. */
-        record Offset(long offset) implements Bound {
-        }
+        record Offset(long offset) implements Bound {}
 
         /** An offset per partition; partitions not named take the edge. */
-        record PartitionOffsets(Map<Integer, Long> offsets) implements Bound {
-        }
+        record PartitionOffsets(Map<Integer, Long> offsets) implements Bound {}
 
         /** The first record at or after this time, in each partition. */
-        record Timestamp(Instant at) implements Bound {
-        }
+        record Timestamp(Instant at) implements Bound {}
 
         Bound EDGE = new Edge();
 
@@ -68,7 +62,9 @@ public final class TopicRange {
                     return new PartitionOffsets(Map.copyOf(offsets));
                 }
                 if (value.matches("\\d{4}-\\d{2}-\\d{2}")) {
-                    return new Timestamp(java.time.LocalDate.parse(value).atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
+                    return new Timestamp(java.time.LocalDate.parse(value)
+                            .atStartOfDay(java.time.ZoneOffset.UTC)
+                            .toInstant());
                 }
                 return new Timestamp(java.time.OffsetDateTime.parse(value).toInstant());
             } catch (RuntimeException e) {
@@ -90,12 +86,10 @@ public final class TopicRange {
         }
 
         /** After every poll; {@code total}: offsets in the range (transaction markers included). */
-        default void polled(long total) {
-        }
+        default void polled(long total) {}
     }
 
-    private TopicRange() {
-    }
+    private TopicRange() {}
 
     /**
      * Reads {@code topic} from {@code from} until {@code until}. The consumer must read committed
@@ -104,11 +98,12 @@ public final class TopicRange {
      * @param stall how long without any record before giving up with an error
      * @return the number of offsets in the range
      */
-    public static <V> long read(Consumer<String, V> consumer, String topic, Bound from, Bound until, Reader<V> reader,
-            Duration stall) {
+    public static <V> long read(
+            Consumer<String, V> consumer, String topic, Bound from, Bound until, Reader<V> reader, Duration stall) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(info -> new TopicPartition(topic, info.partition()))
-                .sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+                .sorted(java.util.Comparator.comparingInt(TopicPartition::partition))
+                .toList();
         if (partitions.isEmpty()) {
             throw new IllegalArgumentException("topic " + topic + " does not exist");
         }
@@ -163,20 +158,29 @@ public final class TopicRange {
         return total;
     }
 
-    private static Map<TopicPartition, Long> resolve(Consumer<String, ?> consumer, Bound bound,
-            List<TopicPartition> partitions, Map<TopicPartition, Long> end, Map<TopicPartition, Long> edge) {
+    private static Map<TopicPartition, Long> resolve(
+            Consumer<String, ?> consumer,
+            Bound bound,
+            List<TopicPartition> partitions,
+            Map<TopicPartition, Long> end,
+            Map<TopicPartition, Long> edge) {
         if (bound instanceof Bound.Offset o) {
             return partitions.stream().collect(Collectors.toMap(Function.identity(), p -> o.offset()));
         }
         if (bound instanceof Bound.PartitionOffsets o) {
-            return partitions.stream().collect(Collectors.toMap(Function.identity(),
-                    p -> o.offsets().getOrDefault(p.partition(), edge.get(p))));
+            return partitions.stream()
+                    .collect(Collectors.toMap(
+                            Function.identity(), p -> o.offsets().getOrDefault(p.partition(), edge.get(p))));
         }
         if (bound instanceof Bound.Timestamp t) {
-            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(partitions.stream()
-                    .collect(Collectors.toMap(Function.identity(), p -> t.at().toEpochMilli())));
-            return partitions.stream().collect(Collectors.toMap(Function.identity(),
-                    p -> found.get(p) == null ? end.get(p) : found.get(p).offset()));
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(
+                    partitions.stream().collect(Collectors.toMap(Function.identity(), p -> t.at().toEpochMilli())));
+            return partitions.stream()
+                    .collect(Collectors.toMap(
+                            Function.identity(),
+                            p -> found.get(p) == null
+                                    ? end.get(p)
+                                    : found.get(p).offset()));
         }
         return new HashMap<>(edge);
     }

@@ -1,9 +1,8 @@
 package dev.tapeline.app.batch;
 
-import dev.tapeline.sink.RecordingWriter;
-import dev.tapeline.sink.FixtureWriter;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
+import dev.tapeline.sink.RecordingWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -42,16 +41,21 @@ public final class TopicReplay {
         }
 
         boolean matches(Recording recording) {
-            return (endpoints.isEmpty() || endpoints.contains(recording.getRequest().getEndpoint()))
+            return (endpoints.isEmpty()
+                            || endpoints.contains(recording.getRequest().getEndpoint()))
                     && (models.isEmpty() || models.contains(modelOf(recording)))
-                    && (testIdPrefix == null || (recording.getTestId() != null && recording.getTestId().startsWith(testIdPrefix)))
+                    && (testIdPrefix == null
+                            || (recording.getTestId() != null
+                                    && recording.getTestId().startsWith(testIdPrefix)))
                     && (outcomes.isEmpty() || outcomes.contains(recording.getOutcome()));
         }
 
         private static String modelOf(Recording recording) {
             try {
                 com.fasterxml.jackson.databind.JsonNode model = dev.tapeline.fixture.python.PyJson.parse(
-                        dev.tapeline.schema.Buffers.toArray(recording.getRequest().getBody())).get("model");
+                                dev.tapeline.schema.Buffers.toArray(
+                                        recording.getRequest().getBody()))
+                        .get("model");
                 return model == null || !model.isTextual() ? null : model.textValue();
             } catch (RuntimeException e) {
                 return null;
@@ -63,12 +67,19 @@ public final class TopicReplay {
      * Counts so far; {@code total} is the number of offsets in the range (transaction markers
      * included); {@code failed}: records the writer failed on (a bug), each logged with its error.
      */
-    public record Progress(long records, long bytes, long total, long written, long unchanged, long deleted, long filtered,
-            long skipped, long unreadable, long failed) {
-    }
+    public record Progress(
+            long records,
+            long bytes,
+            long total,
+            long written,
+            long unchanged,
+            long deleted,
+            long filtered,
+            long skipped,
+            long unreadable,
+            long failed) {}
 
-    private TopicReplay() {
-    }
+    private TopicReplay() {}
 
     /**
      * Replays {@code topic} from {@code from} until {@code until} through {@code writer}. The
@@ -77,35 +88,54 @@ public final class TopicReplay {
      * @param progress told after every poll
      * @param stall    how long without any record before giving up with an error
      */
-    public static Progress run(Consumer<String, Recording> consumer, String topic, TopicRange.Bound from,
-            TopicRange.Bound until, Filter filter, RecordingWriter writer, java.util.function.Consumer<Progress> progress,
+    public static Progress run(
+            Consumer<String, Recording> consumer,
+            String topic,
+            TopicRange.Bound from,
+            TopicRange.Bound until,
+            Filter filter,
+            RecordingWriter writer,
+            java.util.function.Consumer<Progress> progress,
             Duration stall) {
         Counts counts = new Counts();
-        counts.total = TopicRange.read(consumer, topic, from, until, new TopicRange.Reader<>() {
-            @Override
-            public void accept(ConsumerRecord<String, Recording> record) {
-                counts.records++;
-                counts.bytes += Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
-                apply(record, filter, writer, counts);
-            }
+        counts.total = TopicRange.read(
+                consumer,
+                topic,
+                from,
+                until,
+                new TopicRange.Reader<>() {
+                    @Override
+                    public void accept(ConsumerRecord<String, Recording> record) {
+                        counts.records++;
+                        counts.bytes +=
+                                Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
+                        apply(record, filter, writer, counts);
+                    }
 
-            @Override
-            public void unreadable(RecordDeserializationException e) {
-                LOG.error("record at {} offset {} cannot be read and is skipped: {}", e.topicPartition(), e.offset(),
-                        e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
-                counts.unreadable++;
-            }
+                    @Override
+                    public void unreadable(RecordDeserializationException e) {
+                        LOG.error(
+                                "record at {} offset {} cannot be read and is skipped: {}",
+                                e.topicPartition(),
+                                e.offset(),
+                                e.getCause() == null
+                                        ? e.getMessage()
+                                        : e.getCause().getMessage());
+                        counts.unreadable++;
+                    }
 
-            @Override
-            public void polled(long total) {
-                counts.total = total;
-                progress.accept(counts.progress());
-            }
-        }, stall);
+                    @Override
+                    public void polled(long total) {
+                        counts.total = total;
+                        progress.accept(counts.progress());
+                    }
+                },
+                stall);
         return counts.progress();
     }
 
-    private static void apply(ConsumerRecord<String, Recording> record, Filter filter, RecordingWriter writer, Counts counts) {
+    private static void apply(
+            ConsumerRecord<String, Recording> record, Filter filter, RecordingWriter writer, Counts counts) {
         if (record.value() == null ? !filter.isEmpty() : !filter.matches(record.value())) {
             counts.filtered++;
             return;
@@ -117,13 +147,23 @@ public final class TopicReplay {
             throw new UncheckedIOException("cannot write the fixture of " + record.key(), e);
         } catch (RuntimeException e) {
             // a bug: counted, logged with its error, and the command fails at the end
-            LOG.warn("{} at {}-{} offset {} could not be written", record.key(), record.topic(), record.partition(),
-                    record.offset(), e);
+            LOG.warn(
+                    "{} at {}-{} offset {} could not be written",
+                    record.key(),
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e);
             counts.failed++;
             return;
         }
         if (applied.result() == null) {
-            LOG.debug("{} at {}-{} offset {}: {}", record.key(), record.topic(), record.partition(), record.offset(),
+            LOG.debug(
+                    "{} at {}-{} offset {}: {}",
+                    record.key(),
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
                     applied.reason());
             counts.skipped++;
             return;
@@ -148,9 +188,8 @@ public final class TopicReplay {
         long failed;
 
         Progress progress() {
-            return new Progress(records, bytes, total, written, unchanged, deleted, filtered, skipped, unreadable, failed);
+            return new Progress(
+                    records, bytes, total, written, unchanged, deleted, filtered, skipped, unreadable, failed);
         }
     }
-
-
 }

@@ -23,7 +23,8 @@ class ProgressLineTest {
     void givenNoTerminal_whenUpdatedOften_thenAPlainLineEveryFiveSecondsOnly() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         AtomicLong now = new AtomicLong();
-        ProgressLine line = new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, "files", now::get);
+        ProgressLine line =
+                new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, "files", now::get);
 
         for (int second = 1; second <= 11; second++) {
             now.set(second * 1_000_000_000L);
@@ -31,7 +32,11 @@ class ProgressLineTest {
         }
         line.finish(11, 11, 0);
 
-        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(3).noneMatch(l -> l.contains("\r"))
-                .last().asString().contains("100% 11/11 files");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList())
+                .hasSize(3)
+                .noneMatch(l -> l.contains("\r"))
+                .last()
+                .asString()
+                .contains("100% 11/11 files");
     }
 }

@@ -26,23 +26,35 @@ class TopicReplayBoundTest {
     void givenSomethingElse_whenParsed_thenAnErrorThatShowsEveryForm() {
         assertThatThrownBy(() -> TopicRange.Bound.parse("yesterday"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'yesterday'").hasMessageContaining("0:1200,2:80").hasMessageContaining("2026-11-26");
+                .hasMessageContaining("'yesterday'")
+                .hasMessageContaining("0:1200,2:80")
+                .hasMessageContaining("2026-11-26");
     }
 
     @Test
     void givenFilters_whenARecordingIsChecked_thenEveryFilterSetMustMatch() throws Exception {
         dev.tapeline.schema.Recording recording = dev.tapeline.sink.GoldenRecording.streamed();
         String model = dev.tapeline.fixture.python.PyJson.parse(dev.tapeline.schema.Buffers.toArray(
-                recording.getRequest().getBody())).path("model").asText();
+                        recording.getRequest().getBody()))
+                .path("model")
+                .asText();
 
         assertThat(TopicReplay.Filter.ALL.matches(recording)).isTrue();
-        assertThat(new TopicReplay.Filter(java.util.Set.of("/v1/chat/completions"), java.util.Set.of(model),
-                "tests/integration/inference/", java.util.Set.of(dev.tapeline.schema.Outcome.COMPLETED)).matches(recording))
+        assertThat(new TopicReplay.Filter(
+                                java.util.Set.of("/v1/chat/completions"),
+                                java.util.Set.of(model),
+                                "tests/integration/inference/",
+                                java.util.Set.of(dev.tapeline.schema.Outcome.COMPLETED))
+                        .matches(recording))
                 .isTrue();
-        assertThat(new TopicReplay.Filter(java.util.Set.of("/v1/embeddings"), null, null, null).matches(recording)).isFalse();
-        assertThat(new TopicReplay.Filter(null, java.util.Set.of("other"), null, null).matches(recording)).isFalse();
-        assertThat(new TopicReplay.Filter(null, null, "tests/unit/", null).matches(recording)).isFalse();
+        assertThat(new TopicReplay.Filter(java.util.Set.of("/v1/embeddings"), null, null, null).matches(recording))
+                .isFalse();
+        assertThat(new TopicReplay.Filter(null, java.util.Set.of("other"), null, null).matches(recording))
+                .isFalse();
+        assertThat(new TopicReplay.Filter(null, null, "tests/unit/", null).matches(recording))
+                .isFalse();
         assertThat(new TopicReplay.Filter(null, null, null, java.util.Set.of(dev.tapeline.schema.Outcome.FAILED))
-                .matches(recording)).isFalse();
+                        .matches(recording))
+                .isFalse();
     }
 }

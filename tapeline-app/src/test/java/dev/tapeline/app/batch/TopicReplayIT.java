@@ -1,13 +1,13 @@
 package dev.tapeline.app.batch;
 
-import dev.tapeline.app.InJvmKafka;
-import dev.tapeline.app.TapelineCli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tapeline.app.EmbeddedSchemaRegistry;
+import dev.tapeline.app.InJvmKafka;
+import dev.tapeline.app.TapelineCli;
 import dev.tapeline.fixture.Corpus;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.app.EmbeddedSchemaRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,8 +38,10 @@ class TopicReplayIT {
 
     @TempDir
     static Path dir;
+
     @org.junit.jupiter.api.extension.RegisterExtension
     static final InJvmKafka kafka = new InJvmKafka();
+
     static EmbeddedSchemaRegistry registry;
 
     @BeforeAll
@@ -54,19 +56,27 @@ class TopicReplayIT {
         }
     }
 
-    private record Run(int exitCode, String out, String err) {
-    }
+    private record Run(int exitCode, String out, String err) {}
 
     private static Run tapeline(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new TapelineCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        int code = new CommandLine(new TapelineCli())
+                .setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err))
+                .execute(args);
         return new Run(code, out.toString(), err.toString());
     }
 
     private static Run tapeline(String topic, String command, Object... more) {
-        List<String> args = new ArrayList<>(List.of(command, "--bootstrap-servers", kafka.bootstrapServers(),
-                "--schema-registry-url", registry.url(), "--topic", topic));
+        List<String> args = new ArrayList<>(List.of(
+                command,
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--schema-registry-url",
+                registry.url(),
+                "--topic",
+                topic));
         for (Object arg : more) {
             args.add(arg.toString());
         }
@@ -105,18 +115,21 @@ class TopicReplayIT {
 
     private static String endOffsets(String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            Map<TopicPartition, OffsetSpec> latest = new TreeMap<>(java.util.Comparator.comparingInt(TopicPartition::partition));
+            Map<TopicPartition, OffsetSpec> latest =
+                    new TreeMap<>(java.util.Comparator.comparingInt(TopicPartition::partition));
             for (int p = 0; p < 3; p++) {
                 latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
             return admin.listOffsets(latest).all().get().entrySet().stream()
-                    .map(e -> e.getKey().partition() + ":" + e.getValue().offset()).collect(Collectors.joining(","));
+                    .map(e -> e.getKey().partition() + ":" + e.getValue().offset())
+                    .collect(Collectors.joining(","));
         }
     }
 
     @Test
-    void givenTheWholeCorpusImported_whenTheTopicIsReplayed_thenEveryFileComesBackByteIdenticalAndASecondRunWritesNothing()
-            throws Exception {
+    void
+            givenTheWholeCorpusImported_whenTheTopicIsReplayed_thenEveryFileComesBackByteIdenticalAndASecondRunWritesNothing()
+                    throws Exception {
         Path corpus = Corpus.root();
         Path out = dir.resolve("replayed-all");
 
@@ -149,12 +162,12 @@ class TopicReplayIT {
 
         // when: the second batch by time, chat completions only; the first by offsets, one test file's only
         Path byTime = dir.resolve("by-time");
-        Run timeRange = tapeline(topic, "replay-topic", "--fixtures", byTime, "--from", between, "--endpoint",
-                "/v1/chat/completions");
+        Run timeRange = tapeline(
+                topic, "replay-topic", "--fixtures", byTime, "--from", between, "--endpoint", "/v1/chat/completions");
         Path byOffset = dir.resolve("by-offset");
         String prefix = "tests/integration/inference/test_openai_completion.py";
-        Run offsetRange = tapeline(topic, "replay-topic", "--fixtures", byOffset, "--until", firstEnd, "--test-id-prefix",
-                prefix);
+        Run offsetRange = tapeline(
+                topic, "replay-topic", "--fixtures", byOffset, "--until", firstEnd, "--test-id-prefix", prefix);
 
         // then: exactly the files of those batches that match, byte for byte
         assertThat(timeRange.exitCode()).as(timeRange.err()).isZero();
@@ -168,8 +181,17 @@ class TopicReplayIT {
         assertThat(expectedByOffset.size()).isLessThan(files(first).size());
         assertSameFiles(files(byTime), expectedByTime);
         assertSameFiles(files(byOffset), expectedByOffset);
-        assertThat(tapeline(topic, "replay-topic", "--fixtures", byOffset, "--until", firstEnd, "--test-id-prefix", prefix)
-                .out()).contains(" 0 fixtures written");
+        assertThat(tapeline(
+                                topic,
+                                "replay-topic",
+                                "--fixtures",
+                                byOffset,
+                                "--until",
+                                firstEnd,
+                                "--test-id-prefix",
+                                prefix)
+                        .out())
+                .contains(" 0 fixtures written");
     }
 
     private static boolean chatCompletion(Path file) {
@@ -198,14 +220,17 @@ class TopicReplayIT {
         Map<String, byte[]> all = files(one);
         assertThat(tapeline(topic, "import", one).exitCode()).isZero();
         Path out = dir.resolve("tombstoned");
-        assertThat(tapeline(topic, "replay-topic", "--fixtures", out).exitCode()).isZero();
+        assertThat(tapeline(topic, "replay-topic", "--fixtures", out).exitCode())
+                .isZero();
         String gone = all.keySet().iterator().next();
         String key = FixtureFile.read(one.resolve(gone)).nameHash();
 
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(Map.of(
-                "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, null)).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, null))
+                    .get();
         }
         Run replay = tapeline(topic, "replay-topic", "--fixtures", out);
 
