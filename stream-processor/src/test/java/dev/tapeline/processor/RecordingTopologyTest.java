@@ -307,14 +307,14 @@ class RecordingTopologyTest {
                 ChunkReceived.newBuilder()
                         .setSequence(0)
                         .setOffsetNanos(1)
-                        .setData(ByteBuffer.wrap("{\"id\":".getBytes()))
+                        .setData(ByteBuffer.wrap("{\"id\":".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .build());
         send(
                 "a",
                 ChunkReceived.newBuilder()
                         .setSequence(1)
                         .setOffsetNanos(2)
-                        .setData(ByteBuffer.wrap("\"x\"}".getBytes()))
+                        .setData(ByteBuffer.wrap("\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .build());
         send("a", completed(2));
 

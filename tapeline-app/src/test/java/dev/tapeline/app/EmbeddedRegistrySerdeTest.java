@@ -44,7 +44,7 @@ class EmbeddedRegistrySerdeTest {
                         .setSequence(3)
                         .setOffsetNanos(42)
                         .setSseEvent(null)
-                        .setData(ByteBuffer.wrap("{\"a\":1}".getBytes()))
+                        .setData(ByteBuffer.wrap("{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .build())
                 .build();
     }
@@ -95,7 +95,8 @@ class EmbeddedRegistrySerdeTest {
     void givenBytesWithoutMagicOrUnknownId_whenDeserialized_thenClearErrors() {
         ConfluentAvroSerde<Recording> serde = ConfluentAvroSerde.forValues(Recording.getClassSchema(), client);
 
-        assertThatThrownBy(() -> serde.deserialize("t", "{\"json\":1}".getBytes()))
+        assertThatThrownBy(
+                        () -> serde.deserialize("t", "{\"json\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("not Confluent wire format");
         assertThatThrownBy(() -> serde.deserialize("t", new byte[] {0, 0, 0, 0x7f, 1, 2}))

@@ -271,11 +271,17 @@ class PipelineIT {
             for (String topic : List.of("tapeline.capture.events", "tapeline.recordings")) {
                 for (int partition = 0; partition < 3; partition++) {
                     producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
-                                    topic, partition, "poison".getBytes(), "not avro at all".getBytes()))
+                                    topic,
+                                    partition,
+                                    "poison".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                    "not avro at all".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                             .get();
                     // Confluent wire format with a schema id the registry never issued
                     producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
-                                    topic, partition, "unknown-id".getBytes(), new byte[] {0, 0, 6, 121, 50, 2, 4, 6}))
+                                    topic,
+                                    partition,
+                                    "unknown-id".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                    new byte[] {0, 0, 6, 121, 50, 2, 4, 6}))
                             .get();
                 }
             }
@@ -288,8 +294,10 @@ class PipelineIT {
         assertThat(exchange.getKey().statusCode()).isEqualTo(200);
         assertFixtureWritten(expectedFixture(exchange.getValue(), TEST_FILE + "::test_poison"));
         // both components kept every poison record on the dead-letter topic, as it was, the error in headers
-        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead =
-                deadLetters(record -> List.of("poison", "unknown-id").contains(new String(record.key())), 12);
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = deadLetters(
+                record -> List.of("poison", "unknown-id")
+                        .contains(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8)),
+                12);
         assertThat(dead).hasSize(12).allSatisfy(record -> {
             assertThat(record.headers().lastHeader("__streams.errors.exception"))
                     .isNotNull();
@@ -297,14 +305,17 @@ class PipelineIT {
         });
         assertThat(dead)
                 .extracting(r -> new String(
-                        r.headers().lastHeader("__streams.errors.topic").value()))
+                        r.headers().lastHeader("__streams.errors.topic").value(),
+                        java.nio.charset.StandardCharsets.UTF_8))
                 .containsOnly("tapeline.capture.events", "tapeline.recordings");
         assertThat(dead)
-                .filteredOn(r -> new String(r.key()).equals("unknown-id"))
+                .filteredOn(r -> new String(r.key(), java.nio.charset.StandardCharsets.UTF_8).equals("unknown-id"))
                 .hasSize(6)
-                .allSatisfy(r -> assertThat(new String(r.headers()
-                                .lastHeader("__streams.errors.message")
-                                .value()))
+                .allSatisfy(r -> assertThat(new String(
+                                r.headers()
+                                        .lastHeader("__streams.errors.message")
+                                        .value(),
+                                java.nio.charset.StandardCharsets.UTF_8))
                         .contains("schema id 424242"));
     }
 
@@ -325,14 +336,18 @@ class PipelineIT {
                         .setUrl("http://[broken/v1/chat/completions")
                         .setEndpoint("/v1/chat/completions")
                         .setHeaders(List.of())
-                        .setBody(java.nio.ByteBuffer.wrap("{\"model\":\"m\"}".getBytes()))
+                        .setBody(java.nio.ByteBuffer.wrap(
+                                "{\"model\":\"m\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .build())
                 .setResponse(dev.tapeline.schema.RecordedResponse.newBuilder()
                         .setStatus(200)
                         .setHeaders(List.of())
                         .setFraming(dev.tapeline.schema.Framing.BODY)
                         .setChunks(List.of(new dev.tapeline.schema.RecordedChunk(
-                                0L, null, java.nio.ByteBuffer.wrap("{\"id\":\"x\"}".getBytes()))))
+                                0L,
+                                null,
+                                java.nio.ByteBuffer.wrap(
+                                        "{\"id\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))))
                         .build())
                 .build();
         dev.tapeline.schema.registry.RestSchemaRegistryClient registry =
@@ -353,18 +368,22 @@ class PipelineIT {
                 "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"after the bug\"}]}", "test_bug");
 
         assertFixtureWritten(expectedFixture(exchange.getValue(), TEST_FILE + "::test_bug"));
-        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead =
-                deadLetters(record -> new String(record.key()).equals("broken-url"), 1);
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead = deadLetters(
+                record -> new String(record.key(), java.nio.charset.StandardCharsets.UTF_8).equals("broken-url"), 1);
         assertThat(dead).hasSize(1);
-        assertThat(new String(dead.get(0)
-                        .headers()
-                        .lastHeader("__streams.errors.exception")
-                        .value()))
+        assertThat(new String(
+                        dead.get(0)
+                                .headers()
+                                .lastHeader("__streams.errors.exception")
+                                .value(),
+                        java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo("java.lang.IllegalArgumentException");
-        assertThat(new String(dead.get(0)
-                        .headers()
-                        .lastHeader("tapeline.errors.component")
-                        .value()))
+        assertThat(new String(
+                        dead.get(0)
+                                .headers()
+                                .lastHeader("tapeline.errors.component")
+                                .value(),
+                        java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo("sink");
         assertThat(tapeline.stack.pipeline().scrapeMetrics())
                 .contains("tapeline_sink_dead_letters_total{reason=\"writer_failed\"} 1.0");

@@ -259,10 +259,11 @@ class SoakIT {
                 int index = i;
                 Kind kind = slots.get(i % slots.size());
                 String body = "{\"model\":\"sim-1\",\"messages\":[{\"role\":\"user\",\"content\":\"soak " + index + " "
-                        + kind.name().toLowerCase() + (kind == Kind.CLIENT_LEAVES ? LONG_REPLY : "") + "\"}]"
+                        + kind.name().toLowerCase(java.util.Locale.ROOT)
+                        + (kind == Kind.CLIENT_LEAVES ? LONG_REPLY : "") + "\"}]"
                         + (kind.stream ? ",\"stream\":true" : "") + "}";
                 List<String> headers = new ArrayList<>(List.of("X-Test-Id: tests/integration/soak/test_soak.py::test_"
-                        + kind.name().toLowerCase()));
+                        + kind.name().toLowerCase(java.util.Locale.ROOT)));
                 if (!kind.header.isEmpty()) {
                     headers.add(kind.header);
                 }

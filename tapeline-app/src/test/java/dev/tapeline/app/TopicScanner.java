@@ -65,7 +65,8 @@ final class TopicScanner {
                         }
                         for (Header header : record.headers()) {
                             if (contains(header.value(), needle)
-                                    || contains(header.key().getBytes(), needle)) {
+                                    || contains(
+                                            header.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), needle)) {
                                 hits.add(record.topic() + "-" + record.partition() + "@" + record.offset() + " header "
                                         + header.key());
                             }

@@ -82,7 +82,7 @@ class KafkaEventPublisherTest {
                         .setRecordedUrl("http://x/v1/chat/completions")
                         .setUpstreamUrl("http://x/v1/chat/completions")
                         .setHeaders(List.of())
-                        .setBody(ByteBuffer.wrap("{}".getBytes()))
+                        .setBody(ByteBuffer.wrap("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .build()));
         events.add(event(
                 id,
@@ -98,7 +98,8 @@ class KafkaEventPublisherTest {
                     ChunkReceived.newBuilder()
                             .setSequence(i)
                             .setOffsetNanos(i)
-                            .setData(ByteBuffer.wrap(("{\"n\":" + i + "}").getBytes()))
+                            .setData(ByteBuffer.wrap(
+                                    ("{\"n\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                             .build()));
         }
         events.add(event(
