@@ -10,7 +10,8 @@ import yaml
 compose = yaml.safe_load(open("docker-compose.yml"))
 services = compose["services"]
 problems = []
-for name in ("kafka", "schema-registry", "tapeline-agent", "tapeline-processor", "tapeline-sink"):
+for name in ("kafka-1", "kafka-2", "kafka-3", "schema-registry", "tapeline-agent", "tapeline-processor",
+             "tapeline-sink"):
     if name not in services:
         problems.append(f"service {name} missing")
 help_text = subprocess.run(["java", "-jar", "tapeline-app/target/tapeline.jar", "run", "--help"],
@@ -28,14 +29,22 @@ for name, service in services.items():
             problems.append(f"{name}: unknown option {option}")
     if "--components" in command:
         components.update(command[command.index("--components") + 1].split(","))
+    if "--metrics-port" not in command or "/health/ready" not in " ".join(service.get("healthcheck", {}).get("test", [])):
+        problems.append(f"{name}: needs --metrics-port and a health check on /health/ready")
     for dependency in service.get("depends_on", {}):
         if dependency not in services:
             problems.append(f"{name}: depends on unknown service {dependency}")
 if components != {"AGENT", "PROCESSOR", "SINK"}:
     problems.append(f"the services together must run every component, got {sorted(components)}")
-voters = services["kafka"]["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"]
-if not voters.startswith(f"{services['kafka']['environment']['KAFKA_NODE_ID']}@"):
-    problems.append("kafka: quorum voter id differs from node id")
+kafka = {name: service["environment"] for name, service in services.items() if name.startswith("kafka-")}
+for name, env in kafka.items():
+    voters = dict(v.split("@") for v in env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(","))
+    if voters.get(str(env["KAFKA_NODE_ID"])) != f"{name}:9093":
+        problems.append(f"{name}: not its own quorum voter ({env['KAFKA_NODE_ID']}@{name}:9093)")
+    if len(voters) != len(kafka):
+        problems.append(f"{name}: {len(voters)} voters for {len(kafka)} nodes")
+    if env.get("CLUSTER_ID") != next(iter(kafka.values())).get("CLUSTER_ID"):
+        problems.append(f"{name}: another CLUSTER_ID")
 if problems:
     print("docker-compose.yml: " + "; ".join(problems))
     sys.exit(1)

@@ -48,7 +48,7 @@ public final class Bench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> run = suites.isEmpty() ? List.of("jmh", "pipeline", "proxy", "memory") : suites;
+        List<String> run = suites.isEmpty() ? List.of("jmh", "pipeline", "proxy", "memory", "scale") : suites;
         Files.createDirectories(work);
         Path page = docs.resolve("benchmarks.md");
         for (String suite : run) {
@@ -57,6 +57,7 @@ public final class Bench implements Callable<Integer> {
                 case "jmh" -> jmh(page);
                 case "pipeline" -> pipeline(page);
                 case "memory" -> memory(page);
+                case "scale" -> scale(page);
                 default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown suite " + suite);
             }
         }
@@ -203,6 +204,48 @@ public final class Bench implements Callable<Integer> {
                     run.heapMaxMb()));
         }
         Report.replace(page, "memory", table.toString());
+    }
+
+    private void scale(Path page) throws Exception {
+        long chunks = quick ? 40_000 : 200_000;
+        List<ScaleBench.Run> runs = ScaleBench.run(
+                work.resolve("scale-" + System.nanoTime()),
+                chunks,
+                List.of(new ScaleBench.Setup(1, -1), new ScaleBench.Setup(2, 0), new ScaleBench.Setup(2, -1)));
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(
+                Locale.ROOT,
+                "%,d chunk events as 20-chunk streams on a 3-node cluster (three broker JVMs from `kafka.Kafka`, topics"
+                        + " with 6 partitions and 3 replicas, `min.insync.replicas=2`), processed by `tapeline run"
+                        + " --components PROCESSOR` in 1, then 2, JVMs of their own (exactly_once_v2, one stream thread"
+                        + " each); a fresh cluster per row, the processors in their group before the first event; time"
+                        + " from the first event written until every offset is committed. All of it on this machine's"
+                        + " 2 cores.%n%n",
+                chunks));
+        table.append(
+                "| processor JVMs | standby replicas | exchanges | events | seconds | events/s | exchanges/s | vs 1 processor"
+                        + " | CPU s: 3 brokers | CPU s: processors | CPU s per 1,000 events |\n");
+        table.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        ScaleBench.Run one = runs.get(0);
+        for (ScaleBench.Run run : runs) {
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f× | %.1f | %.1f | %.2f |%n",
+                    run.processors(),
+                    run.standbyReplicas() < 0
+                            ? "default (1; none placeable with 1 JVM)"
+                            : String.valueOf(run.standbyReplicas()),
+                    run.exchanges(),
+                    run.events(),
+                    run.seconds(),
+                    run.eventsPerSecond(),
+                    run.exchanges() / run.seconds(),
+                    run.eventsPerSecond() / one.eventsPerSecond(),
+                    run.brokerCpu(),
+                    run.processorCpu(),
+                    (run.brokerCpu() + run.processorCpu()) * 1000 / run.events()));
+        }
+        Report.replace(page, "scale", table.toString());
     }
 
     private void pipeline(Path page) throws Exception {

@@ -1,6 +1,8 @@
 package dev.tapeline.bench;
 
 import dev.tapeline.app.EmbeddedKafka;
+import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
@@ -9,17 +11,22 @@ import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
 import dev.tapeline.schema.registry.InMemorySchemaRegistry;
+import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.settings.SettingValues;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -98,6 +105,17 @@ final class PipelineBench {
                             new NewTopic(topic + ".counts", PARTITIONS, (short) 1)))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+        }
+        return fill(kafka.bootstrapServers(), registry, topic, chunks, totalChunks);
+    }
+
+    /**
+     * Writes exchanges of {@code chunks} chunks each (request, response, chunks, outcome) until
+     * {@code totalChunks} to an existing topic, once every partition has its leader.
+     */
+    static String fill(String bootstrap, SchemaRegistryClient registry, String topic, int chunks, long totalChunks)
+            throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             // produce only once every partition has its leader: a fresh topic's first sends can be refused
             while (admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                     .anyMatch(p -> p.leader() == null)) {
@@ -107,7 +125,7 @@ final class PipelineBench {
         ConfluentAvroSerde<CaptureEvent> serde = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), registry);
         Map<String, Object> config = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
+                bootstrap,
                 ProducerConfig.ACKS_CONFIG,
                 "all",
                 ProducerConfig.LINGER_MS_CONFIG,
@@ -123,8 +141,7 @@ final class PipelineBench {
         byte[] body = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}],\"stream\":true}"
                 .getBytes(StandardCharsets.UTF_8);
         Instant now = Instant.now();
-        java.util.concurrent.atomic.AtomicReference<Exception> failed =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Exception> failed = new AtomicReference<>();
         try (KafkaProducer<String, CaptureEvent> producer =
                 new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
             for (long exchange = 0; exchange < totalChunks / chunks; exchange++) {
@@ -198,7 +215,7 @@ final class PipelineBench {
 
     private static void send(
             KafkaProducer<String, CaptureEvent> producer,
-            java.util.concurrent.atomic.AtomicReference<Exception> failed,
+            AtomicReference<Exception> failed,
             String topic,
             String id,
             Instant at,
@@ -215,9 +232,8 @@ final class PipelineBench {
         return RecordingTopology.build(processorConfig(topic), registry);
     }
 
-    private static dev.tapeline.processor.ProcessorConfig processorConfig(String topic) {
-        return dev.tapeline.processor.ProcessorConfig.of(
-                topic, topic + ".recordings", topic + ".dead-letters", dev.tapeline.settings.SettingValues.DEFAULTS);
+    private static ProcessorConfig processorConfig(String topic) {
+        return ProcessorConfig.of(topic, topic + ".recordings", topic + ".dead-letters", SettingValues.DEFAULTS);
     }
 
     /** What any aggregation costs at least: one counter per completion id, exactly once. */
@@ -238,17 +254,18 @@ final class PipelineBench {
             throws Exception {
         String app = "bench-" + name.replaceAll("[^a-z0-9]", "") + "-" + chunks + "-" + System.nanoTime();
         // the processor's own settings for both topologies, so the comparison is the topologies'
-        Properties props = dev.tapeline.processor.ProcessorRuntime.streamsProperties(
+        Properties props = ProcessorRuntime.streamsProperties(
                 processorConfig(topic),
                 app,
                 Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 work.resolve("streams"),
-                1);
+                1,
+                0);
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         Map<TopicPartition, Long> end;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             end = admin
-                    .listOffsets(java.util.stream.IntStream.range(0, PARTITIONS)
+                    .listOffsets(IntStream.range(0, PARTITIONS)
                             .boxed()
                             .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest())))
                     .all()
@@ -287,7 +304,7 @@ final class PipelineBench {
             double seconds = (System.nanoTime() - running[0]) / 1e9;
             Run run = new Run(name, chunks, exchanges, events, seconds);
             System.out.printf(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "%-20s %4d-chunk streams: %,d events in %.2f s = %,.0f events/s%n",
                     name,
                     chunks,

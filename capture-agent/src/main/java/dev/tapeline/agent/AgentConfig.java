@@ -1,10 +1,16 @@
 package dev.tapeline.agent;
 
+import dev.tapeline.settings.Setting;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Capture agent settings, validated at once: every problem is reported with its field's name.
@@ -31,17 +37,36 @@ public record AgentConfig(
         Set<String> redactedQueryParams,
         AgentMode mode,
         List<String> redactedBodyPaths,
-        java.time.Duration shutdownGrace) {
+        Duration shutdownGrace) {
 
-    public static final dev.tapeline.settings.Setting<java.time.Duration> SHUTDOWN_GRACE =
-            dev.tapeline.settings.Setting.duration(
-                    "shutdown-grace",
-                    java.time.Duration.ofSeconds(30),
-                    "On Ctrl-C or SIGTERM: stop accepting, let open exchanges finish this long (those still open are"
-                            + " recorded as AGENT_SHUTDOWN), send every capture event, then stop.");
+    public static final Setting<Duration> SHUTDOWN_GRACE = Setting.duration(
+            "shutdown-grace",
+            Duration.ofSeconds(30),
+            "On Ctrl-C or SIGTERM: stop accepting, let open exchanges finish this long (those still open are"
+                    + " recorded as AGENT_SHUTDOWN), send every capture event, then stop.");
+
+    public static final Setting<String> AGENT_ID = Setting.text(
+            "agent-id",
+            "",
+            "This agent's name in every capture event and in its metrics; default <host name>:<port>, so agents scaled"
+                    + " out can be told apart.");
+
+    /** The default agent id: this machine's name and the agent's port (its process id where the port is picked later). */
+    public static String defaultAgentId(int port) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + ":"
+                + (port > 0
+                        ? String.valueOf(port)
+                        : "pid" + ProcessHandle.current().pid());
+    }
 
     /** What a stopping agent gives open exchanges unless told otherwise. */
-    public static final java.time.Duration DEFAULT_SHUTDOWN_GRACE = SHUTDOWN_GRACE.defaultValue();
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = SHUTDOWN_GRACE.defaultValue();
 
     /** Without body paths to mask, the default shutdown grace. */
     public AgentConfig(
@@ -112,7 +137,7 @@ public record AgentConfig(
             problems.add("maxRequestBodyBytes: must be positive");
         }
         if (mode == null) {
-            problems.add("mode: required, one of " + java.util.Arrays.toString(AgentMode.values()));
+            problems.add("mode: required, one of " + Arrays.toString(AgentMode.values()));
         }
         for (String path : redactedBodyPaths == null ? List.<String>of() : redactedBodyPaths) {
             if (path == null
@@ -145,14 +170,14 @@ public record AgentConfig(
                 lowerCaseUnion(redactedHeaders, headers),
                 lowerCaseUnion(redactedQueryParams, queryParams),
                 mode,
-                java.util.stream.Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream())
+                Stream.concat(redactedBodyPaths.stream(), bodyPaths.stream())
                         .distinct()
                         .toList(),
                 shutdownGrace);
     }
 
     /** This configuration giving open exchanges {@code grace} when the agent stops. */
-    public AgentConfig withShutdownGrace(java.time.Duration grace) {
+    public AgentConfig withShutdownGrace(Duration grace) {
         return new AgentConfig(
                 host,
                 port,

@@ -80,6 +80,11 @@ public record Setting<T>(
                 value -> value < min || value > max ? "must be " + min + ".." + max + ", got " + value : null);
     }
 
+    /** A text; {@code ""} as the default means the service derives one. */
+    public static Setting<String> text(String name, String defaultValue, String description) {
+        return new Setting<>(name, String.class, defaultValue, description, String::trim, value -> value, null);
+    }
+
     /** A switch: off unless given. */
     public static Setting<Boolean> flag(String name, String description) {
         return new Setting<>(name, Boolean.class, false, description, Boolean::parseBoolean, String::valueOf, null);

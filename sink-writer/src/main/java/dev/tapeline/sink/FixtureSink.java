@@ -2,11 +2,13 @@ package dev.tapeline.sink;
 
 import dev.tapeline.schema.Recording;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,9 +16,11 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -46,12 +50,16 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     private final SinkConfig config;
     private final DeadLetters deadLetters;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaClientMetrics consumerMetrics;
     private final Deserializer<Recording> deserializer;
     private final RecordingWriter recordings;
     private final MeterRegistry metrics;
     private final Consumer<Written> listener;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** Whether the consumer has joined its group (its share of partitions, possibly none, is known). */
+    private volatile boolean joined;
+
     private volatile boolean started;
 
     /**
@@ -76,6 +84,9 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // bytes: each record is read here, so one that cannot be read goes to the dead letters as it was
         this.consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // the consumer's own metrics (lag among them) on /metrics
+        this.consumerMetrics = new KafkaClientMetrics(consumer);
+        consumerMetrics.bindTo(metrics);
         this.recordings = new RecordingWriter(
                 new FixtureWriter(config.fixtureRoot()), config.layout(), config.writeIncomplete(), false);
         this.listener = listener;
@@ -86,7 +97,18 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         started = true;
         try {
             removeAbandonedTemporaries();
-            consumer.subscribe(List.of(config.recordingsTopic()));
+            consumer.subscribe(List.of(config.recordingsTopic()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // each batch is committed once its files are durable: nothing is in flight here
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    joined = true;
+                    LOG.info("sink assigned {} partitions of {}", partitions.size(), config.recordingsTopic());
+                }
+            });
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
                 for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -101,6 +123,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                 throw e;
             }
         } finally {
+            consumerMetrics.close();
             consumer.close(Duration.ofSeconds(10));
             stopped.countDown();
         }
@@ -178,10 +201,16 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                 error);
     }
 
+    /** Ready: running and in its consumer group. */
+    public boolean ready() {
+        return running && joined;
+    }
+
     @Override
     public void close() {
         running = false;
         if (!started) {
+            consumerMetrics.close();
             consumer.close(Duration.ZERO);
             return;
         }

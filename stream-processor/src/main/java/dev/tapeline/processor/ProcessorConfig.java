@@ -45,8 +45,15 @@ public record ProcessorConfig(
             "purge-interval",
             Duration.ofMinutes(1),
             "How often emitted exchanges past their retention are forgotten and idle ones looked for (wall clock).");
+    public static final Setting<Long> STANDBY_REPLICAS = Setting.number(
+            "standby-replicas",
+            -1,
+            -1,
+            16,
+            "Warm copies of each processor task's state on other processors (num.standby.replicas), so a processor"
+                    + " that dies is taken over at once; -1: 1 on a cluster of several brokers, else 0.");
     /** What the command line offers; the others keep their defaults. */
-    public static final List<Setting<?>> OPTIONS = List.of(IDLE_TIMEOUT);
+    public static final List<Setting<?>> OPTIONS = List.of(IDLE_TIMEOUT, STANDBY_REPLICAS);
 
     public static final String EXCHANGE_STORE = "exchange-state-store";
     public static final String CHUNK_STORE = "exchange-chunk-store";

@@ -38,14 +38,16 @@ public final class ProcessorRuntime implements AutoCloseable {
      * an undecodable record to the dead-letter topic (the error in its headers), never a crash loop.
      *
      * @param clientConfig      settings for every Kafka client (bootstrap servers, security)
-     * @param replicationFactor replicas of the internal topics (changelogs, repartitions)
+     * @param replicationFactor replicas of the internal topics (changelogs, repartitions); -1: the brokers' default
+     * @param standbyReplicas   warm copies of each task's state on other instances
      */
     public static Properties streamsProperties(
             ProcessorConfig config,
             String applicationId,
             Map<String, Object> clientConfig,
             Path stateDir,
-            int replicationFactor) {
+            int replicationFactor,
+            int standbyReplicas) {
         Properties props = new Properties();
         props.putAll(clientConfig);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -53,6 +55,7 @@ public final class ProcessorRuntime implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) COMMIT_INTERVAL.toMillis());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Limits.MAX_RECORD_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), 2L * Limits.MAX_RECORD_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");

@@ -72,7 +72,8 @@ class RecordingTopologyTest {
                 "tapeline-test",
                 java.util.Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"),
                 stateDir,
-                1);
+                1,
+                0);
         driver = new TopologyTestDriver(RecordingTopology.build(config, registry), props, now);
         input = driver.createInputTopic(
                 EVENTS,
@@ -506,5 +507,42 @@ class RecordingTopologyTest {
         send("a", completed(0));
 
         assertThat(output.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("unhashable-a");
+    }
+
+    @Test
+    void givenExchangesEndingEachWay_whenTheSweepRuns_thenRecordingsAreCountedByOutcomeAndOpenOnesShown() {
+        send("a", request(BODY));
+        send("a", sse());
+        send("a", chunk(0));
+        send("a", completed(1));
+        send("b", request(BODY));
+        send(
+                "b",
+                ExchangeFailed.newBuilder()
+                        .setChunkCount(0)
+                        .setReason(FailureReason.UPSTREAM_RESET)
+                        .setMessage("reset")
+                        .setDurationNanos(3)
+                        .build());
+        send("c", request(BODY));
+        send("c", sse());
+
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+        assertThat(metric("recordings-completed-total")).isEqualTo(1.0);
+        assertThat(metric("recordings-failed-total")).isEqualTo(1.0);
+        assertThat(metric("recordings-incomplete-total")).isEqualTo(0.0);
+        assertThat(metric("open-exchanges-value")).as("c, still open").isEqualTo(1.0);
+    }
+
+    /** The one metric of this name (the driver runs one task). */
+    private Object metric(String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name))
+                .map(e -> e.getValue().metricValue())
+                .reduce((a, b) -> {
+                    throw new AssertionError("more than one metric named " + name);
+                })
+                .orElseThrow(() -> new AssertionError("no metric named " + name));
     }
 }

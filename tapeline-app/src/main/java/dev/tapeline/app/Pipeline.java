@@ -11,6 +11,7 @@ import dev.tapeline.agent.replay.ReplayInterceptor;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.Limits;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
@@ -18,19 +19,25 @@ import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.DeadLetters;
 import dev.tapeline.sink.FixtureSink;
 import dev.tapeline.sink.SinkConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +49,22 @@ public final class Pipeline implements AutoCloseable {
     private final PipelineConfig config;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private ProcessorRuntime processor;
-    private io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics streamsMetrics;
+    private KafkaStreamsMetrics streamsMetrics;
     private FixtureSink sink;
     private DeadLetters deadLetters;
     private Thread sinkThread;
     private KafkaEventPublisher publisher;
     private CaptureProxy proxy;
+    /** For readiness: whether Kafka and the registry answer. */
+    private Admin admin;
+
+    private RestSchemaRegistryClient registryClient;
+
+    /**
+     * Whether this JVM's parts can do their work: Kafka and the registry answer, the processor
+     * runs, the sink is in its group, the agent listens. Each check by name, {@code UP} or why not.
+     */
+    public record Readiness(boolean ready, Map<String, String> checks) {}
 
     private Pipeline(PipelineConfig config) {
         this.config = config;
@@ -73,11 +90,15 @@ public final class Pipeline implements AutoCloseable {
     private void startAll(Consumer<FixtureSink.Written> onFixture) throws Exception {
         Set<PipelineConfig.Component> components = config.components();
         RestSchemaRegistryClient registry = null;
+        KafkaCluster cluster = null;
         if (config.needsKafka()) {
             try (Admin admin = Admin.create(clientConfig())) {
-                config.topics().ensure(admin);
+                cluster = KafkaCluster.describe(admin);
+                config.topics().ensure(admin, cluster);
             }
             registry = new RestSchemaRegistryClient(RegistryConfig.of(config.registryUrl()));
+            registryClient = registry;
+            admin = Admin.create(clientConfig());
         }
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
@@ -94,15 +115,16 @@ public final class Pipeline implements AutoCloseable {
                             config.applicationId(),
                             clientConfig(),
                             config.stateDir(),
-                            config.topics().replicationFactor()));
+                            config.topics().replicationFactor(),
+                            standbyReplicas(cluster)));
             // Kafka Streams' own metrics, the processor's dead-letter count among them, on /metrics
-            streamsMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(processor.streams());
+            streamsMetrics = new KafkaStreamsMetrics(processor.streams());
             streamsMetrics.bindTo(metrics);
         }
 
         if (components.contains(PipelineConfig.Component.SINK)) {
             Map<String, Object> consumer = clientConfig();
-            consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
+            consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Limits.MAX_RECORD_BYTES);
             sink = new FixtureSink(
                     SinkConfig.of(
                             config.topics().recordings(),
@@ -126,8 +148,8 @@ public final class Pipeline implements AutoCloseable {
             if (mode.captures()) {
                 Map<String, Object> producer = clientConfig();
                 // a request body of up to 64 MB travels in one event; the buffer must hold the largest record
-                producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
-                producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * dev.tapeline.schema.Limits.MAX_RECORD_BYTES);
+                producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.MAX_RECORD_BYTES);
+                producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Limits.MAX_RECORD_BYTES);
                 publisher = new KafkaEventPublisher(
                         config.topics().events(),
                         producer,
@@ -141,17 +163,28 @@ public final class Pipeline implements AutoCloseable {
                         publisher,
                         Clock.systemUTC(),
                         config.agent().redactedHeaders(),
-                        dev.tapeline.schema.Limits.MAX_RECORD_BYTES / 2);
+                        Limits.MAX_RECORD_BYTES / 2);
             }
             ExchangeInterceptor interceptor = mode.replays()
                     ? new ReplayInterceptor(new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics)
                     : ExchangeInterceptor.NONE;
             proxy = new CaptureProxy(config.agent(), tap, interceptor, metrics);
+            // which agent this is, for dashboards over many: tapeline_agent_info{agent_id="host:port"} 1
+            Gauge.builder("tapeline.agent.info", () -> 1)
+                    .description("This agent; its id is in every capture event it publishes")
+                    .tag("agent_id", config.agent().agentId())
+                    .register(metrics);
             proxy.start().await(30, TimeUnit.SECONDS);
         }
         if (processor != null) {
             processor.awaitRunning(Duration.ofSeconds(60));
         }
+    }
+
+    /** The processor's standby replicas: as set, or one where the cluster has brokers enough for a copy elsewhere. */
+    private int standbyReplicas(KafkaCluster cluster) {
+        long set = config.settings().get(ProcessorConfig.STANDBY_REPLICAS);
+        return set >= 0 ? (int) set : cluster.defaultStandbyReplicas();
     }
 
     private Map<String, Object> clientConfig() {
@@ -163,6 +196,36 @@ public final class Pipeline implements AutoCloseable {
     /** The port clients talk to, or -1 where this JVM runs no agent. */
     public int agentPort() {
         return proxy == null ? -1 : proxy.port();
+    }
+
+    /** Each part's state now (asks Kafka and the registry, a few seconds at most). */
+    public Readiness readiness() {
+        Map<String, String> checks = new LinkedHashMap<>();
+        if (admin != null) {
+            try {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                checks.put("kafka", "UP");
+            } catch (ExecutionException | TimeoutException e) {
+                checks.put("kafka", "DOWN: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                checks.put("kafka", "DOWN: interrupted");
+            }
+            checks.put(
+                    "registry",
+                    registryClient.reachable() ? "UP" : "DOWN: " + config.registryUrl() + " does not answer");
+        }
+        if (processor != null) {
+            KafkaStreams.State state = processor.streams().state();
+            checks.put("processor", state == KafkaStreams.State.RUNNING ? "UP" : "DOWN: " + state);
+        }
+        if (sink != null) {
+            checks.put("sink", sink.ready() ? "UP" : "DOWN: not in its consumer group yet");
+        }
+        if (proxy != null) {
+            checks.put("agent", "UP");
+        }
+        return new Readiness(checks.values().stream().allMatch("UP"::equals), checks);
     }
 
     /** The metrics in Prometheus text format. */
@@ -190,6 +253,9 @@ public final class Pipeline implements AutoCloseable {
         }
         if (deadLetters != null) {
             deadLetters.close();
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
         }
     }
 }

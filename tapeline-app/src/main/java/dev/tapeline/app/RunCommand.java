@@ -14,10 +14,14 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,9 +38,10 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
 
     /** The services' own settings this command offers, as each declares them. */
-    static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(
+    static final List<Setting<?>> SETTINGS = Stream.of(
                     UpstreamTimeouts.OPTIONS,
-                    List.of(AgentConfig.SHUTDOWN_GRACE, KafkaEventPublisher.JOURNAL_MAX_MB),
+                    List.of(AgentConfig.AGENT_ID, AgentConfig.SHUTDOWN_GRACE, KafkaEventPublisher.JOURNAL_MAX_MB),
+                    Topics.OPTIONS,
                     ProcessorConfig.OPTIONS,
                     SinkConfig.OPTIONS)
             .<Setting<?>>flatMap(List::stream)
@@ -123,12 +128,12 @@ final class RunCommand implements Callable<Integer> {
             names = "--redact-header",
             description = "Repeatable: a request header never published (beyond"
                     + " Authorization, api-key, x-api-key, cookies and the provider-data headers).")
-    Set<String> redactHeaders = new java.util.LinkedHashSet<>();
+    Set<String> redactHeaders = new LinkedHashSet<>();
 
     @Option(
             names = "--redact-query-param",
             description = "Repeatable: a query parameter whose value is masked (beyond key" + " and api_key).")
-    Set<String> redactQueryParams = new java.util.LinkedHashSet<>();
+    Set<String> redactQueryParams = new LinkedHashSet<>();
 
     @Option(
             names = "--redact-body-path",
@@ -140,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
             names = "--kafka-config",
             description = "Repeatable KEY=VALUE: a setting for every Kafka client (producers,"
                     + " Streams, consumers, admin), e.g. security.protocol=SASL_SSL or sasl.jaas.config=...")
-    java.util.Map<String, String> kafkaConfig = new java.util.LinkedHashMap<>();
+    Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
     @Option(
             names = "--mode",
@@ -162,7 +167,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--metrics-port",
             defaultValue = "9464",
-            description = "Prometheus /metrics port; -1 disables (default: ${DEFAULT-VALUE}).")
+            description = "Admin port: Prometheus /metrics, /health/live and /health/ready; -1 disables (default:"
+                    + " ${DEFAULT-VALUE}).")
     int metricsPort;
 
     @Override
@@ -218,8 +224,9 @@ final class RunCommand implements Callable<Integer> {
             // a setting the configuration records refuse, with every problem named
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        MetricsEndpoint metrics =
-                metricsPort < 0 ? null : MetricsEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics);
+        AdminEndpoint metrics = metricsPort < 0
+                ? null
+                : AdminEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics, stack.pipeline()::readiness);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -241,6 +248,7 @@ final class RunCommand implements Callable<Integer> {
                   Kafka:             %s
                   Schema registry:   %s
                   Metrics:           %s
+                  Health:            %s
                 Ctrl-C stops it; data in %s is kept.
                 """,
                 (System.nanoTime() - start) / 1e9,
@@ -259,6 +267,7 @@ final class RunCommand implements Callable<Integer> {
                 orNotUsed(stack.bootstrapServers()),
                 orNotUsed(withoutCredentials(stack.registryUrl())),
                 metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics",
+                metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/health/ready",
                 dataDir.toAbsolutePath());
         stopped.await();
         return 0;

@@ -24,7 +24,10 @@ public final class SettingOptions {
             } else {
                 option.type(String.class)
                         .paramLabel("<" + setting.name() + ">")
-                        .description(setting.description() + " (default: " + setting.defaultText() + ")");
+                        .description(
+                                setting.defaultText().isEmpty()
+                                        ? setting.description()
+                                        : setting.description() + " (default: " + setting.defaultText() + ")");
             }
             spec.addOption(option.build());
         }

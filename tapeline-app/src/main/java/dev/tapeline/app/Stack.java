@@ -14,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A whole Tapeline in one JVM: the in-process broker and registry where no external ones are
  * given, then the pipeline. Closing it stops everything in reverse order; data stays on disk.
  */
 public final class Stack implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
 
     /**
      * @param dataDir          broker, registry and processor state live here
@@ -214,14 +218,28 @@ public final class Stack implements AutoCloseable {
             bootstrapServers = kafka.bootstrapServers();
         }
         registryUrl = settings.registryUrl();
+        if (registryUrl == null && kafkaNeeded && kafka == null) {
+            if (!settings.components().containsAll(EnumSet.allOf(PipelineConfig.Component.class))) {
+                throw new IllegalArgumentException("schema-registry-url: required where parts run apart on a Kafka"
+                        + " cluster (--components " + settings.components() + "): every part must use one registry; an"
+                        + " in-process one in each JVM would hand out schema ids no other part can resolve");
+            }
+            LOG.warn("no --schema-registry-url: running an in-process schema registry beside an external Kafka; readers"
+                    + " of the topics elsewhere cannot resolve its schema ids");
+        }
         if (registryUrl == null && kafkaNeeded) {
             registry = EmbeddedSchemaRegistry.start(
                     settings.registryPort(),
                     new InMemorySchemaRegistry(settings.dataDir().resolve("schemas.jsonl")));
             registryUrl = registry.url();
         }
+        String agentId = settings.settings().get(AgentConfig.AGENT_ID);
         AgentConfig agent = AgentConfig.of(
-                        settings.host(), settings.port(), "tapeline-agent", settings.routes(), settings.mode())
+                        settings.host(),
+                        settings.port(),
+                        agentId.isEmpty() ? AgentConfig.defaultAgentId(settings.port()) : agentId,
+                        settings.routes(),
+                        settings.mode())
                 .withSecrets(
                         settings.secrets().headers(),
                         settings.secrets().queryParams(),
@@ -232,7 +250,7 @@ public final class Stack implements AutoCloseable {
                         bootstrapServers,
                         Map.copyOf(settings.kafkaConfig()),
                         registryUrl,
-                        Topics.defaults(3, (short) 1),
+                        Topics.of(settings.settings()),
                         agent,
                         settings.fixtures(),
                         settings.layout(),

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             RerenderCommand.class,
             RoundTripCommand.class,
+            ClusterCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TapelineCli {

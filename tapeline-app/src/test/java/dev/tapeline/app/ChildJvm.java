@@ -17,12 +17,15 @@ import java.util.List;
 record ChildJvm(Process process, Thread reader) {
 
     static ChildJvm run(List<String> args, List<String> output) throws Exception {
+        return run(List.of(), args, output);
+    }
+
+    /** With these JVM options (a heap bound, say) before the main class. */
+    static ChildJvm run(List<String> jvmOptions, List<String> args, List<String> output) throws Exception {
         List<String> command = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                TapelineCli.class.getName(),
-                "run"));
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TapelineCli.class.getName(), "run"));
         command.addAll(args);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a real in-JVM KRaft broker, the topology assembles recordings, the sink writes fixtures.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(TestInfra.Available.class)
 class PipelineIT {
 
     private static final String SECRET = "sk-tapeline-it-9f3c1e7a5b2d4c6e8a0b";
@@ -60,7 +62,7 @@ class PipelineIT {
     @BeforeAll
     static void start() throws Exception {
         upstream = SimulatedUpstream.start(2);
-        tapeline = new TestStack(dir, List.of(new Route("openai", "/", URI.create(upstream.url()), RECORDED_BASE)));
+        tapeline = TestStack.onInfra(dir, List.of(new Route("openai", "/", URI.create(upstream.url()), RECORDED_BASE)));
         client = sdk("test_sdk");
     }
 

@@ -9,20 +9,15 @@ import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
-import dev.tapeline.schema.registry.RegistryConfig;
-import dev.tapeline.schema.registry.RestSchemaRegistryClient;
-import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,9 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -210,8 +202,12 @@ class SoakIT {
                         .as("the longest any client waited")
                         .isLessThan(LONGEST_WAIT);
 
-                Map<Integer, List<Recording>> recordings =
-                        recordings(banner.get("Kafka"), banner.get("Schema registry"));
+                Map<Integer, List<Recording>> recordings = RecordingsOnTopic.byExchange(
+                        banner.get("Kafka"),
+                        banner.get("Schema registry"),
+                        SoakIT::indexOf,
+                        EXCHANGES,
+                        Duration.ofSeconds(3));
                 phase("recordings read", started);
                 List<String> mismatches = new ArrayList<>();
                 for (Exchange exchange : exchanges) {
@@ -293,47 +289,9 @@ class SoakIT {
         return recording.getOutcome() + " " + reason.substring(0, Math.max(0, reason.indexOf(':')));
     }
 
-    /** Every recording on the topic, by the exchange its request names; waits until each exchange has one. */
-    private static Map<Integer, List<Recording>> recordings(String bootstrap, String registryUrl) {
-        Map<Integer, List<Recording>> byExchange = new ConcurrentHashMap<>();
-        Map<String, Object> config = new HashMap<>(Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                "group.id",
-                "soak-check",
-                "auto.offset.reset",
-                "earliest",
-                "isolation.level",
-                "read_committed"));
-        try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(
-                config,
-                new StringDeserializer(),
-                ConfluentAvroSerde.<Recording>forValues(
-                        Recording.getClassSchema(), new RestSchemaRegistryClient(RegistryConfig.of(registryUrl))))) {
-            consumer.subscribe(List.of("tapeline.recordings"));
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ZERO).until(() -> {
-                for (ConsumerRecord<String, Recording> record : consumer.poll(Duration.ofMillis(500))) {
-                    JsonNode body = PyJson.parse(
-                            Buffers.toArray(record.value().getRequest().getBody()));
-                    byExchange
-                            .computeIfAbsent(indexOf(body), k -> new CopyOnWriteArrayList<>())
-                            .add(record.value());
-                }
-                return byExchange.size() >= EXCHANGES;
-            });
-            // a duplicate would come late: read on for a while
-            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < until) {
-                for (ConsumerRecord<String, Recording> record : consumer.poll(Duration.ofMillis(500))) {
-                    JsonNode body = PyJson.parse(
-                            Buffers.toArray(record.value().getRequest().getBody()));
-                    byExchange
-                            .computeIfAbsent(indexOf(body), k -> new CopyOnWriteArrayList<>())
-                            .add(record.value());
-                }
-            }
-        }
-        return byExchange;
+    /** The exchange a recording records: its index, in its request's message. */
+    private static int indexOf(Recording recording) {
+        return indexOf(PyJson.parse(Buffers.toArray(recording.getRequest().getBody())));
     }
 
     private static int indexOf(JsonNode requestBody) {

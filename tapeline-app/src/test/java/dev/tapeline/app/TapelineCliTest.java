@@ -87,7 +87,7 @@ class TapelineCliTest {
 
         for (dev.tapeline.settings.Setting<?> setting : RunCommand.SETTINGS) {
             assertThat(result.out()).contains(setting.option());
-            if (!setting.isFlag()) {
+            if (!setting.isFlag() && !setting.defaultText().isEmpty()) {
                 assertThat(result.out()).contains("(default: " + setting.defaultText() + ")");
             }
         }

@@ -2,6 +2,9 @@ package dev.tapeline.agent.capture;
 
 import dev.tapeline.schema.CaptureEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -27,6 +30,7 @@ final class JournalSender implements Runnable {
     private final EventJournal journal;
     private final Counter published;
     private final Counter failed;
+    private final Timer latency;
     /** True once nothing more will be journaled: the sender stops when the journal is empty. */
     private final BooleanSupplier drained;
 
@@ -40,12 +44,14 @@ final class JournalSender implements Runnable {
             EventJournal journal,
             Counter published,
             Counter failed,
+            Timer latency,
             BooleanSupplier drained) {
         this.topic = topic;
         this.producer = producer;
         this.journal = journal;
         this.published = published;
         this.failed = failed;
+        this.latency = latency;
         this.drained = drained;
     }
 
@@ -120,6 +126,7 @@ final class JournalSender implements Runnable {
             producer.send(new ProducerRecord<>(topic, event.getCompletionId(), event), (metadata, error) -> {
                 if (error == null) {
                     published.increment();
+                    latency.record(Duration.between(event.getTimestampMs(), Instant.now()));
                 } else if (error instanceof RetriableException || stopped) {
                     retriable.compareAndSet(null, error);
                 } else {

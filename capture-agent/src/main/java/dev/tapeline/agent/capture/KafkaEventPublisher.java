@@ -1,8 +1,13 @@
 package dev.tapeline.agent.capture;
 
 import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.ChunkReceived;
+import dev.tapeline.schema.RequestStarted;
+import dev.tapeline.schema.ResponseStarted;
+import dev.tapeline.settings.Setting;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,7 +44,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventPublisher.class);
 
-    public static final dev.tapeline.settings.Setting<Long> JOURNAL_MAX_MB = dev.tapeline.settings.Setting.number(
+    public static final Setting<Long> JOURNAL_MAX_MB = Setting.number(
             "journal-max-mb",
             1024,
             16,
@@ -54,6 +59,10 @@ public final class KafkaEventPublisher implements EventPublisher {
     private final Thread sender;
     private final JournalSender sending;
     private final Counter lost;
+    private final Counter requests;
+    private final Counter responses;
+    private final Counter chunks;
+    private final Counter outcomes;
     private final Set<String> lossy = ConcurrentHashMap.newKeySet();
     /** Exchanges whose final event the in-memory queue could not take. */
     private final BlockingQueue<CaptureEvent> droppedFinals = new ArrayBlockingQueue<>(10_000);
@@ -98,6 +107,10 @@ public final class KafkaEventPublisher implements EventPublisher {
         this.journal = journal;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.lost = metrics.counter("tapeline.agent.events.lost");
+        this.requests = metrics.counter("tapeline.agent.events", "type", "request");
+        this.responses = metrics.counter("tapeline.agent.events", "type", "response");
+        this.chunks = metrics.counter("tapeline.agent.events", "type", "chunk");
+        this.outcomes = metrics.counter("tapeline.agent.events", "type", "outcome");
         metrics.gauge("tapeline.agent.journal.pending.bytes", journal, EventJournal::pendingBytes);
         this.writer = new Thread(
                 new JournalWriter(queue, droppedFinals, journal, lossy, this::lose), "tapeline-event-journal");
@@ -107,6 +120,9 @@ public final class KafkaEventPublisher implements EventPublisher {
                 journal,
                 metrics.counter("tapeline.agent.events.published"),
                 metrics.counter("tapeline.agent.events.failed"),
+                Timer.builder("tapeline.agent.publish.latency")
+                        .description("From an event's time to Kafka's acknowledgement of it")
+                        .register(metrics),
                 () -> closing.get() && !this.writer.isAlive());
         this.sender = new Thread(sending, "tapeline-event-publisher");
         writer.setDaemon(true);
@@ -147,12 +163,25 @@ public final class KafkaEventPublisher implements EventPublisher {
 
     @Override
     public void publish(CaptureEvent event) {
+        count(event.getPayload());
         if (closing.get() || !queue.offer(event)) {
             lose(event, closing.get() ? "publisher closed" : "publish queue full");
             if (JournalWriter.isFinal(event) && !droppedFinals.offer(event)) {
                 LOG.error(
                         "exchange {}: its outcome is lost too; it stays open in the pipeline", event.getCompletionId());
             }
+        }
+    }
+
+    private void count(Object payload) {
+        if (payload instanceof ChunkReceived) {
+            chunks.increment();
+        } else if (payload instanceof RequestStarted) {
+            requests.increment();
+        } else if (payload instanceof ResponseStarted) {
+            responses.increment();
+        } else {
+            outcomes.increment();
         }
     }
 

@@ -51,6 +51,8 @@ class KafkaEventPublisherTest {
         }
     }
 
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
     private KafkaEventPublisher publisher(Broker broker, long journalBytes) {
         return new KafkaEventPublisher(
                 "events",
@@ -58,7 +60,7 @@ class KafkaEventPublisherTest {
                 new EventJournal(dir.resolve("journal"), journalBytes, 1 << 20),
                 1_000,
                 Duration.ofMillis(500),
-                new SimpleMeterRegistry());
+                metrics);
     }
 
     private static CaptureEvent event(String id, Object payload) {
@@ -119,6 +121,43 @@ class KafkaEventPublisherTest {
                         ? "chunk-" + c.getSequence()
                         : r.value().getPayload().getClass().getSimpleName())
                 .toList();
+    }
+
+    @Test
+    void givenAnExchangePublished_whenKafkaAcknowledges_thenEventsAreCountedByTypeAndTheirLatencyTimed() {
+        Broker broker = new Broker(true);
+        try (KafkaEventPublisher publisher = publisher(broker, 1 << 24)) {
+            exchange("a", 3).forEach(publisher::publish);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> broker.history().size() == 6);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> metrics.get("tapeline.agent.publish.latency")
+                                    .timer()
+                                    .count()
+                            == 6);
+            assertThat(metrics.get("tapeline.agent.events")
+                            .tag("type", "request")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            assertThat(metrics.get("tapeline.agent.events")
+                            .tag("type", "response")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            assertThat(metrics.get("tapeline.agent.events")
+                            .tag("type", "chunk")
+                            .counter()
+                            .count())
+                    .isEqualTo(3.0);
+            assertThat(metrics.get("tapeline.agent.events")
+                            .tag("type", "outcome")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            assertThat(metrics.get("tapeline.agent.events.published").counter().count())
+                    .isEqualTo(6.0);
+        }
     }
 
     @Test

@@ -60,6 +60,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         });
     }
 
+    /** Whether a registry answers ({@code GET /subjects}): for readiness checks. */
+    public boolean reachable() {
+        try {
+            send("GET", "/subjects", null, "list subjects");
+            return true;
+        } catch (SchemaRegistryException e) {
+            return false;
+        }
+    }
+
     private JsonNode send(String method, String path, String body, String what) {
         SchemaRegistryException last = null;
         for (URI base : config.urls()) {

@@ -3,7 +3,9 @@ package dev.tapeline.processor.internal;
 import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.HashRules;
+import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.processor.ProcessorConfig;
+import dev.tapeline.processor.RecordingTopology;
 import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;
@@ -19,14 +21,26 @@ import dev.tapeline.schema.RecordedResponse;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -45,7 +59,11 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
 
     private final ProcessorConfig config;
     private ProcessorContext<String, Object> context;
-    private org.apache.kafka.common.metrics.Sensor deadLetters;
+    private Sensor deadLetters;
+    private final Map<Outcome, Sensor> emitted = new EnumMap<>(Outcome.class);
+    /** Exchanges of this task not emitted yet, counted at each sweep ({@code open-exchanges-value}). */
+    private Sensor open;
+
     private KeyValueStore<String, ExchangeState> exchanges;
     private KeyValueStore<Bytes, RecordedChunk> chunks;
     private KeyValueStore<String, RequestStarted> requests;
@@ -59,10 +77,27 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         this.context = context;
         this.deadLetters = context.metrics()
                 .addRateTotalSensor(
-                        "tapeline-processor",
-                        context.taskId().toString(),
-                        "dead-letters",
-                        org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+                        "tapeline-processor", context.taskId().toString(), "dead-letters", Sensor.RecordingLevel.INFO);
+        for (Outcome outcome : Outcome.values()) {
+            // recordings-completed-total, recordings-failed-total, recordings-incomplete-total
+            emitted.put(
+                    outcome,
+                    context.metrics()
+                            .addRateTotalSensor(
+                                    "tapeline-processor",
+                                    context.taskId().toString(),
+                                    "recordings-" + outcome.name().toLowerCase(Locale.ROOT),
+                                    Sensor.RecordingLevel.INFO));
+        }
+        this.open = context.metrics()
+                .addSensor("tapeline-processor-open-exchanges-" + context.taskId(), Sensor.RecordingLevel.INFO);
+        open.add(
+                new MetricName(
+                        "open-exchanges-value",
+                        "stream-tapeline-processor-metrics",
+                        "Exchanges of the task not emitted yet, counted at the last sweep",
+                        Map.of("task-id", context.taskId().toString())),
+                new Value());
         this.exchanges = context.getStateStore(ProcessorConfig.EXCHANGE_STORE);
         this.chunks = context.getStateStore(ProcessorConfig.CHUNK_STORE);
         this.requests = context.getStateStore(ProcessorConfig.REQUEST_STORE);
@@ -70,7 +105,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
     }
 
     @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, CaptureEvent> record) {
+    public void process(Record<String, CaptureEvent> record) {
         CaptureEvent event = record.value();
         if (event == null) {
             return;
@@ -91,7 +126,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             // the body stays in the request store, written once; the summary rewritten at every event keeps the rest
             requests.put(id, request);
             state.setRequest(RequestStarted.newBuilder(request)
-                    .setBody(java.nio.ByteBuffer.allocate(0))
+                    .setBody(ByteBuffer.allocate(0))
                     .build());
             state.setRequestAtMs(event.getTimestampMs().toEpochMilli());
         } else if (payload instanceof ResponseStarted response) {
@@ -140,9 +175,8 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             deadLetter(state, timestamp, bug);
             return;
         }
-        context.forward(
-                new org.apache.kafka.streams.processor.api.Record<>(recording.getFixtureKey(), recording, timestamp),
-                dev.tapeline.processor.RecordingTopology.SINK);
+        context.forward(new Record<>(recording.getFixtureKey(), recording, timestamp), RecordingTopology.SINK);
+        emitted.get(recording.getOutcome()).record();
         LOG.debug("exchange {}: recording {} emitted with {} chunks", id, recording.getFixtureKey(), ordered.size());
     }
 
@@ -155,10 +189,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 id,
                 bug);
         deadLetters.record();
-        java.io.StringWriter trace = new java.io.StringWriter();
-        bug.printStackTrace(new java.io.PrintWriter(trace));
-        org.apache.kafka.common.header.internals.RecordHeaders headers =
-                new org.apache.kafka.common.header.internals.RecordHeaders();
+        StringWriter trace = new StringWriter();
+        bug.printStackTrace(new PrintWriter(trace));
+        RecordHeaders headers = new RecordHeaders();
         headers.add("__streams.errors.exception", utf8(bug.getClass().getName()));
         headers.add("__streams.errors.message", utf8(String.valueOf(bug.getMessage())));
         headers.add("__streams.errors.stacktrace", utf8(trace.toString()));
@@ -170,17 +203,18 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 Instant.ofEpochMilli(state.getRequestAtMs()),
                 state.getRequest());
         context.forward(
-                new org.apache.kafka.streams.processor.api.Record<String, Object>(id, requestEvent, timestamp, headers),
-                dev.tapeline.processor.RecordingTopology.DEAD_LETTER_SINK);
+                new Record<String, Object>(id, requestEvent, timestamp, headers), RecordingTopology.DEAD_LETTER_SINK);
     }
 
     private static byte[] utf8(String text) {
-        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     public void close() {
         context.metrics().removeSensor(deadLetters);
+        emitted.values().forEach(context.metrics()::removeSensor);
+        context.metrics().removeSensor(open);
     }
 
     private Recording assemble(ExchangeState state, List<RecordedChunk> ordered) {
@@ -255,7 +289,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                             FixtureRequest.queryOf(request.getPath())),
                     config.keyProfile(),
                     HashRules.CURRENT);
-        } catch (dev.tapeline.fixture.python.PyJson.InvalidJsonException notJson) {
+        } catch (PyJson.InvalidJsonException notJson) {
             LOG.debug(
                     "exchange {}: request body is not JSON ({}); keyed by completion id",
                     completionId,
@@ -286,7 +320,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         stub.setFailureReason(null);
         stub.setOutcomeReason("recording of " + size + " bytes exceeds the recordings topic's limit of "
                 + config.maxRecordingBytes() + " bytes");
-        stub.getRequest().setBody(java.nio.ByteBuffer.allocate(0));
+        stub.getRequest().setBody(ByteBuffer.allocate(0));
         stub.getResponse().setChunks(List.of());
         return stub;
     }
@@ -317,9 +351,13 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
         long idleBefore = now - config.idleTimeout().toMillis();
         List<String> expired = new ArrayList<>();
         List<ExchangeState> idle = new ArrayList<>();
+        long openNow = 0;
         try (KeyValueIterator<String, ExchangeState> all = exchanges.all()) {
             while (all.hasNext()) {
                 ExchangeState state = all.next().value;
+                if (state.getEmittedAtMs() < 0) {
+                    openNow++;
+                }
                 if (state.getEmittedAtMs() >= 0 && state.getEmittedAtMs() < expiredBefore) {
                     expired.add(state.getCompletionId());
                 } else if (state.getEmittedAtMs() < 0 && state.getLastSeenMs() < idleBefore) {
@@ -328,6 +366,7 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
             }
         }
         expired.forEach(exchanges::delete);
+        open.record(openNow - idle.size());
         for (ExchangeState state : idle) {
             if (state.getRequest() == null) {
                 LOG.warn(

@@ -17,9 +17,19 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "import",
         mixinStandardHelpOptions = true,
+        modelTransformer = ImportCommand.Options.class,
         description = "Put every fixture under DIR (any llama-stack generation) on the recordings topic, keyed as the"
                 + " pipeline keys them; replay-topic gives each file back byte for byte.")
 public final class ImportCommand implements Callable<Integer> {
+
+    /** Adds the topic settings (partitions, replicas) of a recordings topic it creates. */
+    static final class Options implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            dev.tapeline.app.SettingOptions.addTo(spec, dev.tapeline.app.Topics.OPTIONS);
+            return spec;
+        }
+    }
 
     @Mixin
     KafkaOptions kafka;
@@ -46,7 +56,8 @@ public final class ImportCommand implements Callable<Integer> {
         AtomicLong files = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         FixtureImport.Summary summary;
-        try (KafkaProducer<String, Recording> producer = kafka.recordingsProducer(topic)) {
+        try (KafkaProducer<String, Recording> producer = kafka.recordingsProducer(
+                topic, dev.tapeline.app.SettingOptions.read(spec, dev.tapeline.app.Topics.OPTIONS))) {
             summary = FixtureImport.run(
                     root, producer, topic, size -> line.update(files.incrementAndGet(), 0, bytes.addAndGet(size)));
         }

@@ -1,11 +1,13 @@
 package dev.tapeline.app.batch;
 
+import dev.tapeline.app.KafkaCluster;
 import dev.tapeline.app.Topics;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.settings.SettingValues;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,10 +58,14 @@ final class KafkaOptions {
         return config;
     }
 
-    /** A producer of recordings to {@code topic}, which is created (compacted) if absent. */
-    KafkaProducer<String, Recording> recordingsProducer(String topic) throws InterruptedException, TimeoutException {
+    /**
+     * A producer of recordings to {@code topic}, which is created (compacted, to fit the cluster as
+     * {@code topicSettings} say) if absent, or checked.
+     */
+    KafkaProducer<String, Recording> recordingsProducer(String topic, SettingValues topicSettings)
+            throws InterruptedException, TimeoutException {
         try (Admin admin = Admin.create(clientConfig())) {
-            Topics.defaults(3, (short) 1).withRecordings(topic).ensureRecordings(admin);
+            Topics.of(topicSettings).withRecordings(topic).ensureRecordings(admin, KafkaCluster.describe(admin));
         }
         Map<String, Object> config = clientConfig();
         config.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -66,7 +66,8 @@ final class Rerender {
                 "tapeline-rerender",
                 Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "rerender.invalid:9092"),
                 stateDir,
-                1);
+                1,
+                0);
         Counts counts = new Counts();
         try (TopologyTestDriver driver =
                 new TopologyTestDriver(RecordingTopology.build(config, registry), props, Instant.now())) {

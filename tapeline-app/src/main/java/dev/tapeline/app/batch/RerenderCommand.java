@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
 public final class RerenderCommand implements Callable<Integer> {
 
     /** The processor's and sink's settings a re-render runs with, as for {@code tapeline run}. */
-    static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(ProcessorConfig.OPTIONS, SinkConfig.OPTIONS)
+    static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(
+                    ProcessorConfig.OPTIONS, SinkConfig.OPTIONS, dev.tapeline.app.Topics.OPTIONS)
             .<Setting<?>>flatMap(List::stream)
             .toList();
 
@@ -101,7 +102,7 @@ public final class RerenderCommand implements Callable<Integer> {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
                         kafka.rangeReaderConfig(), new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, Recording> producer =
-                        target.topic == null ? null : kafka.recordingsProducer(target.topic)) {
+                        target.topic == null ? null : kafka.recordingsProducer(target.topic, settings)) {
             RecordingWriter writer = target.fixtures == null
                     ? null
                     : new RecordingWriter(
