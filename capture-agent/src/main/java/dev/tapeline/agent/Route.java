@@ -1,8 +1,11 @@
 package dev.tapeline.agent;
 
+import dev.tapeline.settings.Setting;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One upstream served by the agent.
@@ -13,18 +16,46 @@ import java.util.List;
  * @param recordedBaseUrl base URL the recordings show: the one the client SDK was configured
  *                        with, so {@code recordedBaseUrl + endpoint} is llama-stack's recorded url
  * @param timeouts        how long the agent waits for this upstream
+ * @param openaiSdkVersion the {@code openai} Python package version its fixtures record, whatever
+ *                        the client; null: the version a Python OpenAI SDK client sends, none for others
  */
-public record Route(String name, String prefix, URI upstream, String recordedBaseUrl, UpstreamTimeouts timeouts) {
+public record Route(
+        String name,
+        String prefix,
+        URI upstream,
+        String recordedBaseUrl,
+        UpstreamTimeouts timeouts,
+        String openaiSdkVersion) {
+
+    /**
+     * What llama-stack records as {@code provider_metadata.openai_sdk_version}: the version of the
+     * {@code openai} package its server runs, whatever its client. Given, traffic from any client
+     * (Node, Java, curl) records what the user's llama-stack would; per route with the route key.
+     */
+    public static final Setting<String> OPENAI_SDK_VERSION = Setting.text(
+            "openai-sdk-version",
+            "",
+            "The openai Python package version fixtures record (provider_metadata.openai_sdk_version), whatever the"
+                    + " client, as llama-stack records its server's; default: the version a Python OpenAI SDK client"
+                    + " sends (X-Stainless-Package-Version), none for other clients. A route's key overrides it.");
+
+    private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+-]{0,63}");
 
     /** Spec keys of {@link #parse}. */
-    private static final List<String> KEYS = java.util.stream.Stream.concat(
-                    java.util.stream.Stream.of("name", "prefix", "upstream", "recorded-base-url"),
-                    UpstreamTimeouts.SETTINGS.stream().map(dev.tapeline.settings.Setting::name))
+    private static final List<String> KEYS = Stream.of(
+                    Stream.of("name", "prefix", "upstream", "recorded-base-url", OPENAI_SDK_VERSION.name()),
+                    UpstreamTimeouts.SETTINGS.stream().map(Setting::name))
+            .flatMap(keys -> keys)
             .toList();
 
     /** With the default upstream timeouts. */
     public Route(String name, String prefix, URI upstream, String recordedBaseUrl) {
         this(name, prefix, upstream, recordedBaseUrl, UpstreamTimeouts.DEFAULTS);
+    }
+
+    /** Recording the client's SDK version. */
+    public Route(String name, String prefix, URI upstream, String recordedBaseUrl, UpstreamTimeouts timeouts) {
+        this(name, prefix, upstream, recordedBaseUrl, timeouts, null);
     }
 
     public Route {
@@ -49,6 +80,10 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         if (timeouts == null) {
             problems.add("routes[" + name + "].timeouts: required");
         }
+        if (openaiSdkVersion != null && !VERSION.matcher(openaiSdkVersion).matches()) {
+            problems.add("routes[" + name + "].openai-sdk-version: must be a version like 2.5.0, got '"
+                    + openaiSdkVersion + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -61,17 +96,18 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
         return new Route("default", "/", URI.create(trimSlash(upstream)), recordedBaseUrl);
     }
 
-    /** {@link #parse(String, UpstreamTimeouts)} with the default timeouts. */
+    /** {@link #parse(String, UpstreamTimeouts, String)} with the default timeouts and the client's SDK version. */
     public static Route parse(String spec) {
-        return parse(spec, UpstreamTimeouts.DEFAULTS);
+        return parse(spec, UpstreamTimeouts.DEFAULTS, null);
     }
 
     /**
-     * Parses {@code name=N,prefix=P,upstream=U,recorded-base-url=B,connect-timeout=T,first-byte-timeout=T,idle-timeout=T}
-     * (prefix defaults to {@code /<name>}, the recorded base URL to {@code <upstream>/v1}, each timeout to
-     * {@code defaults}'); every problem is reported.
+     * Parses {@code name=N,prefix=P,upstream=U,recorded-base-url=B,openai-sdk-version=V,connect-timeout=T,
+     * first-byte-timeout=T,idle-timeout=T} (prefix defaults to {@code /<name>}, the recorded base URL to
+     * {@code <upstream>/v1}, each timeout to {@code defaults}', the SDK version to {@code defaultSdkVersion},
+     * which may be null); every problem is reported.
      */
-    public static Route parse(String spec, UpstreamTimeouts defaults) {
+    public static Route parse(String spec, UpstreamTimeouts defaults, String defaultSdkVersion) {
         java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (String part : spec.split(",")) {
@@ -111,7 +147,8 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
                 fields.getOrDefault("prefix", "/" + fields.get("name")),
                 URI.create(upstream),
                 fields.getOrDefault("recorded-base-url", upstream + "/v1"),
-                timeouts);
+                timeouts,
+                fields.getOrDefault(OPENAI_SDK_VERSION.name(), defaultSdkVersion));
     }
 
     private static java.time.Duration duration(
@@ -133,7 +170,12 @@ public record Route(String name, String prefix, URI upstream, String recordedBas
 
     /** This route waiting for its upstream as {@code newTimeouts} say. */
     public Route withTimeouts(UpstreamTimeouts newTimeouts) {
-        return new Route(name, prefix, upstream, recordedBaseUrl, newTimeouts);
+        return new Route(name, prefix, upstream, recordedBaseUrl, newTimeouts, openaiSdkVersion);
+    }
+
+    /** This route recording {@code version} as the OpenAI SDK's (null: the client's). */
+    public Route withOpenaiSdkVersion(String version) {
+        return new Route(name, prefix, upstream, recordedBaseUrl, timeouts, version);
     }
 
     /** Whether the route serves this request path. */

@@ -102,7 +102,7 @@ class AgentConfigTest {
         UpstreamTimeouts global = new UpstreamTimeouts(
                 java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(30));
 
-        Route route = Route.parse("name=slow,upstream=http://x,first-byte-timeout=10m,idle-timeout=PT2M", global);
+        Route route = Route.parse("name=slow,upstream=http://x,first-byte-timeout=10m,idle-timeout=PT2M", global, null);
 
         assertThat(route.timeouts())
                 .isEqualTo(new UpstreamTimeouts(
@@ -110,7 +110,8 @@ class AgentConfigTest {
                         java.time.Duration.ofMinutes(10),
                         java.time.Duration.ofMinutes(2)));
         assertThat(Route.parse("name=a,upstream=http://x").timeouts()).isEqualTo(UpstreamTimeouts.DEFAULTS);
-        assertThatThrownBy(() -> Route.parse("name=a,upstream=http://x,connect-timeout=soon,idle-timeout=0s", global))
+        assertThatThrownBy(() ->
+                        Route.parse("name=a,upstream=http://x,connect-timeout=soon,idle-timeout=0s", global, null))
                 .hasMessageContaining("connect-timeout: 'soon' is not a duration")
                 .hasMessageContaining("idle-timeout: must be positive");
     }

@@ -18,8 +18,9 @@ public final class LayoutOptions {
 
     @Option(
             names = "--shared-dir",
-            defaultValue = "",
-            description = "Directory (under --fixtures) for exchanges without a test id.")
+            description = "llama-stack's storage dir under --fixtures: exchanges without a test id go to its"
+                    + " recordings/ (default: " + FixtureLayout.LLAMA_STACK_STORAGE_DIR + ", llama-stack's default;"
+                    + " LEGACY: recordings/ at the root; --shared-dir= for the root).")
     String sharedDir;
 
     @Option(
@@ -38,7 +39,11 @@ public final class LayoutOptions {
 
     public FixtureLayout layout(CommandSpec spec) {
         try {
-            return new FixtureLayout(profile, sharedDir, hashRules, chunkTiming);
+            return new FixtureLayout(
+                    profile,
+                    sharedDir != null ? sharedDir : FixtureLayout.defaultSharedDir(profile),
+                    hashRules,
+                    chunkTiming);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -40,7 +40,11 @@ final class RunCommand implements Callable<Integer> {
     /** The services' own settings this command offers, as each declares them. */
     static final List<Setting<?>> SETTINGS = Stream.of(
                     UpstreamTimeouts.OPTIONS,
-                    List.of(AgentConfig.AGENT_ID, AgentConfig.SHUTDOWN_GRACE, KafkaEventPublisher.JOURNAL_MAX_MB),
+                    List.of(
+                            AgentConfig.AGENT_ID,
+                            AgentConfig.SHUTDOWN_GRACE,
+                            KafkaEventPublisher.JOURNAL_MAX_MB,
+                            Route.OPENAI_SDK_VERSION),
                     Topics.OPTIONS,
                     ProcessorConfig.OPTIONS,
                     SinkConfig.OPTIONS)
@@ -91,8 +95,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--route",
             paramLabel = "SPEC",
-            description = "An upstream route, repeatable: name=N,upstream=URL[,prefix=/p][,recorded-base-url=URL]."
-                    + " Replaces --upstream; a request picks one by path prefix or by the X-Tapeline-Route header.")
+            description = "An upstream route, repeatable: name=N,upstream=URL[,prefix=/p][,recorded-base-url=URL]"
+                    + "[,openai-sdk-version=V][,connect-timeout=T][,first-byte-timeout=T][,idle-timeout=T]. Replaces"
+                    + " --upstream; a request picks one by path prefix or by the X-Tapeline-Route header.")
     List<String> routeSpecs;
 
     @Option(names = "--bootstrap-servers", description = "External Kafka; without it an in-process KRaft broker runs.")
@@ -179,15 +184,18 @@ final class RunCommand implements Callable<Integer> {
         List<Route> routes;
         try {
             UpstreamTimeouts timeouts = UpstreamTimeouts.of(settings);
+            String sdkVersion = settings.get(Route.OPENAI_SDK_VERSION);
+            String openaiSdkVersion = sdkVersion.isEmpty() ? null : sdkVersion;
             routes = routeSpecs == null || routeSpecs.isEmpty()
                     ? List.of(new Route(
                             "default",
                             "/",
                             URI.create(base),
                             recordedBaseUrl != null ? recordedBaseUrl : base + "/v1",
-                            timeouts))
+                            timeouts,
+                            openaiSdkVersion))
                     : routeSpecs.stream()
-                            .map(spec -> Route.parse(spec, timeouts))
+                            .map(spec -> Route.parse(spec, timeouts, openaiSdkVersion))
                             .toList();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             RerenderCommand.class,
             RoundTripCommand.class,
             ClusterCommand.class,
+            ExplainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TapelineCli {

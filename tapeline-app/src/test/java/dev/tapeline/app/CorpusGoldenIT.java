@@ -6,21 +6,16 @@ import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.Corpus;
 import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.repo.TestIds;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerResponse;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CorpusGoldenIT {
 
     private static final int PER_KIND = 20;
-    private static final String FIXTURE_HEADER = "X-Tapeline-Test-Fixture";
 
     @TempDir
     Path dir;
@@ -99,94 +93,59 @@ class CorpusGoldenIT {
         // where the upstream also answers /version as a vLLM server would
         List<String> bases =
                 sample.stream().map(FixtureFile::recordedBaseUrl).distinct().toList();
-        Vertx vertx = Vertx.vertx();
-        HttpServer upstream = vertx.createHttpServer()
-                .requestHandler(req -> req.body().onSuccess(body -> {
-                    if (req.path().endsWith("/version")) {
-                        String base = bases.get(Integer.parseInt(
-                                req.path().substring(2, req.path().indexOf('/', 1))));
-                        if (versions.containsKey(base)) {
-                            req.response().end("{\"version\":\"" + versions.get(base) + "\"}");
-                        } else {
-                            req.response().setStatusCode(404).end();
-                        }
-                        return;
-                    }
-                    FixtureFile file = byName.get(req.getHeader(FIXTURE_HEADER));
-                    HttpServerResponse response = req.response().setStatusCode(file.wireStatus());
-                    if (file.isPassthrough() && file.isStreaming()) {
-                        // the stream exactly as recorded: event and data lines, blank-line separated
-                        response.putHeader("Content-Type", "text/event-stream")
-                                .end(new String(file.wireResponseChunks().get(0), StandardCharsets.UTF_8));
-                    } else if (file.isStreaming() && !file.isException()) {
-                        response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-                        for (byte[] chunk : file.providerResponseChunks(RoundTrip::providerLike)) {
-                            response.write("data: " + new String(chunk, StandardCharsets.UTF_8) + "\n\n");
-                        }
-                        response.end("data: [DONE]\n\n");
+        try (CorpusUpstream upstream = CorpusUpstream.start(byName, bases, versions)) {
+            List<Route> routes = new ArrayList<>();
+            for (int i = 0; i < bases.size(); i++) {
+                routes.add(new Route("r" + i, "/r" + i, URI.create(upstream.url(i)), bases.get(i)));
+            }
+            try (TestStack tapeline = new TestStack(dir, routes)) {
+                HttpClient http = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
+                for (FixtureFile file : sample) {
+                    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tapeline.agentUrl() + "/r"
+                                    + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
+                            .header("Authorization", "Bearer sk-corpus-golden")
+                            .header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()))
+                            .header(
+                                    CorpusUpstream.FIXTURE_HEADER,
+                                    file.path().getFileName().toString());
+                    if (file.endpoint().endsWith("/models")) {
+                        request.GET();
                     } else {
-                        response.putHeader("Content-Type", "application/json")
-                                .end(new String(
-                                        file.providerResponseChunks(RoundTrip::providerLike)
-                                                .get(0),
-                                        StandardCharsets.UTF_8));
+                        request.header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()));
                     }
-                }))
-                .listen(0, "127.0.0.1")
-                .await(10, TimeUnit.SECONDS);
+                    if (file.clientSdkVersion() != null) {
+                        request.header("X-Stainless-Lang", "python")
+                                .header("X-Stainless-Package-Version", file.clientSdkVersion());
+                    }
+                    assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding())
+                                    .statusCode())
+                            .isEqualTo(file.wireStatus());
+                }
+                tapeline.awaitFixtures(sample.size());
 
-        List<Route> routes = new ArrayList<>();
-        for (int i = 0; i < bases.size(); i++) {
-            routes.add(new Route(
-                    "r" + i,
-                    "/r" + i,
-                    URI.create("http://127.0.0.1:" + upstream.actualPort() + "/r" + i),
-                    bases.get(i)));
-        }
-        try (TestStack tapeline = new TestStack(dir, routes)) {
-            HttpClient http =
-                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            for (FixtureFile file : sample) {
-                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
-                                tapeline.agentUrl() + "/r" + bases.indexOf(file.recordedBaseUrl()) + file.endpoint()))
-                        .header("Authorization", "Bearer sk-corpus-golden")
-                        .header("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()))
-                        .header(FIXTURE_HEADER, file.path().getFileName().toString());
-                if (file.endpoint().endsWith("/models")) {
-                    request.GET();
-                } else {
-                    request.header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(file.wireRequestBody()));
+                List<String> different = new ArrayList<>();
+                for (FixtureFile file : sample) {
+                    Path written = tapeline.fixtures.resolve(
+                            root.relativize(file.path()).toString());
+                    if (!Files.exists(written)
+                            || !java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
+                        different.add(root.relativize(file.path()).toString());
+                    }
                 }
-                if (file.clientSdkVersion() != null) {
-                    request.header("X-Stainless-Lang", "python")
-                            .header("X-Stainless-Package-Version", file.clientSdkVersion());
-                }
-                assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding())
-                                .statusCode())
-                        .isEqualTo(file.wireStatus());
+                assertThat(sample).filteredOn(FixtureFile::isException).hasSizeGreaterThanOrEqualTo(5);
+                assertThat(sample)
+                        .filteredOn(f -> f.endpoint().endsWith("/models"))
+                        .hasSizeGreaterThanOrEqualTo(5);
+                assertThat(sample).filteredOn(f -> f.serverVersion() != null).isNotEmpty();
+                assertThat(sample).filteredOn(FixtureFile::isPassthrough).hasSizeGreaterThanOrEqualTo(10);
+                assertThat(tapeline.written).hasSize(sample.size());
+                assertThat(different)
+                        .as("fixtures that differ from the corpus original")
+                        .isEmpty();
             }
-            tapeline.awaitFixtures(sample.size());
-
-            List<String> different = new ArrayList<>();
-            for (FixtureFile file : sample) {
-                Path written =
-                        tapeline.fixtures.resolve(root.relativize(file.path()).toString());
-                if (!Files.exists(written)
-                        || !java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
-                    different.add(root.relativize(file.path()).toString());
-                }
-            }
-            assertThat(sample).filteredOn(FixtureFile::isException).hasSizeGreaterThanOrEqualTo(5);
-            assertThat(sample).filteredOn(f -> f.endpoint().endsWith("/models")).hasSizeGreaterThanOrEqualTo(5);
-            assertThat(sample).filteredOn(f -> f.serverVersion() != null).isNotEmpty();
-            assertThat(sample).filteredOn(FixtureFile::isPassthrough).hasSizeGreaterThanOrEqualTo(10);
-            assertThat(tapeline.written).hasSize(sample.size());
-            assertThat(different)
-                    .as("fixtures that differ from the corpus original")
-                    .isEmpty();
-        } finally {
-            vertx.close().await(10, TimeUnit.SECONDS);
         }
     }
 }

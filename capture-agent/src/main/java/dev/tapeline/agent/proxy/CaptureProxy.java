@@ -208,8 +208,9 @@ public final class CaptureProxy implements AutoCloseable {
 
         List<Map.Entry<String, String>> requestHeaders = Headers.decoded(request.headers());
         String completionId = UuidV7.next(System.currentTimeMillis()).toString();
-        String sdkVersion = clientSdkVersion(request);
-        // like llama-stack, ask the upstream for its version when an OpenAI Python client records
+        String sdkVersion = recordedSdkVersion(
+                route, request.getHeader("X-Stainless-Lang"), request.getHeader("X-Stainless-Package-Version"));
+        // like llama-stack, ask the upstream for its version when an OpenAI SDK version is recorded
         Future<String> serverVersion = config.mode().captures() && sdkVersion != null
                 ? versions.versionOf(route, client)
                 : Future.succeededFuture();
@@ -274,13 +275,19 @@ public final class CaptureProxy implements AutoCloseable {
         }
     }
 
-    /** The Python OpenAI SDK's version; other SDKs (Java, Node) send their own and are not recorded. */
-    private static String clientSdkVersion(HttpServerRequest request) {
-        String lang = request.getHeader("X-Stainless-Lang");
-        if (lang != null && !lang.equalsIgnoreCase("python")) {
+    /**
+     * The OpenAI SDK version a fixture records: the route's ({@code --openai-sdk-version}), else the
+     * Python SDK client's; other SDKs (Java, Node) send their own version, which llama-stack's
+     * Python server would not record, so none.
+     */
+    static String recordedSdkVersion(Route route, String stainlessLang, String stainlessPackageVersion) {
+        if (route.openaiSdkVersion() != null) {
+            return route.openaiSdkVersion();
+        }
+        if (stainlessLang != null && !stainlessLang.equalsIgnoreCase("python")) {
             return null;
         }
-        return request.getHeader("X-Stainless-Package-Version");
+        return stainlessPackageVersion;
     }
 
     private void count(String outcome) {

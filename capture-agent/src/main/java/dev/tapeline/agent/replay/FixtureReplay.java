@@ -13,7 +13,10 @@ import dev.tapeline.fixture.HashRules;
 import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.ChunkTiming;
 import dev.tapeline.fixture.repo.FixtureFile;
+import dev.tapeline.fixture.repo.FixtureIndex;
 import dev.tapeline.fixture.repo.FixtureRepository;
+import dev.tapeline.fixture.repo.RequestDiff;
+import dev.tapeline.fixture.shape.RecordedRequests;
 import dev.tapeline.fixture.wire.WireForm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,17 +66,53 @@ public final class FixtureReplay {
         }
     }
 
-    /** Nothing stored for the request; {@link #message()} says what was looked for and how to record it. */
-    public record Miss(String requestHash, String testId, String endpoint, String model, List<Path> lookedFor)
+    /**
+     * Nothing stored for the request; {@link #message()} says what was looked for, what the nearest
+     * recording is and where the request differs from it, and how to record it.
+     *
+     * @param nearest the recording nearest the request, or null where the repository has none of its endpoint
+     */
+    public record Miss(
+            String requestHash,
+            String testId,
+            String endpoint,
+            String model,
+            List<Path> lookedFor,
+            FixtureIndex.Nearest nearest)
             implements Lookup {
+
+        /** Differences named in a message; the rest are counted. */
+        static final int NAMED_DIFFERENCES = 8;
 
         public String message() {
             return "no recording for this request in replay mode: hash " + requestHash
                     + ", test id " + (testId == null ? "(none)" : testId) + ", endpoint " + endpoint
                     + ", model " + (model == null || model.isEmpty() ? "(none)" : model) + "; looked for "
                     + lookedFor.stream().map(Path::toString).toList()
+                    + "; " + diagnosis()
                     + ". Record it by running the agent with --mode record-if-missing (or record) against the real upstream,"
                     + " with the same test id and request.";
+        }
+
+        /** What the nearest recording is, and where the request differs from it. */
+        public String diagnosis() {
+            if (nearest == null) {
+                return "no recording of " + endpoint + " to compare with";
+            }
+            List<RequestDiff.Difference> differences = nearest.differences();
+            String where = differences.isEmpty()
+                    ? "the same body (recorded under another test id or other hash rules)"
+                    : "differs in "
+                            + String.join(
+                                    ", ",
+                                    differences.stream()
+                                            .limit(NAMED_DIFFERENCES)
+                                            .map(RequestDiff.Difference::toString)
+                                            .toList())
+                            + (differences.size() > NAMED_DIFFERENCES
+                                    ? " and " + (differences.size() - NAMED_DIFFERENCES) + " more"
+                                    : "");
+            return "nearest recording " + nearest.file() + " (" + nearest.why() + "): " + where;
         }
     }
 
@@ -86,6 +126,9 @@ public final class FixtureReplay {
     private final FixtureFile.ProviderValues providerValues;
 
     private final boolean chunkTiming;
+
+    /** The repository's recorded requests, for a miss's nearest recording. */
+    private final FixtureIndex index;
 
     /** Serves the recorded data as recorded (the SDK's dump, normalized), as llama-stack replays it. */
     public FixtureReplay(Path root, FixtureLayout layout) {
@@ -103,6 +146,7 @@ public final class FixtureReplay {
         this.profile = layout.profile();
         this.root = root.toAbsolutePath().normalize();
         this.repository = new FixtureRepository(layout);
+        this.index = new FixtureIndex(this.root, Clock.systemUTC());
         rules.add(layout.hashRules());
         for (HashRules earlier : HashRules.values()) {
             if (earlier != layout.hashRules() && profile.testScoped()) {
@@ -112,13 +156,17 @@ public final class FixtureReplay {
     }
 
     public Lookup find(ExchangeRequest request) {
-        FixtureRequest fixtureRequest = new FixtureRequest(
+        return find(new FixtureRequest(
                 request.method(),
                 request.recordedUrl(),
                 request.endpoint(),
                 request.body(),
                 request.testId(),
-                request.query());
+                request.query()));
+    }
+
+    /** The fixture of a request as its client sent it (recorded URL, wire body), or what a miss found out. */
+    public Lookup find(FixtureRequest fixtureRequest) {
         EndpointKind kind = fixtureRequest.kind();
         List<Path> lookedFor = new ArrayList<>();
         String firstHash = null;
@@ -129,12 +177,34 @@ public final class FixtureReplay {
             } else if (hash.equals(firstHash)) {
                 continue;
             }
-            Hit hit = find(kind, request.testId(), hash, lookedFor);
+            Hit hit = find(kind, fixtureRequest.testId(), hash, lookedFor);
             if (hit != null) {
                 return hit;
             }
         }
-        return new Miss(firstHash, request.testId(), request.endpoint(), modelOf(request.body()), lookedFor);
+        return new Miss(
+                firstHash,
+                fixtureRequest.testId(),
+                fixtureRequest.endpoint(),
+                modelOf(fixtureRequest.body()),
+                lookedFor,
+                nearest(fixtureRequest, kind));
+    }
+
+    /** The recording nearest a request that has none, compared as llama-stack records requests. */
+    private FixtureIndex.Nearest nearest(FixtureRequest request, EndpointKind kind) {
+        JsonNode body;
+        try {
+            body = RecordedRequests.body(request, kind, profile);
+        } catch (PyJson.InvalidJsonException notJson) {
+            return null; // a body that is not JSON is compared with nothing
+        }
+        return index.nearest(
+                        request.testId(),
+                        kind.recordedEndpoint(request.endpoint()),
+                        body,
+                        profile.testScoped() ? repository.lookupDirs(request.testId()) : List.of())
+                .orElse(null);
     }
 
     private Hit find(EndpointKind kind, String testId, String hash, List<Path> lookedFor) {

@@ -1,5 +1,8 @@
 package dev.tapeline.agent.replay;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.proxy.ErrorAnswers;
 import dev.tapeline.agent.proxy.ExchangeInterceptor;
@@ -16,7 +19,11 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replaying modes as a step before the upstream: a request with a fixture is answered from
@@ -25,9 +32,15 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class ReplayInterceptor implements ExchangeInterceptor {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayInterceptor.class);
+
+    /** Misses logged once each; forgotten past this many. */
+    private static final int MISSES_REMEMBERED = 10_000;
+
     private final FixtureReplay fixtures;
     private final AgentMode mode;
     private final MeterRegistry metrics;
+    private final Set<String> misses = ConcurrentHashMap.newKeySet();
 
     public ReplayInterceptor(FixtureReplay fixtures, AgentMode mode, MeterRegistry metrics) {
         if (!mode.replays()) {
@@ -61,13 +74,46 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
                 count("replayed");
                 return Future.succeededFuture(true);
             }
+            FixtureReplay.Miss miss = (FixtureReplay.Miss) lookup.result();
+            if (misses.add(miss.requestHash())) {
+                // once per request: a test suite run again repeats its misses
+                LOG.info(
+                        "replay miss {} ({}, test id {}): {}",
+                        miss.requestHash(),
+                        miss.endpoint(),
+                        miss.testId(),
+                        mode == AgentMode.REPLAY ? miss.diagnosis() : miss.diagnosis() + "; recording it");
+                if (misses.size() > MISSES_REMEMBERED) {
+                    misses.clear();
+                }
+            }
             if (mode != AgentMode.REPLAY) {
                 return Future.succeededFuture(false);
             }
-            ErrorAnswers.send(response, 404, "replay_miss", ((FixtureReplay.Miss) lookup.result()).message());
+            ErrorAnswers.send(response, 404, "replay_miss", miss.message(), nearestJson(miss));
             count("replay_miss");
             return Future.succeededFuture(true);
         });
+    }
+
+    /** The nearest recording and each difference, for the 404's {@code error.nearest}; null without one. */
+    private static ObjectNode nearestJson(FixtureReplay.Miss miss) {
+        if (miss.nearest() == null) {
+            return null;
+        }
+        ObjectNode nearest = JsonNodeFactory.instance
+                .objectNode()
+                .put("file", miss.nearest().file().toString())
+                .put("why", miss.nearest().why());
+        ArrayNode differences = nearest.putArray("differences");
+        miss.nearest()
+                .differences()
+                .forEach(difference -> differences
+                        .addObject()
+                        .put("path", difference.path())
+                        .put("sent", difference.sent())
+                        .put("recorded", difference.recorded()));
+        return nearest;
     }
 
     private void count(String outcome) {

@@ -64,6 +64,10 @@ class CaptureProxyTest {
         return out.toByteArray();
     }
 
+    /** A 24 MB answer: far more than a client socket takes at once, so the relay waits for the client. */
+    private static final byte[] LARGE =
+            ("{\"content\":\"" + "q".repeat(24 << 20) + "\"}").getBytes(StandardCharsets.UTF_8);
+
     private Vertx vertx;
     private HttpServer upstream;
     private CaptureProxy proxy;
@@ -101,6 +105,10 @@ class CaptureProxyTest {
                                         .end(JSON_BODY);
                             }
                         }
+                        case "/v1/large" ->
+                            req.response()
+                                    .putHeader("Content-Type", "application/json")
+                                    .end(io.vertx.core.buffer.Buffer.buffer(LARGE));
                         case "/v1/gzipped" ->
                             req.response()
                                     .putHeader("Content-Type", "application/json")
@@ -167,6 +175,45 @@ class CaptureProxyTest {
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void givenALargeAnswerToASlowClient_whenRelayedWithBackpressure_thenEveryPieceIsCapturedOnceInOrder()
+            throws Exception {
+        HttpResponse<java.io.InputStream> response = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/large"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        try (java.io.InputStream body = response.body()) {
+            byte[] buffer = new byte[16 * 1024];
+            int read;
+            int reads = 0;
+            while ((read = body.read(buffer)) >= 0) {
+                received.write(buffer, 0, read);
+                if (++reads % 64 == 0) {
+                    Thread.sleep(1); // a client slower than the upstream: the relay pauses and resumes it
+                }
+            }
+        }
+
+        assertThat(received.toByteArray()).isEqualTo(LARGE);
+        await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> !payloads(ExchangeCompleted.class).isEmpty());
+        List<ChunkReceived> chunks = payloads(ChunkReceived.class);
+        assertThat(chunks)
+                .extracting(ChunkReceived::getSequence)
+                .as("each piece numbered once, in order")
+                .containsExactlyElementsOf(java.util.stream.LongStream.range(0, chunks.size())
+                        .boxed()
+                        .toList());
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        chunks.forEach(chunk -> captured.writeBytes(dev.tapeline.schema.Buffers.toArray(chunk.getData())));
+        assertThat(captured.toByteArray())
+                .as("the capture holds every byte the client got")
+                .isEqualTo(LARGE);
+        assertThat(payloads(ExchangeCompleted.class).get(0).getChunkCount()).isEqualTo(chunks.size());
     }
 
     @Test

@@ -154,4 +154,58 @@ class FixtureReplayTest {
                                 .toString(),
                         "--mode record-if-missing");
     }
+
+    @Test
+    void givenARequestChangedInOneField_whenReplayed_thenTheMissNamesTheNearestFixtureAndThatField() throws Exception {
+        String recorded = "{\"model\":\"m-1\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.0}";
+        String other = "{\"model\":\"m-1\",\"messages\":[{\"role\":\"user\",\"content\":\"something else\"}],"
+                + "\"temperature\":0.5,\"top_p\":0.9}";
+        for (String body : List.of(recorded, other)) {
+            store(CapturedExchange.of(
+                    new FixtureRequest(
+                            "POST",
+                            "http://localhost:8000/v1/v1/chat/completions",
+                            "/v1/chat/completions",
+                            body.getBytes(StandardCharsets.UTF_8),
+                            TEST_ID,
+                            null),
+                    null,
+                    200,
+                    false,
+                    bytes("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m-1\","
+                            + "\"choices\":[]}")));
+        }
+        String changed = recorded.replace("\"temperature\":0.0", "\"temperature\":0.7");
+
+        FixtureReplay.Lookup lookup = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
+                .find(request("POST", "/v1/chat/completions", changed, TEST_ID));
+
+        assertThat(lookup).isInstanceOf(FixtureReplay.Miss.class);
+        FixtureReplay.Miss miss = (FixtureReplay.Miss) lookup;
+        String recordedHash = dev.tapeline.fixture.FixtureKeys.requestHash(
+                new FixtureRequest(
+                        "POST",
+                        "http://localhost:8000/v1/v1/chat/completions",
+                        "/v1/chat/completions",
+                        recorded.getBytes(StandardCharsets.UTF_8),
+                        TEST_ID,
+                        null),
+                FixtureProfile.CURRENT,
+                dev.tapeline.fixture.HashRules.CURRENT);
+        assertThat(miss.nearest().file().getFileName()).hasToString(recordedHash + ".json");
+        assertThat(miss.nearest().why()).isEqualTo("same test id");
+        assertThat(miss.nearest().differences()).extracting(Object::toString).containsExactly("temperature: 0.7 ≠ 0.0");
+        assertThat(miss.message())
+                .contains("nearest recording " + miss.nearest().file()
+                        + " (same test id): differs in temperature: 0.7 ≠ 0.0");
+    }
+
+    @Test
+    void givenNoRecordingOfTheEndpoint_whenAMissIsDiagnosed_thenItSaysSo() {
+        FixtureReplay.Lookup lookup = new FixtureReplay(root, dev.tapeline.fixture.FixtureLayout.current())
+                .find(request("POST", "/v1/embeddings", "{\"model\":\"e\",\"input\":\"x\"}", TEST_ID));
+
+        assertThat(((FixtureReplay.Miss) lookup).message()).contains("no recording of /v1/embeddings to compare with");
+    }
 }
