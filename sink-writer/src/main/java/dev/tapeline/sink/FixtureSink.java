@@ -42,7 +42,15 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FixtureSink.class);
 
     /** A fixture the sink wrote or found identical. */
-    public record Written(Path path, String fixtureKey, FixtureWriter.Result result) {}
+    /**
+     * A fixture written, found unchanged or deleted.
+     *
+     * @param completionId the exchange the recording records (null for a tombstone)
+     */
+    public record Written(Path path, String fixtureKey, FixtureWriter.Result result, String completionId) {}
+
+    /** A recording that became no fixture, and why. */
+    public record NotWritten(String fixtureKey, String completionId, String reason) {}
 
     /** A write takes well under a second even at 128 MB; a temporary this old was abandoned. */
     static final Duration ABANDONED_AFTER = Duration.ofMinutes(10);
@@ -55,6 +63,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     private final RecordingWriter recordings;
     private final MeterRegistry metrics;
     private final Consumer<Written> listener;
+    private volatile Consumer<NotWritten> notWrittenListener = notWritten -> {};
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     /** Whether the consumer has joined its group (its share of partitions, possibly none, is known). */
@@ -164,6 +173,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         }
         if (applied.result() == null) {
             metrics.counter("tapeline.sink.recordings.not.written").increment();
+            notWrittenListener.accept(
+                    new NotWritten(key, recording == null ? null : recording.getCompletionId(), applied.reason()));
             LOG.info(
                     "recording {} at {}-{} offset {} not written: {}",
                     key,
@@ -180,7 +191,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                             applied.result().name().toLowerCase(Locale.ROOT))
                     .increment();
             LOG.debug("fixture {} {}", path, applied.result());
-            listener.accept(new Written(path, key, applied.result()));
+            listener.accept(
+                    new Written(path, key, applied.result(), recording == null ? null : recording.getCompletionId()));
         }
     }
 
@@ -199,6 +211,11 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                 reason.equals("unreadable") ? "cannot be read" : "could not be written",
                 deadLetters == null ? " and is skipped" : "; it went to the dead-letter topic",
                 error);
+    }
+
+    /** Also tells {@code listener} of each recording that became no fixture (set before {@link #run}). */
+    public void onNotWritten(Consumer<NotWritten> listener) {
+        this.notWrittenListener = listener;
     }
 
     /** Ready: running and in its consumer group. */

@@ -8,6 +8,7 @@ import dev.tapeline.agent.proxy.ExchangeInterceptor;
 import dev.tapeline.agent.proxy.ExchangeTap;
 import dev.tapeline.agent.replay.FixtureReplay;
 import dev.tapeline.agent.replay.ReplayInterceptor;
+import dev.tapeline.app.inspector.Inspector;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.schema.CaptureEvent;
@@ -59,6 +60,9 @@ public final class Pipeline implements AutoCloseable {
     private Admin admin;
 
     private RestSchemaRegistryClient registryClient;
+
+    /** What this JVM saw lately, for the inspector page. */
+    private final Inspector inspector = new Inspector(Clock.systemUTC());
 
     /**
      * Whether this JVM's parts can do their work: Kafka and the registry answer, the processor
@@ -136,7 +140,11 @@ public final class Pipeline implements AutoCloseable {
                     ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
                     deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()),
                     metrics,
-                    onFixture);
+                    written -> {
+                        onFixture.accept(written);
+                        inspector.fixture(written);
+                    });
+            sink.onNotWritten(inspector::notWritten);
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
             sinkThread.start();
@@ -158,15 +166,20 @@ public final class Pipeline implements AutoCloseable {
                         config.settings().get(KafkaEventPublisher.JOURNAL_MAX_MB) << 20,
                         100_000,
                         metrics);
+                KafkaEventPublisher kafka = publisher;
                 tap = new CapturingTap(
                         config.agent().agentId(),
-                        publisher,
+                        event -> {
+                            kafka.publish(event);
+                            inspector.observe(event);
+                        },
                         Clock.systemUTC(),
                         config.agent().redactedHeaders(),
                         Limits.MAX_RECORD_BYTES / 2);
             }
             ExchangeInterceptor interceptor = mode.replays()
-                    ? new ReplayInterceptor(new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics)
+                    ? new ReplayInterceptor(
+                            new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics, inspector::miss)
                     : ExchangeInterceptor.NONE;
             proxy = new CaptureProxy(config.agent(), tap, interceptor, metrics);
             // which agent this is, for dashboards over many: tapeline_agent_info{agent_id="host:port"} 1
@@ -226,6 +239,11 @@ public final class Pipeline implements AutoCloseable {
             checks.put("agent", "UP");
         }
         return new Readiness(checks.values().stream().allMatch("UP"::equals), checks);
+    }
+
+    /** What this JVM captured and missed lately. */
+    public Inspector inspector() {
+        return inspector;
     }
 
     /** The metrics in Prometheus text format. */

@@ -172,9 +172,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--metrics-port",
             defaultValue = "9464",
-            description = "Admin port: Prometheus /metrics, /health/live and /health/ready; -1 disables (default:"
-                    + " ${DEFAULT-VALUE}).")
+            description = "Admin port: Prometheus /metrics, /health/live, /health/ready and the /inspector page; -1"
+                    + " disables (default: ${DEFAULT-VALUE}).")
     int metricsPort;
+
+    @Option(
+            names = "--admin-host",
+            defaultValue = "127.0.0.1",
+            description = "Where the admin port listens (metrics, health, the inspector page, which shows captured"
+                    + " traffic): loopback unless given (default: ${DEFAULT-VALUE}).")
+    String adminHost;
 
     @Override
     public Integer call() throws Exception {
@@ -234,7 +241,12 @@ final class RunCommand implements Callable<Integer> {
         }
         AdminEndpoint metrics = metricsPort < 0
                 ? null
-                : AdminEndpoint.start(host, metricsPort, stack.pipeline()::scrapeMetrics, stack.pipeline()::readiness);
+                : AdminEndpoint.start(
+                        adminHost,
+                        metricsPort,
+                        stack.pipeline()::scrapeMetrics,
+                        stack.pipeline()::readiness,
+                        stack.pipeline().inspector());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -257,6 +269,7 @@ final class RunCommand implements Callable<Integer> {
                   Schema registry:   %s
                   Metrics:           %s
                   Health:            %s
+                  Inspector:         %s
                 Ctrl-C stops it; data in %s is kept.
                 """,
                 (System.nanoTime() - start) / 1e9,
@@ -274,8 +287,9 @@ final class RunCommand implements Callable<Integer> {
                 fixtures.toAbsolutePath(),
                 orNotUsed(stack.bootstrapServers()),
                 orNotUsed(withoutCredentials(stack.registryUrl())),
-                metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/metrics",
-                metrics == null ? "off" : "http://" + host + ":" + metrics.port() + "/health/ready",
+                metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/metrics",
+                metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/health/ready",
+                metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/inspector",
                 dataDir.toAbsolutePath());
         stopped.await();
         return 0;

@@ -28,7 +28,8 @@ class AdminEndpointTest {
         down.put("kafka", "UP");
         down.put("processor", "DOWN: REBALANCING");
         AtomicReference<Pipeline.Readiness> readiness = new AtomicReference<>(new Pipeline.Readiness(false, down));
-        try (AdminEndpoint endpoint = AdminEndpoint.start("127.0.0.1", 0, () -> "tapeline_up 1.0\n", readiness::get)) {
+        try (AdminEndpoint endpoint =
+                AdminEndpoint.start("127.0.0.1", 0, () -> "tapeline_up 1.0\n", readiness::get, null)) {
 
             HttpResponse<String> notReady = get(endpoint, "/health/ready");
             assertThat(notReady.statusCode()).isEqualTo(503);

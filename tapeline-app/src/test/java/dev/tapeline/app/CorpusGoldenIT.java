@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -126,15 +125,7 @@ class CorpusGoldenIT {
                 }
                 tapeline.awaitFixtures(sample.size());
 
-                List<String> different = new ArrayList<>();
-                for (FixtureFile file : sample) {
-                    Path written = tapeline.fixtures.resolve(
-                            root.relativize(file.path()).toString());
-                    if (!Files.exists(written)
-                            || !java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
-                        different.add(root.relativize(file.path()).toString());
-                    }
-                }
+                List<String> different = FixtureFiles.differingFromCorpus(root, tapeline.fixtures, sample);
                 assertThat(sample).filteredOn(FixtureFile::isException).hasSizeGreaterThanOrEqualTo(5);
                 assertThat(sample)
                         .filteredOn(f -> f.endpoint().endsWith("/models"))

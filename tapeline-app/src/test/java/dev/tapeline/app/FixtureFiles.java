@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.fixture.repo.FixtureFile;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** The fixture files under a root, listed while a sink may be writing there. */
@@ -38,5 +40,22 @@ final class FixtureFiles {
             }
         });
         return found;
+    }
+
+    /**
+     * The corpus files whose copy under {@code fixtures} (at the same path relative to {@code corpus})
+     * is missing or not byte-identical, by that relative path.
+     */
+    static List<String> differingFromCorpus(Path corpus, Path fixtures, List<FixtureFile> files) throws IOException {
+        List<String> different = new ArrayList<>();
+        for (FixtureFile file : files) {
+            String relative = corpus.relativize(file.path()).toString();
+            Path written = fixtures.resolve(relative);
+            if (!Files.exists(written)
+                    || !Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
+                different.add(relative);
+            }
+        }
+        return different;
     }
 }

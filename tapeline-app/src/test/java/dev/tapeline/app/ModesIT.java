@@ -5,17 +5,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.ObjectMappers;
+import com.openai.core.RequestOptions;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.CompletionCreateParams;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.models.Model;
+import com.openai.models.models.ModelListParams;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.Corpus;
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.fixture.FixtureProfile;
+import dev.tapeline.fixture.HashRules;
+import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.repo.ChunkTiming;
 import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.repo.TestIds;
 import java.net.URI;
@@ -26,7 +38,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,9 +96,9 @@ class ModesIT {
         }
         Stack stack = Stack.start(
                 Stack.Settings.allInOne(dir.resolve("data"), routes, fixtures, AgentMode.REPLAY)
-                        .withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)),
+                        .withComponents(EnumSet.of(PipelineConfig.Component.AGENT)),
                 w -> {});
-        java.util.Map<String, OpenAIClient> clients = new java.util.HashMap<>();
+        Map<String, OpenAIClient> clients = new HashMap<>();
         int streamed = 0;
         int exceptions = 0;
         try {
@@ -105,33 +121,26 @@ class ModesIT {
                 JsonNode recorded = file.root().path("response").path("body");
                 String what = file.path().toString();
                 if (file.endpoint().endsWith("/models")) {
-                    var listParams = com.openai.models.models.ModelListParams.builder()
-                            .putAdditionalHeader("X-LlamaStack-Provider-Data", testId);
+                    var listParams =
+                            ModelListParams.builder().putAdditionalHeader("X-LlamaStack-Provider-Data", testId);
                     // models.list(extra_query=...) as llama-stack calls it for watsonx
                     file.requestBody()
                             .path("extra_query")
                             .fields()
                             .forEachRemaining(q -> listParams.putAdditionalQueryParam(
                                     q.getKey(), q.getValue().asText()));
-                    List<String> ids =
-                            client
-                                    .models()
-                                    .list(listParams.build(), com.openai.core.RequestOptions.none())
-                                    .data()
-                                    .stream()
-                                    .map(com.openai.models.models.Model::id)
-                                    .toList();
+                    List<String> ids = client.models().list(listParams.build(), RequestOptions.none()).data().stream()
+                            .map(Model::id)
+                            .toList();
                     List<String> recordedIds = new ArrayList<>();
                     recorded.forEach(model ->
                             recordedIds.add(model.path("__data__").path("id").asText()));
                     assertThat(ids).as(what).containsAll(recordedIds);
                 } else if (file.endpoint().endsWith("/embeddings")) {
                     var embeddings = client.embeddings()
-                            .create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                            .create(EmbeddingCreateParams.builder()
                                     .body(ObjectMappers.jsonMapper()
-                                            .readValue(
-                                                    file.wireRequestBody(),
-                                                    com.openai.models.embeddings.EmbeddingCreateParams.Body.class))
+                                            .readValue(file.wireRequestBody(), EmbeddingCreateParams.Body.class))
                                     .putAdditionalHeader("X-LlamaStack-Provider-Data", testId)
                                     .build());
                     assertThat(embeddings.data())
@@ -147,7 +156,7 @@ class ModesIT {
                         exceptions++;
                         assertThatThrownBy(() -> client.chat().completions().create(params))
                                 .as(what)
-                                .isInstanceOf(com.openai.errors.BadRequestException.class)
+                                .isInstanceOf(BadRequestException.class)
                                 .hasMessageContaining(file.root()
                                         .path("response")
                                         .path("exception_data")
@@ -188,11 +197,9 @@ class ModesIT {
                     }
                 } else {
                     var completion = client.completions()
-                            .create(com.openai.models.completions.CompletionCreateParams.builder()
+                            .create(CompletionCreateParams.builder()
                                     .body(ObjectMappers.jsonMapper()
-                                            .readValue(
-                                                    file.wireRequestBody(),
-                                                    com.openai.models.completions.CompletionCreateParams.Body.class))
+                                            .readValue(file.wireRequestBody(), CompletionCreateParams.Body.class))
                                     .putAdditionalHeader("X-LlamaStack-Provider-Data", testId)
                                     .build());
                     assertThat(completion.id())
@@ -218,6 +225,38 @@ class ModesIT {
                     .hasMessageContaining("model gpt-never")
                     .hasMessageContaining("tests/integration/x/recordings/")
                     .hasMessageContaining("--mode record-if-missing");
+
+            // a recorded request changed in one field: the 404 names the recording it was and the field
+            FixtureFile plain = files.stream()
+                    .filter(f -> !f.isStreaming() && !f.isException())
+                    .filter(f -> f.endpoint().equals("/v1/chat/completions"))
+                    .filter(f -> f.requestBody()
+                            .path("messages")
+                            .path(0)
+                            .path("content")
+                            .isTextual())
+                    .findFirst()
+                    .orElseThrow();
+            ObjectNode edited = (ObjectNode) PyJson.parse(plain.wireRequestBody());
+            ObjectNode first = (ObjectNode) edited.path("messages").path(0);
+            first.put("content", first.path("content").asText() + " (edited)");
+            HttpResponse<String> miss = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.agentPort() + "/r"
+                                            + bases.indexOf(plain.recordedBaseUrl()) + plain.endpoint()))
+                                    .header("Content-Type", "application/json")
+                                    .header("X-Test-Id", plain.testId())
+                                    .POST(HttpRequest.BodyPublishers.ofString(PyJson.dumpsCompact(edited)))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(miss.statusCode()).isEqualTo(404);
+            JsonNode nearest = PyJson.parse(miss.body()).path("error").path("nearest");
+            assertThat(nearest.path("file").asText())
+                    .endsWith(plain.path().getFileName().toString());
+            assertThat(nearest.path("why").asText()).isEqualTo("same test id");
+            assertThat(nearest.path("differences"))
+                    .extracting(difference -> difference.path("path").asText())
+                    .containsExactly("messages[0].content");
 
             // curl, as a shell script in a test suite would call it
             FixtureFile streamedFile = files.stream()
@@ -273,13 +312,13 @@ class ModesIT {
                 .toList());
         // one replay agent per layout: older recorder storage dirs (recordings/, recordings/vision/) and the current
         // one
-        java.util.Map<dev.tapeline.fixture.FixtureLayout, List<FixtureFile>> byLayout = new java.util.LinkedHashMap<>();
+        Map<FixtureLayout, List<FixtureFile>> byLayout = new LinkedHashMap<>();
         for (FixtureFile file : files) {
             byLayout.computeIfAbsent(
-                            new dev.tapeline.fixture.FixtureLayout(
+                            new FixtureLayout(
                                     file.profile(),
                                     file.profile().testScoped() ? "" : file.storageDir(root),
-                                    dev.tapeline.fixture.HashRules.CURRENT),
+                                    HashRules.CURRENT),
                             k -> new ArrayList<>())
                     .add(file);
         }
@@ -306,7 +345,7 @@ class ModesIT {
             try (Stack stack = Stack.start(
                     Stack.Settings.allInOne(
                                     dir.resolve("data-" + served), routes, fixtures, group.getKey(), AgentMode.REPLAY)
-                            .withComponents(java.util.EnumSet.of(PipelineConfig.Component.AGENT)),
+                            .withComponents(EnumSet.of(PipelineConfig.Component.AGENT)),
                     w -> {})) {
                 for (FixtureFile file : group.getValue()) {
                     Path body = dir.resolve("request-body.json");
@@ -399,8 +438,7 @@ class ModesIT {
     @Test
     void givenChunkTiming_whenAStreamIsRecordedThenReplayed_thenTimingKeptBesideTheFixtureAndTheReplayPacedByIt()
             throws Exception {
-        dev.tapeline.fixture.FixtureLayout layout = new dev.tapeline.fixture.FixtureLayout(
-                dev.tapeline.fixture.FixtureProfile.CURRENT, "", dev.tapeline.fixture.HashRules.CURRENT, true);
+        FixtureLayout layout = new FixtureLayout(FixtureProfile.CURRENT, "", HashRules.CURRENT, true);
         try (SimulatedUpstream upstream = SimulatedUpstream.start(60);
                 TestStack tapeline = new TestStack(
                         dir,
@@ -418,7 +456,7 @@ class ModesIT {
             http.send(request, HttpResponse.BodyHandlers.ofString());
             tapeline.awaitFixtures(1);
             Path fixture = tapeline.written.keySet().iterator().next();
-            List<Long> offsets = dev.tapeline.fixture.repo.ChunkTiming.read(fixture);
+            List<Long> offsets = ChunkTiming.read(fixture);
             long replayStart = System.nanoTime();
             HttpResponse<String> replayed = http.send(request, HttpResponse.BodyHandlers.ofString());
             long replayNanos = System.nanoTime() - replayStart;

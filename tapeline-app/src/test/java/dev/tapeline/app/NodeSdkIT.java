@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,15 +91,7 @@ class NodeSdkIT {
                 assertThat(answers.values()).noneMatch(answer -> answer.has("failure"));
                 tapeline.awaitFixtures(sample.size());
 
-                List<String> different = new ArrayList<>();
-                for (FixtureFile file : sample) {
-                    Path written = tapeline.fixtures.resolve(
-                            root.relativize(file.path()).toString());
-                    if (!Files.exists(written)
-                            || !Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(file.path()))) {
-                        different.add(root.relativize(file.path()).toString());
-                    }
-                }
+                List<String> different = FixtureFiles.differingFromCorpus(root, tapeline.fixtures, sample);
                 assertThat(different)
                         .as("fixtures the Node SDK's requests made that differ from the corpus original")
                         .isEmpty();

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,14 +42,25 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
     private final AgentMode mode;
     private final MeterRegistry metrics;
     private final Set<String> misses = ConcurrentHashMap.newKeySet();
+    private final BiConsumer<ExchangeRequest, FixtureReplay.Miss> onMiss;
 
     public ReplayInterceptor(FixtureReplay fixtures, AgentMode mode, MeterRegistry metrics) {
+        this(fixtures, mode, metrics, (request, miss) -> {});
+    }
+
+    /** @param onMiss told of every miss (the request, what was found out), on the event loop: must not block */
+    public ReplayInterceptor(
+            FixtureReplay fixtures,
+            AgentMode mode,
+            MeterRegistry metrics,
+            BiConsumer<ExchangeRequest, FixtureReplay.Miss> onMiss) {
         if (!mode.replays()) {
             throw new IllegalArgumentException("mode " + mode + " does not replay");
         }
         this.fixtures = fixtures;
         this.mode = mode;
         this.metrics = metrics;
+        this.onMiss = onMiss;
     }
 
     @Override
@@ -75,6 +87,7 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
                 return Future.succeededFuture(true);
             }
             FixtureReplay.Miss miss = (FixtureReplay.Miss) lookup.result();
+            onMiss.accept(request, miss);
             if (misses.add(miss.requestHash())) {
                 // once per request: a test suite run again repeats its misses
                 LOG.info(
