@@ -143,6 +143,8 @@ final class ProxiedExchange {
             response.setChunked(true);
         }
         observer.onResponseStarted(upstream.statusCode(), Headers.decoded(upstream.headers()));
+        // the status and headers go to the client now, as the upstream sent them, not with the first body byte
+        response.writeHead();
         waitFor(Wait.IDLE);
         upstream.handler(this::onUpstreamPiece);
         upstream.endHandler(v -> onUpstreamEnd());

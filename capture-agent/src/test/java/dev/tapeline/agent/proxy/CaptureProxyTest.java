@@ -68,6 +68,9 @@ class CaptureProxyTest {
     private static final byte[] LARGE =
             ("{\"content\":\"" + "q".repeat(24 << 20) + "\"}").getBytes(StandardCharsets.UTF_8);
 
+    /** Completed by a test to let {@code /v1/held} send its body. */
+    private final io.vertx.core.Promise<Void> held = io.vertx.core.Promise.promise();
+
     private Vertx vertx;
     private HttpServer upstream;
     private CaptureProxy proxy;
@@ -104,6 +107,14 @@ class CaptureProxyTest {
                                         .putHeader("Content-Type", "application/json")
                                         .end(JSON_BODY);
                             }
+                        }
+                        case "/v1/held" -> {
+                            // the status and headers at once, the body only when the test says so
+                            req.response()
+                                    .setChunked(true)
+                                    .putHeader("Content-Type", "text/event-stream")
+                                    .writeHead();
+                            held.future().onComplete(go -> req.response().end("data: {\"a\":1}\n\ndata: [DONE]\n\n"));
                         }
                         case "/v1/large" ->
                             req.response()
@@ -175,6 +186,26 @@ class CaptureProxyTest {
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void givenAnUpstreamThatSendsItsStatusBeforeItsBody_whenProxied_thenTheClientHasTheStatusBeforeTheBody()
+            throws Exception {
+        java.util.concurrent.CompletableFuture<HttpResponse<java.io.InputStream>> response = http.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/v1/held"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        // the body is still held upstream: only the status and headers can have come through
+        await().atMost(java.time.Duration.ofSeconds(10)).until(response::isDone);
+        assertThat(response.get().statusCode()).isEqualTo(200);
+        assertThat(response.get().headers().firstValue("Content-Type")).contains("text/event-stream");
+        held.complete();
+        try (java.io.InputStream body = response.get().body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("data: {\"a\":1}\n\ndata: [DONE]\n\n");
+        }
     }
 
     @Test
