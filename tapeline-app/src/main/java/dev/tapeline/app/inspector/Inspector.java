@@ -124,9 +124,12 @@ public final class Inspector {
                 exchange.reason = failed.getReason() + ": " + failed.getMessage();
                 exchange.durationNanos = failed.getDurationNanos();
             }
-            summary = summary(exchange);
+            // on the agent's event loop for every chunk: the summary only when a page listens
+            summary = subscribers.isEmpty() ? null : summary(exchange);
         }
-        publish("exchange", summary);
+        if (summary != null) {
+            publish("exchange", summary);
+        }
     }
 
     /** What the sink made of an exchange's recording. */
@@ -153,9 +156,11 @@ public final class Inspector {
                 return;
             }
             change.accept(exchange);
-            summary = summary(exchange);
+            summary = subscribers.isEmpty() ? null : summary(exchange);
         }
-        publish("exchange", summary);
+        if (summary != null) {
+            publish("exchange", summary);
+        }
     }
 
     /** A replay miss, with the nearest recording and the differences. */
