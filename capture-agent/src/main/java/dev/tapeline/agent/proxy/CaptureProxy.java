@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
@@ -129,12 +130,38 @@ public final class CaptureProxy implements AutoCloseable {
                                         .setHttp2ClearTextEnabled(false));
                                 servers.add(server);
                                 return server.requestHandler(CaptureProxy.this::handle)
+                                        .invalidRequestHandler(CaptureProxy.this::refuseUndecodable)
                                         .listen()
                                         .onSuccess(listening -> bound.set(listening.actualPort()));
                             }
                         },
                         new io.vertx.core.DeploymentOptions().setInstances(instances))
                 .map(id -> bound.get());
+    }
+
+    /** How long a connection whose request could not be decoded stays open after its answer. */
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(2);
+
+    /**
+     * A request the HTTP decoder refused (headers or request line beyond 64 KB, not HTTP): 431,
+     * 414 or 400 with {@code Connection: close}, then the connection closes a moment later rather
+     * than at once. A client still sending the rest of its oversized request would otherwise get a
+     * reset instead of the answer: closing a socket with unread bytes makes the close a TCP RST, and
+     * an RST can discard the answer before the client reads it. Meanwhile the decoder reads and
+     * drops what still comes; a client that reads the answer closes first.
+     */
+    private void refuseUndecodable(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        HttpServerResponse response = request.response().putHeader("Connection", "close");
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            ErrorAnswers.send(response, 431, "headers_too_large", "request headers beyond 64 KB");
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            ErrorAnswers.send(response, 414, "request_line_too_long", "request line beyond 64 KB");
+        } else {
+            ErrorAnswers.send(response, 400, "bad_request", "not an HTTP/1.1 request: " + cause);
+        }
+        count("refused_undecodable");
+        vertx.setTimer(LINGER.toMillis(), timer -> request.connection().close());
     }
 
     public int port() {

@@ -293,6 +293,8 @@ class CaptureProxyTest {
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(431);
+        assertThat(response.headers().firstValue("Connection")).contains("close");
+        assertThat(response.body()).contains("\"code\":\"headers_too_large\"");
         assertThat(events).isEmpty();
         assertThat(upstreamAuth).isEmpty();
     }
