@@ -142,10 +142,10 @@ function showMiss(miss) {
   item.appendChild(head);
   const nearest = document.createElement('div');
   nearest.className = 'nearest';
-  nearest.textContent = miss.nearest ? 'nearest: ' + miss.nearest + ' (' + miss.why + ')'
+  nearest.textContent = miss.nearest ? 'nearest: ' + miss.nearest.file + ' (' + miss.nearest.why + ')'
     : 'nothing of this endpoint recorded';
   item.appendChild(nearest);
-  (miss.differences || []).forEach((d) => {
+  (miss.nearest ? miss.nearest.differences : []).forEach((d) => {
     const line = document.createElement('span');
     line.className = 'difference';
     line.textContent = d.path + ': ' + d.sent + ' ≠ ' + d.recorded;

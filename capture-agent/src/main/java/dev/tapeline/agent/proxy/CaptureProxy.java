@@ -123,8 +123,8 @@ public final class CaptureProxy implements AutoCloseable {
                                 HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                                         .setHost(config.host())
                                         .setPort(port)
-                                        .setMaxInitialLineLength(64 * 1024)
-                                        .setMaxHeaderSize(64 * 1024)
+                                        .setMaxInitialLineLength(MAX_HEADER_BYTES)
+                                        .setMaxHeaderSize(MAX_HEADER_BYTES)
                                         .setHandle100ContinueAutomatically(true)
                                         .setCompressionSupported(false)
                                         .setHttp2ClearTextEnabled(false));
@@ -139,8 +139,11 @@ public final class CaptureProxy implements AutoCloseable {
                 .map(id -> bound.get());
     }
 
+    /** The longest request line, and the most header bytes, the agent reads. */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
+
     /** How long a connection whose request could not be decoded stays open after its answer. */
-    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(2);
+    static final Duration LINGER = Duration.ofSeconds(2);
 
     /**
      * A request the HTTP decoder refused (headers or request line beyond 64 KB, not HTTP): 431,
@@ -154,9 +157,11 @@ public final class CaptureProxy implements AutoCloseable {
         Throwable cause = request.decoderResult().cause();
         HttpServerResponse response = request.response().putHeader("Connection", "close");
         if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
-            ErrorAnswers.send(response, 431, "headers_too_large", "request headers beyond 64 KB");
+            ErrorAnswers.send(
+                    response, 431, "headers_too_large", "request headers beyond " + MAX_HEADER_BYTES / 1024 + " KB");
         } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
-            ErrorAnswers.send(response, 414, "request_line_too_long", "request line beyond 64 KB");
+            ErrorAnswers.send(
+                    response, 414, "request_line_too_long", "request line beyond " + MAX_HEADER_BYTES / 1024 + " KB");
         } else {
             ErrorAnswers.send(response, 400, "bad_request", "not an HTTP/1.1 request: " + cause);
         }

@@ -1,6 +1,7 @@
 package dev.tapeline.agent.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.agent.proxy.ExchangeRequest;
@@ -92,6 +93,28 @@ public final class FixtureReplay {
                     + "; " + diagnosis()
                     + ". Record it by running the agent with --mode record-if-missing (or record) against the real upstream,"
                     + " with the same test id and request.";
+        }
+
+        /**
+         * The nearest recording as JSON ({@code file}, {@code why}, {@code differences} of
+         * {@code path}, {@code sent}, {@code recorded}), as the 404 and the inspector show it; null without one.
+         */
+        public ObjectNode nearestJson() {
+            if (nearest == null) {
+                return null;
+            }
+            ObjectNode json = JsonNodeFactory.instance
+                    .objectNode()
+                    .put("file", nearest.file().toString())
+                    .put("why", nearest.why());
+            ArrayNode list = json.putArray("differences");
+            for (RequestDiff.Difference difference : nearest.differences()) {
+                list.addObject()
+                        .put("path", difference.path())
+                        .put("sent", difference.sent())
+                        .put("recorded", difference.recorded());
+            }
+            return json;
         }
 
         /** What the nearest recording is, and where the request differs from it. */

@@ -1,8 +1,5 @@
 package dev.tapeline.agent.replay;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.proxy.ErrorAnswers;
 import dev.tapeline.agent.proxy.ExchangeInterceptor;
@@ -103,30 +100,10 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
             if (mode != AgentMode.REPLAY) {
                 return Future.succeededFuture(false);
             }
-            ErrorAnswers.send(response, 404, "replay_miss", miss.message(), nearestJson(miss));
+            ErrorAnswers.send(response, 404, "replay_miss", miss.message(), miss.nearestJson());
             count("replay_miss");
             return Future.succeededFuture(true);
         });
-    }
-
-    /** The nearest recording and each difference, for the 404's {@code error.nearest}; null without one. */
-    private static ObjectNode nearestJson(FixtureReplay.Miss miss) {
-        if (miss.nearest() == null) {
-            return null;
-        }
-        ObjectNode nearest = JsonNodeFactory.instance
-                .objectNode()
-                .put("file", miss.nearest().file().toString())
-                .put("why", miss.nearest().why());
-        ArrayNode differences = nearest.putArray("differences");
-        miss.nearest()
-                .differences()
-                .forEach(difference -> differences
-                        .addObject()
-                        .put("path", difference.path())
-                        .put("sent", difference.sent())
-                        .put("recorded", difference.recorded()));
-        return nearest;
     }
 
     private void count(String outcome) {

@@ -327,8 +327,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
 
     /** Removes every chunk of an exchange; returns those below {@code expected}, in sequence order. */
     private List<RecordedChunk> takeChunks(String id, long expected) {
-        List<RecordedChunk> ordered = new ArrayList<>((int) Math.max(0, Math.min(expected, 100_000)));
-        List<Bytes> taken = new ArrayList<>(ordered.size());
+        int capacity = (int) Math.max(0, Math.min(expected, 100_000));
+        List<RecordedChunk> ordered = new ArrayList<>(capacity);
+        List<Bytes> taken = new ArrayList<>(capacity);
         // read the whole range first, delete after: a delete inside the scan writes to the store's cache,
         // whose evictions move entries not yet read into RocksDB, behind the scan's snapshot
         try (KeyValueIterator<Bytes, RecordedChunk> range =

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.agent.proxy.ExchangeRequest;
 import dev.tapeline.agent.replay.FixtureReplay;
 import dev.tapeline.fixture.python.PyJson;
-import dev.tapeline.fixture.repo.RequestDiff;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
@@ -174,16 +173,7 @@ public final class Inspector {
                 .put("route", request.route().name())
                 .put("diagnosis", miss.diagnosis());
         if (miss.nearest() != null) {
-            json.put("nearest", miss.nearest().file().toString())
-                    .put("why", miss.nearest().why());
-            ArrayNode differences = json.putArray("differences");
-            for (RequestDiff.Difference difference : miss.nearest().differences()) {
-                differences
-                        .addObject()
-                        .put("path", difference.path())
-                        .put("sent", difference.sent())
-                        .put("recorded", difference.recorded());
-            }
+            json.set("nearest", miss.nearestJson());
         }
         synchronized (this) {
             misses.addFirst(json);
