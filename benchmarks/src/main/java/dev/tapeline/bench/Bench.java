@@ -1,5 +1,6 @@
 package dev.tapeline.bench;
 
+import dev.tapeline.agent.capture.CaptureEventBenchmarks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -313,6 +314,7 @@ public final class Bench implements Callable<Integer> {
     private void jmh(Path page) throws Exception {
         org.openjdk.jmh.runner.options.Options options = new org.openjdk.jmh.runner.options.OptionsBuilder()
                 .include(HotCodeBenchmarks.class.getName())
+                .include(CaptureEventBenchmarks.class.getName())
                 .forks(1)
                 .warmupIterations(quick ? 1 : 3)
                 .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
@@ -345,13 +347,21 @@ public final class Bench implements Callable<Integer> {
         Report.replace(page, "jmh", table.toString());
     }
 
-    private static final Map<String, String> JMH_WHAT = Map.of(
-            "requestHash", "llama-stack's request hash of a chat request (once per request)",
-            "pythonJsonWriter", "Python-compatible JSON of a 20-chunk fixture (once per fixture)",
-            "renderStreamFixture", "a 20-chunk stream rendered into its fixture (once per fixture)",
-            "avroSerializeChunkEvent", "one chunk event to Confluent wire format (once per chunk, agent)",
-            "avroDeserializeChunkEvent", "one chunk event read back (once per chunk, processor)",
-            "sseParse20Events", "SSE framing of a 20-event stream of 4 KB (once per stream)");
+    private static final Map<String, String> JMH_WHAT = Map.ofEntries(
+            Map.entry("requestHash", "llama-stack's request hash of a chat request (once per request)"),
+            Map.entry("pythonJsonWriter", "Python-compatible JSON of a 20-chunk fixture (once per fixture)"),
+            Map.entry("renderStreamFixture", "a 20-chunk stream rendered into its fixture (once per fixture)"),
+            Map.entry("avroSerializeChunkEvent", "one chunk event to Confluent wire format (once per chunk, agent)"),
+            Map.entry("avroDeserializeChunkEvent", "one chunk event read back (once per chunk, processor)"),
+            Map.entry("sseParse20Events", "SSE framing of a 20-event stream of 4 KB (once per stream)"),
+            Map.entry(
+                    "eventSerializedBefore",
+                    "agent, per event, before: Avro into the journal, decoded by the sender, serialized by the serde"),
+            Map.entry(
+                    "eventSerializedOnce",
+                    "agent, per event, now: serialized once into the record Kafka gets; key and time read from it"),
+            Map.entry("journalAppendEach", "journal append, one write per event (before), per event"),
+            Map.entry("journalAppendBatch", "journal append of 1,000 events in one call (now), per event"));
 
     /** Microseconds as milliseconds with two decimals. */
     static String ms(long micros) {

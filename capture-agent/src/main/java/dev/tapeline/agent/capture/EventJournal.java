@@ -40,12 +40,17 @@ public final class EventJournal implements AutoCloseable {
     public record Entry(byte[] data, Position next) {}
 
     private static final int HEADER = 8;
+    /** Appends go through this buffer: one write for many small records, pieces of a large one. */
+    private static final int WRITE_BUFFER_BYTES = 256 * 1024;
 
     private final Path dir;
     private final long maxBytes;
     private final long segmentBytes;
     /** Segment number → its size in bytes (appended and visible to the reader). */
     private final TreeMap<Long, Long> segments = new TreeMap<>();
+
+    private final ByteBuffer writes = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
+    private final CRC32C crc = new CRC32C();
 
     private FileChannel appendChannel;
     private long appendSegment;
@@ -101,29 +106,67 @@ public final class EventJournal implements AutoCloseable {
      * that say what was lost); false (nothing written) when even that is exceeded.
      */
     public synchronized boolean append(byte[] data, long reserve) {
-        long size = HEADER + (long) data.length;
-        if (totalBytes + size > maxBytes + reserve) {
-            return false;
-        }
+        return append(List.of(data), reserve) == 1;
+    }
+
+    /**
+     * Appends records in order, as few writes as the segment size allows, until one would exceed
+     * the bound (plus {@code reserve}); the number appended, those after it are not.
+     */
+    public synchronized int append(List<byte[]> records, long reserve) {
+        int appended = 0;
         try {
-            if (segments.get(appendSegment) > 0 && segments.get(appendSegment) + size > segmentBytes) {
-                roll();
+            long segmentSize = segments.get(appendSegment);
+            for (byte[] data : records) {
+                long size = HEADER + (long) data.length;
+                if (totalBytes + size > maxBytes + reserve) {
+                    break;
+                }
+                if (segmentSize > 0 && segmentSize + size > segmentBytes) {
+                    flushWrites();
+                    segments.put(appendSegment, segmentSize);
+                    roll();
+                    segmentSize = 0;
+                }
+                crc.reset();
+                crc.update(data);
+                ensureRoom(HEADER);
+                writes.putInt(data.length).putInt((int) crc.getValue());
+                for (int at = 0; at < data.length; ) {
+                    ensureRoom(1);
+                    int n = Math.min(writes.remaining(), data.length - at);
+                    writes.put(data, at, n);
+                    at += n;
+                }
+                segmentSize += size;
+                totalBytes += size;
+                appended++;
             }
-            CRC32C crc = new CRC32C();
-            crc.update(data);
-            ByteBuffer record = ByteBuffer.allocate((int) size);
-            record.putInt(data.length).putInt((int) crc.getValue()).put(data).flip();
-            while (record.hasRemaining()) {
-                appendChannel.write(record);
-            }
-            segments.put(appendSegment, segments.get(appendSegment) + size);
-            totalBytes += size;
-            dirty = true;
-            notifyAll();
-            return true;
+            flushWrites();
+            segments.put(appendSegment, segmentSize);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the event journal in " + dir, e);
         }
+        if (appended > 0) {
+            dirty = true;
+            notifyAll();
+        }
+        return appended;
+    }
+
+    /** Writes out the buffer when it has less than {@code bytes} free. */
+    private void ensureRoom(int bytes) throws IOException {
+        if (writes.remaining() < bytes) {
+            flushWrites();
+        }
+    }
+
+    private void flushWrites() throws IOException {
+        writes.flip();
+        while (writes.hasRemaining()) {
+            appendChannel.write(writes);
+        }
+        writes.clear();
     }
 
     private void roll() throws IOException {
@@ -196,8 +239,10 @@ public final class EventJournal implements AutoCloseable {
         long bytes = 0;
         try (FileChannel channel = FileChannel.open(segmentPath(at.segment()), StandardOpenOption.READ)) {
             long offset = at.offset();
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            CRC32C check = new CRC32C();
             while (offset < segmentSize && entries.size() < maxRecords && bytes < maxBytes) {
-                byte[] data = readRecord(channel, offset);
+                byte[] data = readRecord(channel, offset, header, check);
                 offset += HEADER + data.length;
                 bytes += HEADER + data.length;
                 entries.add(new Entry(data, new Position(at.segment(), offset)));
@@ -266,9 +311,11 @@ public final class EventJournal implements AutoCloseable {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long offset = 0;
             long size = channel.size();
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            CRC32C check = new CRC32C();
             while (offset + HEADER <= size) {
                 try {
-                    offset += HEADER + readRecord(channel, offset).length;
+                    offset += HEADER + readRecord(channel, offset, header, check).length;
                 } catch (IOException e) {
                     break;
                 }
@@ -277,8 +324,9 @@ public final class EventJournal implements AutoCloseable {
         }
     }
 
-    private static byte[] readRecord(FileChannel channel, long offset) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER);
+    private static byte[] readRecord(FileChannel channel, long offset, ByteBuffer header, CRC32C check)
+            throws IOException {
+        header.clear();
         readFully(channel, header, offset);
         header.flip();
         int length = header.getInt();
@@ -286,14 +334,14 @@ public final class EventJournal implements AutoCloseable {
         if (length < 0 || offset + HEADER + length > channel.size()) {
             throw new EOFException("torn record at " + offset);
         }
-        ByteBuffer data = ByteBuffer.allocate(length);
-        readFully(channel, data, offset + HEADER);
-        CRC32C check = new CRC32C();
-        check.update(data.array());
+        byte[] data = new byte[length];
+        readFully(channel, ByteBuffer.wrap(data), offset + HEADER);
+        check.reset();
+        check.update(data);
         if ((int) check.getValue() != crc) {
             throw new IOException("corrupt record at " + offset);
         }
-        return data.array();
+        return data;
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buffer, long offset) throws IOException {

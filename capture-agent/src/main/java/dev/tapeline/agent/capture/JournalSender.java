@@ -1,21 +1,24 @@
 package dev.tapeline.agent.capture;
 
 import dev.tapeline.schema.CaptureEvent;
+import dev.tapeline.schema.registry.SchemaRegistryException;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sender thread: the journal to Kafka in batches, in order; the checkpoint moves only when
+ * The sender thread: the journal to Kafka in batches, in order, each record sent as the bytes the
+ * writer journaled (an older agent's record is serialized again, see {@link EventCodec}); the checkpoint moves only when
  * Kafka has acknowledged a whole batch. A batch that meets a retriable error (Kafka away, no
  * metadata) is sent again from its start after a pause: duplicates are possible, losses are not
  * (the stream processor keeps one copy of each event). Records Kafka refuses for good (too large,
@@ -26,7 +29,9 @@ final class JournalSender implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalSender.class);
 
     private final String topic;
-    private final Producer<String, CaptureEvent> producer;
+    private final Producer<String, byte[]> producer;
+    private final ConfluentAvroSerde<CaptureEvent> serde;
+    private final EventCodec.Header header = new EventCodec.Header();
     private final EventJournal journal;
     private final Counter published;
     private final Counter failed;
@@ -40,7 +45,8 @@ final class JournalSender implements Runnable {
 
     JournalSender(
             String topic,
-            Producer<String, CaptureEvent> producer,
+            Producer<String, byte[]> producer,
+            ConfluentAvroSerde<CaptureEvent> serde,
             EventJournal journal,
             Counter published,
             Counter failed,
@@ -48,6 +54,7 @@ final class JournalSender implements Runnable {
             BooleanSupplier drained) {
         this.topic = topic;
         this.producer = producer;
+        this.serde = serde;
         this.journal = journal;
         this.published = published;
         this.failed = failed;
@@ -83,8 +90,7 @@ final class JournalSender implements Runnable {
                 if (retriable.get() != null) {
                     break;
                 }
-                CaptureEvent event = EventCodec.decode(entry.data());
-                while (!sendOnce(event, retriable)) {
+                while (!sendOnce(entry.data(), retriable)) {
                     if (stopped) {
                         return;
                     }
@@ -120,36 +126,62 @@ final class JournalSender implements Runnable {
         }
     }
 
-    /** Hands one event to the producer; false when the producer cannot take it now (registry away, buffer full). */
-    private boolean sendOnce(CaptureEvent event, AtomicReference<Exception> retriable) {
+    /** Hands one record to the producer; false when it cannot be sent now (registry away, buffer full). */
+    private boolean sendOnce(byte[] record, AtomicReference<Exception> retriable) {
+        byte[] value;
         try {
-            producer.send(new ProducerRecord<>(topic, event.getCompletionId(), event), (metadata, error) -> {
+            value = valueOf(record);
+        } catch (SchemaRegistryException e) {
+            return refused(e);
+        }
+        header.read(value);
+        String key = header.key();
+        long timestampMs = header.timestampMs();
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
                 if (error == null) {
                     published.increment();
-                    latency.record(Duration.between(event.getTimestampMs(), Instant.now()));
+                    latency.record(System.currentTimeMillis() - timestampMs, TimeUnit.MILLISECONDS);
                 } else if (error instanceof RetriableException || stopped) {
                     retriable.compareAndSet(null, error);
                 } else {
                     failed.increment();
-                    LOG.error(
-                            "capture event of exchange {} refused by Kafka and skipped: {}",
-                            event.getCompletionId(),
-                            error.toString());
+                    LOG.error("capture event of exchange {} refused by Kafka and skipped: {}", key, error.toString());
                 }
             });
-            if (refusing) {
-                refusing = false;
-                LOG.info("the producer takes capture events again");
+        } catch (KafkaException e) {
+            return refused(e); // no metadata, the buffer full
+        } catch (IllegalStateException e) {
+            if (!stopped) {
+                throw e;
             }
-            return true;
-        } catch (RuntimeException e) {
-            // the registry away, the producer's buffer full: the same event is handed over again shortly
-            if (!refusing) {
-                refusing = true;
-                LOG.warn("the producer does not take capture events (retrying, nothing is lost): {}", e.toString());
-            }
-            return false;
+            return false; // closed by a forced stop: the record stays in the journal
         }
+        if (refusing) {
+            refusing = false;
+            LOG.info("the producer takes capture events again");
+        }
+        return true;
+    }
+
+    /** The same record is handed over again shortly: said once, not per retry. */
+    private boolean refused(RuntimeException e) {
+        if (!refusing) {
+            refusing = true;
+            LOG.warn("the producer does not take capture events (retrying, nothing is lost): {}", e.toString());
+        }
+        return false;
+    }
+
+    /** The record value as Kafka takes it: the schema id set where the writer did not know it yet. */
+    private byte[] valueOf(byte[] record) {
+        if (EventCodec.isLegacy(record)) {
+            return serde.serialize(topic, EventCodec.decodeLegacy(record));
+        }
+        if (ConfluentAvroSerde.schemaIdOf(record) == ConfluentAvroSerde.UNRESOLVED_ID) {
+            ConfluentAvroSerde.setSchemaId(record, serde.schemaId(topic));
+        }
+        return record;
     }
 
     private static void sleep(long millis) {

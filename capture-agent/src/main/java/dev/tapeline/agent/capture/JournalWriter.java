@@ -5,16 +5,21 @@ import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
 import dev.tapeline.schema.FailureReason;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The writer thread: the in-memory queue into the journal. An exchange that lost an event ends
+ * The writer thread: the in-memory queue into the journal, each event serialized once into the
+ * record Kafka will receive, as many as are queued appended in one write. An exchange that lost an event ends
  * with an {@code ExchangeFailed(CAPTURE_LOST)} in place of its outcome, written into a reserve
  * of the journal kept for these markers, with the number of its chunks the journal did keep.
  */
@@ -33,11 +38,20 @@ final class JournalWriter implements Runnable {
         void lost(CaptureEvent event, String why);
     }
 
+    /** Events taken from the queue at once, journaled with one write. */
+    static final int BATCH = 1024;
+
     private final BlockingQueue<CaptureEvent> queue;
     private final BlockingQueue<CaptureEvent> droppedFinals;
     private final EventJournal journal;
     private final Set<String> lossy;
     private final Losses losses;
+    private final ConfluentAvroSerde<CaptureEvent>.Encoder encoder;
+    /** The schema id once the sender has resolved it; {@link ConfluentAvroSerde#UNRESOLVED_ID} before. */
+    private final IntSupplier schemaId;
+
+    private final List<CaptureEvent> batch = new ArrayList<>(BATCH);
+    private final List<byte[]> records = new ArrayList<>(BATCH);
     /** Exchanges that lost an event, with the number of their chunks the journal kept (this thread only). */
     private final Map<String, Long> keptChunks = new HashMap<>();
 
@@ -50,7 +64,11 @@ final class JournalWriter implements Runnable {
             BlockingQueue<CaptureEvent> droppedFinals,
             EventJournal journal,
             Set<String> lossy,
-            Losses losses) {
+            Losses losses,
+            ConfluentAvroSerde<CaptureEvent> serde,
+            IntSupplier schemaId) {
+        this.encoder = serde.encoder();
+        this.schemaId = schemaId;
         this.queue = queue;
         this.droppedFinals = droppedFinals;
         this.journal = journal;
@@ -74,32 +92,69 @@ final class JournalWriter implements Runnable {
             for (CaptureEvent dropped; (dropped = droppedFinals.poll()) != null; ) {
                 appendMarker(dropped);
             }
-            if (event == STOP) {
-                return;
+            if (event == null) {
+                continue;
             }
-            if (event != null) {
-                journal(event);
+            batch.add(event);
+            queue.drainTo(batch, BATCH - 1);
+            // an event offered while the publisher closed may follow the stop: journaled all the same
+            boolean stop = batch.removeIf(queued -> queued == STOP);
+            journal();
+            if (stop) {
+                queue.drainTo(batch);
+                journal();
+                return;
             }
         }
     }
 
-    private void journal(CaptureEvent event) {
-        String id = event.getCompletionId();
-        if (isFinal(event) && lossy.contains(id)) {
-            appendMarker(event);
-            return;
-        }
-        if (journal.append(EventCodec.encode(event))) {
-            if (event.getPayload() instanceof ChunkReceived) {
-                keptChunks.merge(id, 1L, Long::sum);
-            } else if (isFinal(event)) {
-                keptChunks.remove(id);
+    /** Journals the batch in order: runs of plain events in one write, each marker where its exchange ends. */
+    private void journal() {
+        int from = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            CaptureEvent event = batch.get(i);
+            if (isFinal(event) && lossy.contains(event.getCompletionId())) {
+                append(from, i);
+                appendMarker(event);
+                from = i + 1;
+            } else {
+                records.add(encoder.encode(event, schemaId.getAsInt()));
             }
-            return;
         }
-        losses.lost(event, "journal full");
-        if (isFinal(event)) {
-            appendMarker(event);
+        append(from, batch.size());
+        batch.clear();
+    }
+
+    /**
+     * Appends the records of {@code batch[from, to)}, one write for all that fit; past the first
+     * that does not, each as the journal's room allows, and the outcome of an exchange that lost
+     * one of them turned into its marker.
+     */
+    private void append(int from, int to) {
+        int kept = journal.append(records, 0);
+        for (int i = from; i < to; i++) {
+            CaptureEvent event = batch.get(i);
+            if (i - from < kept) {
+                kept(event);
+            } else if (isFinal(event) && lossy.contains(event.getCompletionId())) {
+                appendMarker(event);
+            } else if (journal.append(records.get(i - from))) {
+                kept(event);
+            } else {
+                losses.lost(event, "journal full");
+                if (isFinal(event)) {
+                    appendMarker(event);
+                }
+            }
+        }
+        records.clear();
+    }
+
+    private void kept(CaptureEvent event) {
+        if (event.getPayload() instanceof ChunkReceived) {
+            keptChunks.merge(event.getCompletionId(), 1L, Long::sum);
+        } else if (isFinal(event)) {
+            keptChunks.remove(event.getCompletionId());
         }
     }
 
@@ -117,7 +172,7 @@ final class JournalWriter implements Runnable {
                         .setDurationNanos(duration)
                         .build())
                 .build();
-        if (!journal.append(EventCodec.encode(marker), MARKER_RESERVE_BYTES)) {
+        if (!journal.append(encoder.encode(marker, schemaId.getAsInt()), MARKER_RESERVE_BYTES)) {
             LOG.error("exchange {}: even its CAPTURE_LOST marker cannot be kept; it stays open in the pipeline", id);
         }
         keptChunks.remove(id);

@@ -4,6 +4,7 @@ import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
+import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.settings.Setting;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * at full speed whether Kafka is there, slow or away, and nothing accepted is lost:
  * <ol>
  * <li>the event loop hands each event to a bounded in-memory queue (never blocking);</li>
- * <li>a {@link JournalWriter} thread appends them to the {@link EventJournal} (bounded on disk);</li>
- * <li>a {@link JournalSender} thread reads the journal in order, produces, waits for the
+ * <li>a {@link JournalWriter} thread serializes each once, into the record value Kafka receives,
+ * and appends them to the {@link EventJournal} (bounded on disk) as many at a time as are queued;</li>
+ * <li>a {@link JournalSender} thread reads the journal in order, produces the bytes as they are, waits for the
  * acknowledgements and only then moves the journal's checkpoint, so an agent restarted after a
  * crash or with Kafka still away sends the rest, with the same keys and sequence numbers.</li>
  * </ol>
@@ -54,7 +56,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 
     private final EventJournal journal;
     private final BlockingQueue<CaptureEvent> queue;
-    private final Producer<String, CaptureEvent> producer;
+    private final Producer<String, byte[]> producer;
     private final Thread writer;
     private final Thread sender;
     private final JournalSender sending;
@@ -77,14 +79,15 @@ public final class KafkaEventPublisher implements EventPublisher {
     public KafkaEventPublisher(
             String topic,
             Map<String, Object> producerConfig,
-            Serializer<CaptureEvent> serializer,
+            ConfluentAvroSerde<CaptureEvent> serde,
             Path journalDir,
             long journalMaxBytes,
             int queueCapacity,
             MeterRegistry metrics) {
         this(
                 topic,
-                producer(producerConfig, serializer),
+                producer(producerConfig),
+                serde,
                 new EventJournal(
                         journalDir,
                         journalMaxBytes,
@@ -97,7 +100,8 @@ public final class KafkaEventPublisher implements EventPublisher {
     /** @param drainOnClose how long {@link #close()} keeps sending to Kafka before leaving the rest in the journal */
     KafkaEventPublisher(
             String topic,
-            Producer<String, CaptureEvent> producer,
+            Producer<String, byte[]> producer,
+            ConfluentAvroSerde<CaptureEvent> serde,
             EventJournal journal,
             int queueCapacity,
             Duration drainOnClose,
@@ -113,10 +117,13 @@ public final class KafkaEventPublisher implements EventPublisher {
         this.outcomes = metrics.counter("tapeline.agent.events", "type", "outcome");
         metrics.gauge("tapeline.agent.journal.pending.bytes", journal, EventJournal::pendingBytes);
         this.writer = new Thread(
-                new JournalWriter(queue, droppedFinals, journal, lossy, this::lose), "tapeline-event-journal");
+                new JournalWriter(
+                        queue, droppedFinals, journal, lossy, this::lose, serde, () -> serde.knownSchemaId(topic)),
+                "tapeline-event-journal");
         this.sending = new JournalSender(
                 topic,
                 producer,
+                serde,
                 journal,
                 metrics.counter("tapeline.agent.events.published"),
                 metrics.counter("tapeline.agent.events.failed"),
@@ -131,11 +138,10 @@ public final class KafkaEventPublisher implements EventPublisher {
         sender.start();
     }
 
-    private static Producer<String, CaptureEvent> producer(
-            Map<String, Object> producerConfig, Serializer<CaptureEvent> serializer) {
+    private static Producer<String, byte[]> producer(Map<String, Object> producerConfig) {
         Map<String, Object> config = new HashMap<>(defaults());
         config.putAll(producerConfig);
-        return new KafkaProducer<>(config, new StringSerializer(), serializer);
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     }
 
     /** Producer settings chosen for capture: durable, ordered, batched, compressed, never giving up. */

@@ -130,4 +130,47 @@ class EventJournalTest {
             assertThat(texts(read)).containsExactly("event-7");
         }
     }
+
+    @Test
+    void givenRecordsAppendedInOneCall_whenTheyCrossSegmentsAndTheBound_thenThoseThatFitAreKeptInOrderAcrossARestart()
+            throws Exception {
+        // 14 records of 16 bytes (8 header + 8 data): 3 per 48-byte segment, the bound at 10 of them
+        List<byte[]> records = java.util.stream.IntStream.range(0, 14)
+                .mapToObj(i -> String.format("rec-%04d", i).getBytes(StandardCharsets.UTF_8))
+                .toList();
+        try (EventJournal journal = new EventJournal(dir, 160, 48)) {
+            assertThat(journal.append(records, 0)).isEqualTo(10);
+            assertThat(journal.pendingBytes()).isEqualTo(160);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.filter(f -> f.getFileName().toString().startsWith("seg-")))
+                    .hasSize(4);
+        }
+
+        try (EventJournal reopened = new EventJournal(dir, 160, 48)) {
+            List<String> read = new java.util.ArrayList<>();
+            EventJournal.Position at = reopened.checkpoint();
+            for (List<EventJournal.Entry> page; !(page = reopened.read(at, 100, 1 << 20, 0)).isEmpty(); ) {
+                read.addAll(texts(page));
+                at = page.get(page.size() - 1).next();
+            }
+            assertThat(read)
+                    .containsExactlyElementsOf(records.subList(0, 10).stream()
+                            .map(r -> new String(r, StandardCharsets.UTF_8))
+                            .toList());
+        }
+    }
+
+    @Test
+    void givenARecordLargerThanTheWriteBuffer_whenAppended_thenReadBackWhole() throws Exception {
+        byte[] large = new byte[700 * 1024];
+        new java.util.Random(7).nextBytes(large);
+        try (EventJournal journal = new EventJournal(dir, 1 << 24, 1 << 24)) {
+            assertThat(journal.append(List.of(record(1), large, record(2)), 0)).isEqualTo(3);
+            List<EventJournal.Entry> entries = journal.read(journal.checkpoint(), 10, 1 << 24, 0);
+            assertThat(entries).hasSize(3);
+            assertThat(entries.get(1).data()).isEqualTo(large);
+            assertThat(entries.get(2).data()).isEqualTo(record(2));
+        }
+    }
 }

@@ -31,6 +31,15 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
 
     static final byte MAGIC = 0;
 
+    /** Bytes before the Avro body: the magic byte and the schema id. */
+    public static final int HEADER_BYTES = 5;
+
+    /**
+     * The schema id a record written while the registry was unknown carries until
+     * {@link #setSchemaId} puts the real one in: never a registry id, never sent as it is.
+     */
+    public static final int UNRESOLVED_ID = -1;
+
     static {
         trustTapelineSchemas();
     }
@@ -60,23 +69,66 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         if (data == null) {
             return null;
         }
+        return new Encoder().encode(data, schemaId(topic));
+    }
+
+    /**
+     * The id of this serde's schema under {@code topic}'s subject, registered at the first call
+     * (a registry call that throws {@link SchemaRegistryException} when the registry cannot be
+     * reached), remembered after.
+     */
+    public int schemaId(String topic) {
         // once per topic: the registry client's own cache is keyed by the schema's text, costly to build per record
-        int id = idsByTopic.computeIfAbsent(
-                topic, t -> registry.register(t + (isKey ? "-key" : "-value"), readerSchema));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(MAGIC);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
-        try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            writer.write(data, encoder);
-            encoder.flush();
-        } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot write " + readerSchema.getFullName() + " for topic " + topic, e);
+        return idsByTopic.computeIfAbsent(topic, t -> registry.register(t + (isKey ? "-key" : "-value"), readerSchema));
+    }
+
+    /** The id {@link #schemaId} found for {@code topic}, or {@link #UNRESOLVED_ID} while it has not been asked or failed. */
+    public int knownSchemaId(String topic) {
+        return idsByTopic.getOrDefault(topic, UNRESOLVED_ID);
+    }
+
+    /** The schema id in a record's header. */
+    public static int schemaIdOf(byte[] record) {
+        return ByteBuffer.wrap(record, 1, 4).getInt();
+    }
+
+    /** Puts {@code id} into a record's header, in place. */
+    public static void setSchemaId(byte[] record, int id) {
+        ByteBuffer.wrap(record, 1, 4).putInt(id);
+    }
+
+    /**
+     * A writer of this serde's records that reuses its buffer and Avro encoder from record to
+     * record: the bytes returned are the only allocation. For one thread.
+     */
+    public Encoder encoder() {
+        return new Encoder();
+    }
+
+    /** See {@link #encoder()}. */
+    public final class Encoder {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        private BinaryEncoder encoder;
+
+        private Encoder() {}
+
+        /** The record in the Confluent wire format with {@code schemaId} (may be {@link #UNRESOLVED_ID}). */
+        public byte[] encode(T data, int schemaId) {
+            out.reset();
+            out.write(MAGIC);
+            out.write(schemaId >>> 24);
+            out.write(schemaId >>> 16);
+            out.write(schemaId >>> 8);
+            out.write(schemaId);
+            try {
+                encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
+                writer.write(data, encoder);
+                encoder.flush();
+            } catch (IOException | RuntimeException e) {
+                throw new SerializationException("cannot write " + readerSchema.getFullName(), e);
+            }
+            return out.toByteArray();
         }
-        return out.toByteArray();
     }
 
     @Override
@@ -84,11 +136,11 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         if (bytes == null) {
             return null;
         }
-        if (bytes.length < 5 || bytes[0] != MAGIC) {
+        if (!isWireFormat(bytes)) {
             throw new SerializationException("not Confluent wire format on topic " + topic + ": "
-                    + (bytes.length < 5 ? bytes.length + " bytes" : "magic byte " + bytes[0]));
+                    + (bytes.length < HEADER_BYTES ? bytes.length + " bytes" : "magic byte " + bytes[0]));
         }
-        int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        int id = schemaIdOf(bytes);
         SpecificDatumReader<T> reader;
         try {
             reader = readers.computeIfAbsent(
@@ -99,12 +151,18 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
             throw new SerializationException("cannot resolve schema id " + id + " of a record on topic " + topic, e);
         }
         try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
+            BinaryDecoder decoder =
+                    DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "cannot read " + readerSchema.getFullName() + " (schema id " + id + ") from topic " + topic, e);
         }
+    }
+
+    /** Whether {@code bytes} start with a Confluent wire-format header. */
+    public static boolean isWireFormat(byte[] bytes) {
+        return bytes.length >= HEADER_BYTES && bytes[0] == MAGIC;
     }
 
     /**
