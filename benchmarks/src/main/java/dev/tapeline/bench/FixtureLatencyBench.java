@@ -59,7 +59,7 @@ final class FixtureLatencyBench {
                         })) {
             LoadClient.run(
                     "http://127.0.0.1:" + stack.agentPort(),
-                    new LoadClient.Workload(concurrency, 20, 64, 20, Duration.ofSeconds(3), measured));
+                    new LoadClient.Workload(concurrency, 20, 64, 20, Duration.ofSeconds(3), measured, true));
             Thread.sleep(2_000); // the last fixtures
             return new Result(
                     concurrency,

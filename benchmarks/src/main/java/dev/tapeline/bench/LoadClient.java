@@ -9,16 +9,21 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /**
  * The client driver of the load harness: {@code concurrency} streaming (or non-streaming) clients,
  * each sending its next request as soon as the previous answer ended, for a warm-up and then a
- * measured period. Measures time to first chunk (request sent to the first SSE event, or to the
- * whole JSON body) and each chunk's latency (written by the upstream to read here, same JVM clock).
+ * measured period, on a fresh connection per request or on kept-alive ones. Measures the time to
+ * the status line (request sent to the response's status and headers), to the first chunk (to the
+ * first SSE event, or to the whole JSON body) and each chunk's latency (written by the upstream to
+ * read here, same JVM clock), and the CPU time the processes under test used in the measured period.
  */
 final class LoadClient {
 
@@ -31,17 +36,36 @@ final class LoadClient {
      * @param intervalMs  between chunks
      * @param warmup      not measured
      * @param measured    measured
+     * @param keepAlive   requests on kept-alive connections; false: a fresh connection per request
      */
     record Workload(
             int concurrency,
             int chunks,
             int chunkBytes,
             int intervalMs,
-            java.time.Duration warmup,
-            java.time.Duration measured) {}
+            Duration warmup,
+            Duration measured,
+            boolean keepAlive) {}
 
-    /** What a run measured; latencies in microseconds. */
-    record Result(Histogram firstChunk, Histogram chunk, long streams, long chunks, long errors, double seconds) {
+    /** CPU time used by the proxy's processes and by the rest of a pipeline behind it. */
+    record Cpu(Duration proxy, Duration pipeline) {
+        static final Cpu NONE = new Cpu(Duration.ZERO, Duration.ZERO);
+
+        Cpu minus(Cpu other) {
+            return new Cpu(proxy.minus(other.proxy), pipeline.minus(other.pipeline));
+        }
+    }
+
+    /** What a run measured; latencies in microseconds; {@code cpu}: used by the processes under test while measured. */
+    record Result(
+            Histogram head,
+            Histogram firstChunk,
+            Histogram chunk,
+            long streams,
+            long chunks,
+            long errors,
+            double seconds,
+            Cpu cpu) {
 
         double streamsPerSecond() {
             return streams / seconds;
@@ -59,11 +83,25 @@ final class LoadClient {
     private LoadClient() {}
 
     static Result run(String baseUrl, Workload workload) throws Exception {
+        return run(baseUrl, workload, () -> Cpu.NONE);
+    }
+
+    /** @param cpu the CPU time the processes under test have used so far, read as the measured period starts and ends */
+    static Result run(String baseUrl, Workload workload, Supplier<Cpu> cpu) throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
         HttpClient client = vertx.createHttpClient(
-                new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setIdleTimeout(0),
+                new HttpClientOptions()
+                        .setTcpNoDelay(true)
+                        .setKeepAlive(workload.keepAlive())
+                        .setIdleTimeout(0),
                 new PoolOptions().setHttp1MaxSize(workload.concurrency()));
         Driver driver = new Driver(vertx, client, java.net.URI.create(baseUrl), workload);
+        AtomicReference<Cpu> cpuFrom = new AtomicReference<>(Cpu.NONE);
+        AtomicReference<Cpu> cpuUsed = new AtomicReference<>(Cpu.NONE);
+        vertx.setTimer(Math.max(1, workload.warmup().toMillis()), t -> cpuFrom.set(cpu.get()));
+        vertx.setTimer(
+                workload.warmup().plus(workload.measured()).toMillis(),
+                t -> cpuUsed.set(cpu.get().minus(cpuFrom.get())));
         for (int i = 0; i < workload.concurrency(); i++) {
             vertx.runOnContext(v -> driver.next());
         }
@@ -71,12 +109,14 @@ final class LoadClient {
         client.close().await(10, TimeUnit.SECONDS);
         vertx.close().await(10, TimeUnit.SECONDS);
         return new Result(
+                driver.head,
                 driver.firstChunk,
                 driver.chunk,
                 driver.streams.get(),
                 driver.chunks.get(),
                 driver.errors.get(),
-                workload.measured().toNanos() / 1e9);
+                workload.measured().toNanos() / 1e9,
+                cpuUsed.get());
     }
 
     /** The clients of one run: each sends its next request when its previous answer ends. */
@@ -88,6 +128,7 @@ final class LoadClient {
         final byte[] body;
         final long measureFrom;
         final long measureUntil;
+        final Histogram head = new Histogram(HIGHEST, 3);
         final Histogram firstChunk = new Histogram(HIGHEST, 3);
         final Histogram chunk = new Histogram(HIGHEST, 3);
         final AtomicLong streams = new AtomicLong();
@@ -130,6 +171,9 @@ final class LoadClient {
             client.request(options)
                     .compose(request -> request.send(Buffer.buffer(body)))
                     .onSuccess(response -> {
+                        if (measured) {
+                            head.recordValue(micros(System.nanoTime() - sent));
+                        }
                         Stream stream = new Stream(sent, measured);
                         response.handler(data -> stream.read(data));
                         response.endHandler(v -> {

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The simulated upstream of the load harness: an OpenAI-compatible chat completion, streamed as SSE
  * with the chunk count, size and interval the request's headers ask for ({@code X-Bench-Chunks},
- * {@code X-Bench-Bytes}, {@code X-Bench-Interval-Ms}), or answered as one JSON body. Every chunk
+ * {@code X-Bench-Bytes}, {@code X-Bench-Interval-Ms}; the status line at once, the first chunk one
+ * interval later), or answered as one JSON body. Every chunk
  * carries the {@link System#nanoTime()} at which it was written, so a client in the same JVM
  * measures each chunk's latency through whatever sits in between.
  */
@@ -58,7 +59,13 @@ final class LoadUpstream implements AutoCloseable {
         }
         response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8");
         String padding = "x".repeat(Math.max(0, bytes));
-        send(vertx, response, id, padding, 0, chunks, interval);
+        // the status line at once, the first chunk an interval later: a model's time to first token
+        response.writeHead();
+        if (interval <= 0) {
+            send(vertx, response, id, padding, 0, chunks, interval);
+        } else {
+            vertx.setTimer(interval, t -> send(vertx, response, id, padding, 0, chunks, interval));
+        }
     }
 
     private static void send(

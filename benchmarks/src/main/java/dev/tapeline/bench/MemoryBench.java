@@ -41,11 +41,13 @@ final class MemoryBench {
                 try (Targets.ProxyProcess agent = Targets.agentOnly(
                         upstream.url(),
                         work.resolve("agent-" + chunks),
-                        backend,
+                        "127.0.0.1:" + backend.port,
+                        "http://127.0.0.1:" + backend.registryPort,
                         "256m",
                         List.of("-Xlog:gc:file=" + gcLog.toAbsolutePath()))) {
                     LoadClient.Result result = LoadClient.run(
-                            agent.url(), new LoadClient.Workload(concurrency, chunks, 64, 20, Duration.ZERO, measured));
+                            agent.url(),
+                            new LoadClient.Workload(concurrency, chunks, 64, 20, Duration.ZERO, measured, true));
                     List<int[]> pauses = new ArrayList<>();
                     Matcher matcher = PAUSE.matcher(Files.readString(gcLog));
                     while (matcher.find()) {

@@ -44,6 +44,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The stream processor's throughput: the recording topology with exactly-once over a prepared
@@ -61,6 +62,13 @@ final class PipelineBench {
 
     private static final int PARTITIONS = 3;
 
+    static final String BARE = "bare count()";
+    static final String TOPOLOGY = "recording topology";
+    static final String TOPOLOGY_1S = "recording topology, commit every 1 s";
+    static final String IN_MEMORY = "recording topology, chunk store in memory without changelog (experiment)";
+    /** The processor's commit interval. */
+    private static final Duration COMMIT = ProcessorRuntime.COMMIT_INTERVAL;
+
     private PipelineBench() {}
 
     static List<Run> run(Path work, long totalChunks) throws Exception {
@@ -71,24 +79,48 @@ final class PipelineBench {
             long shortExchanges = totalChunks / 20;
             long longExchanges = totalChunks / 1400;
             return List.of(
-                    measure(kafka, work, "bare count()", 20, shortExchanges, shortTopic, count(shortTopic)),
+                    measure(kafka, work, BARE, 20, shortExchanges, shortTopic, count(shortTopic), COMMIT),
                     measure(
                             kafka,
                             work,
-                            "recording topology",
+                            TOPOLOGY,
                             20,
                             shortExchanges,
                             shortTopic,
-                            topology(shortTopic, registry)),
+                            topology(shortTopic, registry),
+                            COMMIT),
                     measure(
                             kafka,
                             work,
-                            "recording topology",
+                            TOPOLOGY_1S,
+                            20,
+                            shortExchanges,
+                            shortTopic,
+                            topology(shortTopic, registry),
+                            Duration.ofSeconds(1)),
+                    measure(
+                            kafka,
+                            work,
+                            IN_MEMORY,
+                            20,
+                            shortExchanges,
+                            shortTopic,
+                            RecordingTopology.build(
+                                    processorConfig(shortTopic),
+                                    registry,
+                                    Stores.inMemoryKeyValueStore(ProcessorConfig.CHUNK_STORE),
+                                    false),
+                            COMMIT),
+                    measure(
+                            kafka,
+                            work,
+                            TOPOLOGY,
                             1400,
                             longExchanges,
                             longTopic,
-                            topology(longTopic, registry)),
-                    measure(kafka, work, "bare count()", 1400, longExchanges, longTopic, count(longTopic)));
+                            topology(longTopic, registry),
+                            COMMIT),
+                    measure(kafka, work, BARE, 1400, longExchanges, longTopic, count(longTopic), COMMIT));
         }
     }
 
@@ -250,7 +282,14 @@ final class PipelineBench {
     }
 
     private static Run measure(
-            EmbeddedKafka kafka, Path work, String name, int chunks, long exchanges, String topic, Topology topology)
+            EmbeddedKafka kafka,
+            Path work,
+            String name,
+            int chunks,
+            long exchanges,
+            String topic,
+            Topology topology,
+            Duration commitInterval)
             throws Exception {
         String app = "bench-" + name.replaceAll("[^a-z0-9]", "") + "-" + chunks + "-" + System.nanoTime();
         // the processor's own settings for both topologies, so the comparison is the topologies'
@@ -262,6 +301,7 @@ final class PipelineBench {
                 1,
                 0);
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) commitInterval.toMillis());
         Map<TopicPartition, Long> end;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             end = admin

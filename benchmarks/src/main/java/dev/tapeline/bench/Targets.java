@@ -1,22 +1,100 @@
 package dev.tapeline.bench;
 
+import dev.tapeline.app.EmbeddedSchemaRegistry;
+import dev.tapeline.app.LocalCluster;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** What the load harness puts between its clients and its upstream: the agent or nginx, each its own process. */
 final class Targets {
 
     private Targets() {}
 
+    /** Where the load generator sends its requests, and the CPU time of the processes behind it. */
+    interface Target extends AutoCloseable {
+        String url();
+
+        /** The proxy's process id (the agent's JVM, nginx's master). */
+        default long pid() {
+            throw new UnsupportedOperationException("no proxy process");
+        }
+
+        /** CPU time used so far by the proxy: the agent's JVM, nginx's processes. */
+        Duration proxyCpu();
+
+        /** CPU time used so far by the rest of a capture pipeline in processes of its own: broker, processor, sink. */
+        default Duration pipelineCpu() {
+            return Duration.ZERO;
+        }
+
+        @Override
+        default void close() throws Exception {}
+    }
+
+    /** The upstream itself (in the load generator's JVM: its CPU is not counted). */
+    static Target direct(String url) {
+        return new Target() {
+            @Override
+            public String url() {
+                return url;
+            }
+
+            @Override
+            public Duration proxyCpu() {
+                return Duration.ZERO;
+            }
+        };
+    }
+
+    /**
+     * The targets' processes at rest use less than this share of one core (idle, five JVMs with
+     * brokers and stream threads polling use about 0.1); a pipeline catching up uses a core or more.
+     */
+    private static final double QUIET_CORES = 0.25;
+
+    /**
+     * Waits until the targets' processes are at rest (less than a quarter of a core over half a second),
+     * so what one target still does after its run (a pipeline catching up) is not measured against
+     * the next; at most a minute.
+     */
+    static void awaitQuiet(List<Target> targets) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        Duration before = total(targets);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            Duration now = total(targets);
+            if (now.minus(before).toNanos() < QUIET_CORES * TimeUnit.MILLISECONDS.toNanos(500)) {
+                return;
+            }
+            before = now;
+        }
+        System.out.println("the targets did not come to rest within a minute; measuring anyway");
+    }
+
+    private static Duration total(List<Target> targets) {
+        return targets.stream()
+                .map(target -> target.proxyCpu().plus(target.pipelineCpu()))
+                .reduce(Duration.ZERO, Duration::plus);
+    }
+
+    /** CPU time a process and its children have used so far. */
+    static Duration cpu(ProcessHandle process) {
+        return Stream.concat(Stream.of(process), process.descendants())
+                .map(handle -> handle.info().totalCpuDuration().orElse(Duration.ZERO))
+                .reduce(Duration.ZERO, Duration::plus);
+    }
+
     /** A proxy process on a loopback port. */
-    static final class ProxyProcess implements AutoCloseable {
+    static final class ProxyProcess implements Target {
         final String name;
         final Process process;
         final int port;
@@ -31,11 +109,18 @@ final class Targets {
             this.log = log;
         }
 
-        String url() {
+        @Override
+        public String url() {
             return "http://127.0.0.1:" + port;
         }
 
-        long pid() {
+        @Override
+        public Duration proxyCpu() {
+            return cpu(process.toHandle());
+        }
+
+        @Override
+        public long pid() {
             return process.pid();
         }
 
@@ -68,6 +153,7 @@ final class Targets {
                 jvmOptions,
                 port,
                 0,
+                -1,
                 "--mode",
                 mode,
                 "--host",
@@ -102,6 +188,7 @@ final class Targets {
                 List.of(),
                 kafka,
                 registry,
+                -1,
                 "--components",
                 "PROCESSOR,SINK",
                 "--data-dir",
@@ -116,9 +203,10 @@ final class Targets {
                 Integer.toString(registry));
     }
 
-    /** The agent alone (RECORD), capturing into {@code backend}'s broker and registry. */
+    /** The agent alone (RECORD), capturing into the broker at {@code bootstrap} with the registry at {@code registryUrl}. */
     static ProxyProcess agentOnly(
-            String upstream, Path dir, ProxyProcess backend, String maxHeap, List<String> jvmOptions) throws Exception {
+            String upstream, Path dir, String bootstrap, String registryUrl, String maxHeap, List<String> jvmOptions)
+            throws Exception {
         int port = freePort();
         return tapeline(
                 "agent",
@@ -127,6 +215,7 @@ final class Targets {
                 jvmOptions,
                 port,
                 0,
+                -1,
                 "--components",
                 "AGENT",
                 "--host",
@@ -138,9 +227,116 @@ final class Targets {
                 "--data-dir",
                 dir.resolve("data").toString(),
                 "--bootstrap-servers",
-                "127.0.0.1:" + backend.port,
+                bootstrap,
                 "--schema-registry-url",
-                "http://127.0.0.1:" + backend.registryPort);
+                registryUrl);
+    }
+
+    /** Processor and sink in a JVM of their own on the broker at {@code bootstrap}; its {@code port} is its admin endpoint's. */
+    static ProxyProcess processorAndSink(Path dir, String bootstrap, String registryUrl) throws Exception {
+        int admin = freePort();
+        return tapeline(
+                "processor-and-sink",
+                BACKGROUND,
+                dir,
+                "1g",
+                List.of(),
+                admin,
+                0,
+                admin,
+                "--components",
+                "PROCESSOR,SINK",
+                "--bootstrap-servers",
+                bootstrap,
+                "--schema-registry-url",
+                registryUrl,
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--fixtures",
+                dir.resolve("fixtures").toString());
+    }
+
+    /**
+     * How the pipeline's processes of {@link Production} are started: at the lowest CPU priority,
+     * the stand-in on this one machine for the machines of their own production runs them on
+     * (with the same priority they take the CPU the relay and the load generator need).
+     */
+    static final List<String> BACKGROUND = List.of("nice", "-n", "19");
+
+    /**
+     * RECORD as production runs it: a broker from Apache Kafka's {@code kafka.Kafka} in its own JVM,
+     * processor and sink in another, the agent alone in a third ({@code --components AGENT}); the
+     * schema registry in the load generator's JVM (asked once per process start). The broker and the
+     * processor run {@link #BACKGROUND}.
+     */
+    static final class Production implements Target {
+        private final LocalCluster kafka;
+        private final EmbeddedSchemaRegistry registry;
+        private final ProxyProcess pipeline;
+        private final ProxyProcess agent;
+
+        private Production(
+                LocalCluster kafka, EmbeddedSchemaRegistry registry, ProxyProcess pipeline, ProxyProcess agent) {
+            this.kafka = kafka;
+            this.registry = registry;
+            this.pipeline = pipeline;
+            this.agent = agent;
+        }
+
+        static Production start(String upstream, Path dir, List<String> agentJvmOptions) throws Exception {
+            LocalCluster kafka = LocalCluster.start(Files.createDirectories(dir.resolve("kafka")), 1, BACKGROUND);
+            EmbeddedSchemaRegistry registry = null;
+            ProxyProcess pipeline = null;
+            try {
+                registry = EmbeddedSchemaRegistry.start(0);
+                pipeline = processorAndSink(dir.resolve("pipeline"), kafka.bootstrapServers(), registry.url());
+                ProxyProcess agent = agentOnly(
+                        upstream,
+                        dir.resolve("agent"),
+                        kafka.bootstrapServers(),
+                        registry.url(),
+                        "1g",
+                        agentJvmOptions);
+                return new Production(kafka, registry, pipeline, agent);
+            } catch (Exception | Error e) {
+                if (pipeline != null) {
+                    pipeline.close();
+                }
+                if (registry != null) {
+                    registry.close();
+                }
+                kafka.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public String url() {
+            return agent.url();
+        }
+
+        @Override
+        public Duration proxyCpu() {
+            return agent.proxyCpu();
+        }
+
+        @Override
+        public Duration pipelineCpu() {
+            return kafka.cpuTime().plus(pipeline.proxyCpu());
+        }
+
+        @Override
+        public long pid() {
+            return agent.pid();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            agent.close();
+            pipeline.close();
+            registry.close();
+            kafka.close();
+        }
     }
 
     /** {@code tapeline run ARGS} in a JVM of its own, once it listens on {@code port} (and {@code registryPort}, if not 0). */
@@ -151,10 +347,27 @@ final class Targets {
             List<String> jvmOptions,
             int port,
             int registryPort,
+            int adminPort,
+            String... runArgs)
+            throws Exception {
+        return tapeline(name, List.of(), dir, maxHeap, jvmOptions, port, registryPort, adminPort, runArgs);
+    }
+
+    /** As above, the JVM started through {@code launcher}. */
+    private static ProxyProcess tapeline(
+            String name,
+            List<String> launcher,
+            Path dir,
+            String maxHeap,
+            List<String> jvmOptions,
+            int port,
+            int registryPort,
+            int adminPort,
             String... runArgs)
             throws Exception {
         Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(
                 List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap));
         command.addAll(jvmOptions);
         command.addAll(List.of(
@@ -163,7 +376,7 @@ final class Targets {
                 "dev.tapeline.app.TapelineCli",
                 "run",
                 "--metrics-port",
-                "-1"));
+                Integer.toString(adminPort)));
         command.addAll(List.of(runArgs));
         Path log = dir.resolve(name.replace(' ', '-') + ".log");
         Process process = new ProcessBuilder(command)

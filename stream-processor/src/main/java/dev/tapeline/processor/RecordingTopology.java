@@ -10,7 +10,11 @@ import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.registry.SchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -33,6 +37,19 @@ public final class RecordingTopology {
     private RecordingTopology() {}
 
     public static Topology build(ProcessorConfig config, SchemaRegistryClient registry) {
+        return build(config, registry, Stores.persistentKeyValueStore(ProcessorConfig.CHUNK_STORE), true);
+    }
+
+    /**
+     * The topology with another chunk store: for measuring alternatives (the benchmarks). A store
+     * without its changelog ({@code logged} false) loses the chunks of open exchanges when its task
+     * moves or the processor restarts: not for production.
+     */
+    public static Topology build(
+            ProcessorConfig config,
+            SchemaRegistryClient registry,
+            KeyValueBytesStoreSupplier chunkStore,
+            boolean logged) {
         ConfluentAvroSerde<CaptureEvent> events = ConfluentAvroSerde.forValues(CaptureEvent.getClassSchema(), registry);
         ConfluentAvroSerde<Recording> recordings = ConfluentAvroSerde.forValues(Recording.getClassSchema(), registry);
         ConfluentAvroSerde<ExchangeState> states =
@@ -52,11 +69,9 @@ public final class RecordingTopology {
                                 Stores.persistentKeyValueStore(ProcessorConfig.EXCHANGE_STORE), Serdes.String(), states)
                         .withCachingEnabled(),
                 PROCESSOR);
-        topology.addStateStore(
-                Stores.keyValueStoreBuilder(
-                                Stores.persistentKeyValueStore(ProcessorConfig.CHUNK_STORE), ChunkKeys.SERDE, chunks)
-                        .withCachingEnabled(),
-                PROCESSOR);
+        StoreBuilder<KeyValueStore<Bytes, RecordedChunk>> chunkStoreBuilder =
+                Stores.keyValueStoreBuilder(chunkStore, ChunkKeys.SERDE, chunks).withCachingEnabled();
+        topology.addStateStore(logged ? chunkStoreBuilder : chunkStoreBuilder.withLoggingDisabled(), PROCESSOR);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(
                                 Stores.persistentKeyValueStore(ProcessorConfig.REQUEST_STORE),

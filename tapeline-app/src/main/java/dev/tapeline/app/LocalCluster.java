@@ -34,15 +34,26 @@ public final class LocalCluster implements AutoCloseable {
     private record Node(int id, int port, int controllerPort, Path properties, Path log) {}
 
     private final List<Node> nodes;
+    private final List<String> launcher;
     private final Process[] processes;
 
-    private LocalCluster(List<Node> nodes) {
+    private LocalCluster(List<Node> nodes, List<String> launcher) {
         this.nodes = nodes;
+        this.launcher = launcher;
         this.processes = new Process[nodes.size()];
     }
 
     /** Formats and starts {@code size} nodes under {@code dir}; returns once every broker is in the cluster. */
     public static LocalCluster start(Path dir, int size) throws IOException, InterruptedException {
+        return start(dir, size, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}, each node's JVM started through {@code launcher} (say
+     * {@code nice -n 19}: the benchmarks' stand-in for brokers on machines of their own).
+     */
+    public static LocalCluster start(Path dir, int size, List<String> launcher)
+            throws IOException, InterruptedException {
         List<Node> nodes = new ArrayList<>();
         for (int id = 1; id <= size; id++) {
             nodes.add(new Node(
@@ -99,7 +110,7 @@ public final class LocalCluster implements AutoCloseable {
                         "formatting node " + node.id() + " failed: " + Files.readString(node.log()));
             }
         }
-        LocalCluster cluster = new LocalCluster(nodes);
+        LocalCluster cluster = new LocalCluster(nodes, launcher);
         try {
             for (int i = 0; i < size; i++) {
                 cluster.startNode(i);
@@ -125,8 +136,9 @@ public final class LocalCluster implements AutoCloseable {
 
     private void startNode(int index) throws IOException {
         Node node = nodes.get(index);
-        processes[index] = new ProcessBuilder(
-                        java("kafka.Kafka", node.properties().toString()))
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(java("kafka.Kafka", node.properties().toString()));
+        processes[index] = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
                 .start();

@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +40,6 @@ public final class CaptureProxy implements AutoCloseable {
     private final AgentConfig config;
     private final ExchangeTap tap;
     private final ExchangeInterceptor interceptor;
-    private final VersionProbe versions = new VersionProbe();
     private final MeterRegistry metrics;
     private final Vertx vertx;
     private final boolean ownsVertx;
@@ -48,7 +48,13 @@ public final class CaptureProxy implements AutoCloseable {
     /** Exchanges forwarded upstream and not ended yet. */
     private final Set<ProxiedExchange> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private HttpClient client;
+    /**
+     * The upstream client of each event loop, created on it: a pooled connection serves only the
+     * exchanges of the event loop it lives on, so a body piece goes from the upstream's connection
+     * to the client's without a hop to another thread (one client for all let an exchange on one
+     * event loop take a connection of another: a cross-thread hand-over per piece).
+     */
+    private final List<HttpClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param tap         sees the exchanges the mode captures
@@ -75,13 +81,6 @@ public final class CaptureProxy implements AutoCloseable {
 
     /** Starts listening; completes with the bound port. */
     public Future<Integer> start() {
-        client = vertx.createHttpClient(
-                new HttpClientOptions()
-                        .setKeepAlive(true)
-                        .setForceSni(true)
-                        .setDecompressionSupported(false)
-                        .setMaxInitialLineLength(64 * 1024),
-                new PoolOptions().setHttp1MaxSize(1000));
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
         if (config.port() != 0 || instances == 1) {
             return listen(config.port(), instances);
@@ -108,12 +107,34 @@ public final class CaptureProxy implements AutoCloseable {
     }
 
     private Future<Void> closeServers() {
-        List<Future<Void>> closing = servers.stream().map(HttpServer::close).toList();
+        List<Future<Void>> closing =
+                new ArrayList<>(servers.stream().map(HttpServer::close).toList());
+        closing.addAll(clients.stream().map(HttpClient::close).toList());
         servers.clear();
+        clients.clear();
         return Future.join(closing).mapEmpty();
     }
 
-    /** {@code instances} servers on {@code port}, each on an event loop of its own (a verticle each). */
+    /**
+     * What one event loop forwards with: its upstream client, and the server versions asked with it
+     * (their answers, too, complete on this event loop).
+     */
+    private record Upstream(HttpClient client, VersionProbe versions) {}
+
+    /** The upstream client of the calling event loop's verticle. */
+    private HttpClient newUpstreamClient() {
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setForceSni(true)
+                        .setDecompressionSupported(false)
+                        .setMaxInitialLineLength(64 * 1024),
+                new PoolOptions().setHttp1MaxSize(1000));
+        clients.add(client);
+        return client;
+    }
+
+    /** {@code instances} servers on {@code port}, each on an event loop of its own with its upstream client (a verticle each). */
     private Future<Integer> listen(int port, int instances) {
         java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger();
         return vertx.deployVerticle(
@@ -129,7 +150,8 @@ public final class CaptureProxy implements AutoCloseable {
                                         .setCompressionSupported(false)
                                         .setHttp2ClearTextEnabled(false));
                                 servers.add(server);
-                                return server.requestHandler(CaptureProxy.this::handle)
+                                Upstream upstream = new Upstream(newUpstreamClient(), new VersionProbe());
+                                return server.requestHandler(request -> handle(request, upstream))
                                         .invalidRequestHandler(CaptureProxy.this::refuseUndecodable)
                                         .listen()
                                         .onSuccess(listening -> bound.set(listening.actualPort()));
@@ -178,7 +200,7 @@ public final class CaptureProxy implements AutoCloseable {
         return servers.stream().map(HttpServer::actualPort).toList();
     }
 
-    private void handle(HttpServerRequest request) {
+    private void handle(HttpServerRequest request, Upstream upstream) {
         long startNanos = System.nanoTime();
         String path = request.path();
         String named = request.getHeader(AgentConfig.ROUTE_HEADER);
@@ -226,12 +248,12 @@ public final class CaptureProxy implements AutoCloseable {
         });
         request.endHandler(v -> {
             if (!refused[0]) {
-                forward(request, route, body, startNanos);
+                forward(request, route, body, startNanos, upstream);
             }
         });
     }
 
-    private void forward(HttpServerRequest request, Route route, Buffer body, long startNanos) {
+    private void forward(HttpServerRequest request, Route route, Buffer body, long startNanos, Upstream upstream) {
         // a route picked by header serves any path; its prefix is stripped where the path has it
         String endpoint = route.matches(request.path()) ? route.endpointOf(request.path()) : request.path();
         String query = request.query();
@@ -244,9 +266,10 @@ public final class CaptureProxy implements AutoCloseable {
                 route, request.getHeader("X-Stainless-Lang"), request.getHeader("X-Stainless-Package-Version"));
         // like llama-stack, ask the upstream for its version when an OpenAI SDK version is recorded
         Future<String> serverVersion = config.mode().captures() && sdkVersion != null
-                ? versions.versionOf(route, client)
+                ? upstream.versions().versionOf(route, upstream.client())
                 : Future.succeededFuture();
         serverVersion.onComplete(version -> dispatch(
+                upstream.client(),
                 request,
                 body,
                 upstreamUrl,
@@ -265,7 +288,8 @@ public final class CaptureProxy implements AutoCloseable {
                         version.result())));
     }
 
-    private void dispatch(HttpServerRequest request, Buffer body, String upstreamUrl, ExchangeRequest exchange) {
+    private void dispatch(
+            HttpClient client, HttpServerRequest request, Buffer body, String upstreamUrl, ExchangeRequest exchange) {
         interceptor.intercept(exchange, request.response()).onComplete(answered -> {
             if (answered.failed()) {
                 LOG.warn(
@@ -275,12 +299,13 @@ public final class CaptureProxy implements AutoCloseable {
                 count("interceptor_failed");
                 ErrorAnswers.send(request.response(), 500, "interceptor_failed", String.valueOf(answered.cause()));
             } else if (!answered.result()) {
-                proxy(request, body, exchange, upstreamUrl);
+                proxy(client, request, body, exchange, upstreamUrl);
             }
         });
     }
 
-    private void proxy(HttpServerRequest request, Buffer body, ExchangeRequest exchange, String upstreamUrl) {
+    private void proxy(
+            HttpClient client, HttpServerRequest request, Buffer body, ExchangeRequest exchange, String upstreamUrl) {
         ProxiedExchange proxied =
                 new ProxiedExchange(vertx, request.response(), exchange, openSafely(exchange), (ended, outcome) -> {
                     open.remove(ended);
@@ -361,9 +386,7 @@ public final class CaptureProxy implements AutoCloseable {
                 open.forEach(exchange -> exchange.abortForShutdown(grace));
                 stopped.await(ABORT_MARGIN.toMillis(), TimeUnit.MILLISECONDS);
             }
-            if (client != null) {
-                client.close().await(10, TimeUnit.SECONDS);
-            }
+            Future.join(clients.stream().map(HttpClient::close).toList()).await(10, TimeUnit.SECONDS);
             if (ownsVertx) {
                 vertx.close().await(10, TimeUnit.SECONDS);
             }

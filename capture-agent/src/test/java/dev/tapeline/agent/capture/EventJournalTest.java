@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -171,6 +172,41 @@ class EventJournalTest {
             assertThat(entries).hasSize(3);
             assertThat(entries.get(1).data()).isEqualTo(large);
             assertThat(entries.get(2).data()).isEqualTo(record(2));
+        }
+    }
+
+    @Test
+    void givenRecordsAcknowledgedWithinTheCheckpointInterval_whenTheProcessDiesWithoutClosing_thenTheyAreReadAgain()
+            throws Exception {
+        EventJournal dying = new EventJournal(dir, 1 << 20, 1 << 20, Duration.ofHours(1));
+        for (int i = 0; i < 3; i++) {
+            dying.append(record(i));
+        }
+        dying.sync();
+        List<EventJournal.Entry> read = dying.read(dying.checkpoint(), 2, 1 << 20, 0);
+        dying.acknowledge(read.get(1).next()); // within the checkpoint interval: not on disk yet
+
+        // no close: the process died; the next start reads what was acknowledged again, loses nothing
+        try (EventJournal restarted = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            assertThat(texts(restarted.read(restarted.checkpoint(), 10, 1 << 20, 0)))
+                    .containsExactly("event-0", "event-1", "event-2");
+        }
+    }
+
+    @Test
+    void givenRecordsAcknowledged_whenTheJournalIsClosedWithinTheCheckpointInterval_thenTheNextStartReadsOnlyTheRest()
+            throws Exception {
+        try (EventJournal journal = new EventJournal(dir, 1 << 20, 1 << 20, Duration.ofHours(1))) {
+            for (int i = 0; i < 3; i++) {
+                journal.append(record(i));
+            }
+            journal.acknowledge(
+                    journal.read(journal.checkpoint(), 2, 1 << 20, 0).get(1).next());
+        }
+
+        try (EventJournal restarted = new EventJournal(dir, 1 << 20, 1 << 20)) {
+            assertThat(texts(restarted.read(restarted.checkpoint(), 10, 1 << 20, 0)))
+                    .containsExactly("event-2");
         }
     }
 }

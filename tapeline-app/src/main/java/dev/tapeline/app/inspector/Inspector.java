@@ -58,8 +58,10 @@ public final class Inspector {
         Integer status;
         String framing;
         final List<Long> chunkOffsetsNanos = new ArrayList<>();
-        final ByteArrayOutputStream data = new ByteArrayOutputStream();
-        final List<String> chunkData = new ArrayList<>();
+        /** The chunks' bytes, one copy each (on the event loop for every chunk: no text built until a page asks). */
+        final List<byte[]> chunkData = new ArrayList<>();
+
+        long dataBytes;
         boolean truncated;
         String outcome = "OPEN";
         String reason;
@@ -109,9 +111,9 @@ public final class Inspector {
             } else if (payload instanceof ChunkReceived chunk) {
                 exchange.chunkOffsetsNanos.add(chunk.getOffsetNanos());
                 byte[] bytes = Buffers.toArray(chunk.getData());
-                if (exchange.data.size() + bytes.length <= BYTES_KEPT) {
-                    exchange.data.writeBytes(bytes);
-                    exchange.chunkData.add(new String(bytes, StandardCharsets.UTF_8));
+                if (exchange.dataBytes + bytes.length <= BYTES_KEPT) {
+                    exchange.dataBytes += bytes.length;
+                    exchange.chunkData.add(bytes);
                 } else {
                     exchange.truncated = true;
                 }
@@ -226,10 +228,12 @@ public final class Inspector {
             exchange.chunkOffsetsNanos.forEach(nanos -> offsets.add(nanos / 1e6));
             ObjectNode response = detail.putObject("response");
             if ("BODY".equals(exchange.framing)) {
-                response.set("body", body(exchange.data.toByteArray()));
+                ByteArrayOutputStream whole = new ByteArrayOutputStream((int) exchange.dataBytes);
+                exchange.chunkData.forEach(whole::writeBytes);
+                response.set("body", body(whole.toByteArray()));
             } else {
                 ArrayNode chunks = response.putArray("chunks");
-                exchange.chunkData.forEach(chunk -> chunks.add(body(chunk.getBytes(StandardCharsets.UTF_8))));
+                exchange.chunkData.forEach(chunk -> chunks.add(body(chunk)));
             }
             response.put("truncated", exchange.truncated);
             fixturePath = exchange.fixturePath;
