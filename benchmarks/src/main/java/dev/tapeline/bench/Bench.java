@@ -45,6 +45,12 @@ public final class Bench implements Callable<Integer> {
     int profileConcurrency;
 
     @Option(
+            names = "--profile-chunks",
+            defaultValue = "20",
+            description = "profile: SSE chunks per answer, 0 for non-streaming answers (default: ${DEFAULT-VALUE}).")
+    int profileChunks;
+
+    @Option(
             names = "--async-profiler",
             description = "profile: async-profiler's libasyncProfiler.so; without it, Java Flight Recorder.")
     Path asyncProfiler;
@@ -350,6 +356,7 @@ public final class Bench implements Callable<Integer> {
                 Files.createDirectories(work.resolve("profile-" + System.nanoTime())),
                 profileTarget,
                 profileConcurrency,
+                profileChunks,
                 profileKeepAlive,
                 Duration.ofSeconds(quick ? 10 : 30),
                 asyncProfiler);

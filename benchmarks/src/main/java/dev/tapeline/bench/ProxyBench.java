@@ -113,9 +113,15 @@ final class ProxyBench {
      * Recorder (profile settings). Both are attached with {@code jcmd}.
      */
     static Path profile(
-            Path work, String target, int concurrency, boolean keepAlive, Duration measured, Path asyncProfiler)
+            Path work,
+            String target,
+            int concurrency,
+            int chunks,
+            boolean keepAlive,
+            Duration measured,
+            Path asyncProfiler)
             throws Exception {
-        String name = target.replace(' ', '-').replace(",", "") + "-" + concurrency;
+        String name = target.replace(' ', '-').replace(",", "") + "-" + concurrency + "-" + chunks;
         Path recording = work.resolve(name + (asyncProfiler == null ? ".jfr" : ".collapsed"))
                 .toAbsolutePath();
         try (LoadUpstream upstream = LoadUpstream.start();
@@ -137,14 +143,15 @@ final class ProxyBench {
             boolean[] started = {false};
             LoadClient.Result result = LoadClient.run(
                     agent.url(),
-                    new LoadClient.Workload(concurrency, 20, 64, 20, PROFILE_WARMUP, measured, keepAlive),
+                    new LoadClient.Workload(
+                            concurrency, chunks, 64, chunks > 0 ? 20 : 0, PROFILE_WARMUP, measured, keepAlive),
                     // called as the measured period starts, then as it ends
                     () -> {
                         jcmd(pid, started[0] ? stop : start);
                         started[0] = true;
                         return new LoadClient.Cpu(agent.proxyCpu(), agent.pipelineCpu());
                     });
-            System.out.println(format(row(target, keepAlive, concurrency, 20, result)));
+            System.out.println(format(row(target, keepAlive, concurrency, chunks, result)));
         }
         return recording;
     }

@@ -44,6 +44,9 @@ public final class EventJournal implements AutoCloseable {
 
     /** The acknowledged position is written to disk at most this often. */
     static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(100);
+    /** The reader reads this much of a segment at a time; a larger record is read on its own. */
+    private static final int READ_AHEAD_BYTES = 1024 * 1024;
+
     /** Appends go through this buffer: one write for many small records, pieces of a large one. */
     private static final int WRITE_BUFFER_BYTES = 256 * 1024;
 
@@ -260,10 +263,30 @@ public final class EventJournal implements AutoCloseable {
         try {
             FileChannel channel = readChannel(at.segment());
             long offset = at.offset();
+            // records are read from the file a buffer at a time, not two reads (and a size check) each
+            ByteBuffer ahead = ByteBuffer.allocate((int) Math.min(READ_AHEAD_BYTES, segmentSize - offset));
+            long aheadFrom = offset;
+            readFully(channel, ahead, aheadFrom);
+            ahead.flip();
             ByteBuffer header = ByteBuffer.allocate(HEADER);
             CRC32C check = new CRC32C();
             while (offset < segmentSize && entries.size() < maxRecords && bytes < maxBytes) {
-                byte[] data = readRecord(channel, offset, header, check);
+                int inAhead = (int) (offset - aheadFrom);
+                boolean headerAhead = inAhead + HEADER <= ahead.limit();
+                int length = headerAhead ? ahead.getInt(inAhead) : -1;
+                byte[] data;
+                if (headerAhead && length >= 0 && inAhead + HEADER + (long) length <= ahead.limit()) {
+                    data = record(ahead, inAhead, length, offset, check);
+                } else if (aheadFrom != offset && (!headerAhead || HEADER + (long) length <= ahead.capacity())) {
+                    // the record runs past what was read: read on from its start
+                    ahead.clear().limit((int) Math.min(ahead.capacity(), segmentSize - offset));
+                    aheadFrom = offset;
+                    readFully(channel, ahead, aheadFrom);
+                    ahead.flip();
+                    continue;
+                } else {
+                    data = readRecord(channel, offset, segmentSize, header, check); // larger than the buffer, or torn
+                }
                 offset += HEADER + data.length;
                 bytes += HEADER + data.length;
                 entries.add(new Entry(data, new Position(at.segment(), offset)));
@@ -364,7 +387,7 @@ public final class EventJournal implements AutoCloseable {
             CRC32C check = new CRC32C();
             while (offset + HEADER <= size) {
                 try {
-                    offset += HEADER + readRecord(channel, offset, header, check).length;
+                    offset += HEADER + readRecord(channel, offset, size, header, check).length;
                 } catch (IOException e) {
                     break;
                 }
@@ -373,18 +396,31 @@ public final class EventJournal implements AutoCloseable {
         }
     }
 
-    private static byte[] readRecord(FileChannel channel, long offset, ByteBuffer header, CRC32C check)
+    /** The record at {@code offset} of a segment of {@code size} bytes, read from the file. */
+    private static byte[] readRecord(FileChannel channel, long offset, long size, ByteBuffer header, CRC32C check)
             throws IOException {
         header.clear();
         readFully(channel, header, offset);
         header.flip();
         int length = header.getInt();
         int crc = header.getInt();
-        if (length < 0 || offset + HEADER + length > channel.size()) {
+        if (length < 0 || offset + HEADER + length > size) {
             throw new EOFException("torn record at " + offset);
         }
         byte[] data = new byte[length];
         readFully(channel, ByteBuffer.wrap(data), offset + HEADER);
+        return checked(data, crc, offset, check);
+    }
+
+    /** The record of {@code length} bytes whose header starts at {@code at} in a buffer read ahead. */
+    private static byte[] record(ByteBuffer ahead, int at, int length, long offset, CRC32C check) throws IOException {
+        int crc = ahead.getInt(at + 4);
+        byte[] data = new byte[length];
+        ahead.get(at + HEADER, data);
+        return checked(data, crc, offset, check);
+    }
+
+    private static byte[] checked(byte[] data, int crc, long offset, CRC32C check) throws IOException {
         check.reset();
         check.update(data);
         if ((int) check.getValue() != crc) {

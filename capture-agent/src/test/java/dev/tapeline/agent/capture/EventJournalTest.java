@@ -209,4 +209,26 @@ class EventJournalTest {
                     .containsExactly("event-2");
         }
     }
+
+    @Test
+    void givenRecordsSpanningSeveralReadAheads_whenReadInOneCall_thenEachComesBackWholeAndInOrder() throws Exception {
+        List<byte[]> records = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < 3000; i++) {
+            // mostly 1 KB, every 1,000th larger than the 1 MB read-ahead
+            byte[] data = new byte[i % 1000 == 500 ? 1_500_000 : 1000 + i % 7];
+            random.nextBytes(data);
+            records.add(data);
+        }
+        try (EventJournal journal = new EventJournal(dir, 1L << 30, 1L << 30)) {
+            assertThat(journal.append(records, 0)).isEqualTo(records.size());
+
+            List<EventJournal.Entry> entries = journal.read(journal.checkpoint(), 10_000, 1L << 30, 0);
+
+            assertThat(entries).hasSize(records.size());
+            for (int i = 0; i < records.size(); i++) {
+                assertThat(entries.get(i).data()).as("record %d", i).isEqualTo(records.get(i));
+            }
+        }
+    }
 }
