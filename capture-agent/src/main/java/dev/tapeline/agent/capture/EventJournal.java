@@ -72,6 +72,9 @@ public final class EventJournal implements AutoCloseable {
     /** The segment the reader reads, open while it does (the reader's thread only). */
     private FileChannel readChannel;
 
+    /** What the reader read of its segment (the reader's thread only). */
+    private final ByteBuffer readAhead = ByteBuffer.allocate(READ_AHEAD_BYTES);
+
     private long readSegment = -1;
 
     /**
@@ -264,7 +267,8 @@ public final class EventJournal implements AutoCloseable {
             FileChannel channel = readChannel(at.segment());
             long offset = at.offset();
             // records are read from the file a buffer at a time, not two reads (and a size check) each
-            ByteBuffer ahead = ByteBuffer.allocate((int) Math.min(READ_AHEAD_BYTES, segmentSize - offset));
+            ByteBuffer ahead = readAhead;
+            ahead.clear().limit((int) Math.min(ahead.capacity(), segmentSize - offset));
             long aheadFrom = offset;
             readFully(channel, ahead, aheadFrom);
             ahead.flip();

@@ -18,11 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sender thread: the journal to Kafka in batches, in order, each record sent as the bytes the
- * writer journaled (an older agent's record is serialized again, see {@link EventCodec}); the checkpoint moves only when
- * Kafka has acknowledged a whole batch. A batch that meets a retriable error (Kafka away, no
- * metadata) is sent again from its start after a pause: duplicates are possible, losses are not
- * (the stream processor keeps one copy of each event). Records Kafka refuses for good (too large,
- * not serializable) are counted, logged and skipped.
+ * writer journaled (an older agent's record is serialized again, see {@link EventCodec}); the
+ * checkpoint moves only when Kafka has acknowledged a whole batch. A batch that meets a retriable
+ * error (Kafka away, no metadata) is sent again from its start after a pause: duplicates are
+ * possible, losses are not (the stream processor keeps one copy of each event). Records Kafka
+ * refuses for good (too large) are counted, logged and skipped.
  */
 final class JournalSender implements Runnable {
 

@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The writer thread: the in-memory queue into the journal, each event serialized once into the
- * record Kafka will receive, as many as are queued appended in one write. An exchange that lost an event ends
- * with an {@code ExchangeFailed(CAPTURE_LOST)} in place of its outcome, written into a reserve
- * of the journal kept for these markers, with the number of its chunks the journal did keep.
+ * record Kafka will receive, as many as are queued appended in one write. An exchange that lost
+ * an event ends with an {@code ExchangeFailed(CAPTURE_LOST)} in place of its outcome, written into
+ * a reserve of the journal kept for these markers, with the number of its chunks the journal did
+ * keep.
  */
 final class JournalWriter implements Runnable {
 

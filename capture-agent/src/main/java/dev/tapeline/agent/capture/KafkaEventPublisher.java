@@ -33,10 +33,12 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>the event loop hands each event to a bounded in-memory queue (never blocking);</li>
  * <li>a {@link JournalWriter} thread serializes each once, into the record value Kafka receives,
- * and appends them to the {@link EventJournal} (bounded on disk) as many at a time as are queued;</li>
- * <li>a {@link JournalSender} thread reads the journal in order, produces the bytes as they are, waits for the
- * acknowledgements and only then moves the journal's checkpoint, so an agent restarted after a
- * crash or with Kafka still away sends the rest, with the same keys and sequence numbers.</li>
+ * and appends them to the {@link EventJournal} (bounded on disk) as many at a time as are
+ * queued;</li>
+ * <li>a {@link JournalSender} thread reads the journal in order, produces the bytes as they are,
+ * waits for the acknowledgements and only then moves the journal's checkpoint, so an agent
+ * restarted after a crash or with Kafka still away sends the rest, with the same keys and
+ * sequence numbers.</li>
  * </ol>
  * What cannot be kept (queue or journal full) is counted and logged, and the exchange it belongs
  * to ends with an {@code ExchangeFailed(CAPTURE_LOST)} in place of its outcome, so the pipeline

@@ -134,7 +134,10 @@ public final class CaptureProxy implements AutoCloseable {
         return client;
     }
 
-    /** {@code instances} servers on {@code port}, each on an event loop of its own with its upstream client (a verticle each). */
+    /**
+     * {@code instances} servers on {@code port}, each on an event loop of its own with its upstream
+     * client (a verticle each).
+     */
     private Future<Integer> listen(int port, int instances) {
         java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger();
         return vertx.deployVerticle(

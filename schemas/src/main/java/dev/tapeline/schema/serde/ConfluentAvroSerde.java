@@ -82,7 +82,10 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         return idsByTopic.computeIfAbsent(topic, t -> registry.register(t + (isKey ? "-key" : "-value"), readerSchema));
     }
 
-    /** The id {@link #schemaId} found for {@code topic}, or {@link #UNRESOLVED_ID} while it has not been asked or failed. */
+    /**
+     * The id {@link #schemaId} found for {@code topic}, or {@link #UNRESOLVED_ID} while it has not
+     * been asked or the registry did not answer.
+     */
     public int knownSchemaId(String topic) {
         return idsByTopic.getOrDefault(topic, UNRESOLVED_ID);
     }
