@@ -129,17 +129,17 @@ public final class Bench implements Callable<Integer> {
             proxyTables(table, rows, concurrencies, keepAlive);
         }
         proxyVerdicts(table, rows);
-        Map<String, double[]> chunkSeries = new LinkedHashMap<>();
-        Map<String, double[]> headSeries = new LinkedHashMap<>();
+        Map<String, double[]> chunkP50Series = new LinkedHashMap<>();
+        Map<String, double[]> chunkP99Series = new LinkedHashMap<>();
         List<String> proxies = ProxyBench.TARGETS.subList(1, ProxyBench.TARGETS.size());
         for (String target : proxies) {
-            chunkSeries.put(target, new double[concurrencies.size()]);
-            headSeries.put(target, new double[concurrencies.size()]);
+            chunkP50Series.put(target, new double[concurrencies.size()]);
+            chunkP99Series.put(target, new double[concurrencies.size()]);
             for (int i = 0; i < concurrencies.size(); i++) {
                 ProxyBench.Row direct = ProxyBench.find(rows, ProxyBench.DIRECT, false, concurrencies.get(i), true);
                 ProxyBench.Row row = ProxyBench.find(rows, target, false, concurrencies.get(i), true);
-                chunkSeries.get(target)[i] = (row.chunkP50() - direct.chunkP50()) / 1000.0;
-                headSeries.get(target)[i] = (row.chunkP99() - direct.chunkP99()) / 1000.0;
+                chunkP50Series.get(target)[i] = (row.chunkP50() - direct.chunkP50()) / 1000.0;
+                chunkP99Series.get(target)[i] = (row.chunkP99() - direct.chunkP99()) / 1000.0;
             }
         }
         List<String> ticks = concurrencies.stream().map(String::valueOf).toList();
@@ -149,14 +149,14 @@ public final class Bench implements Callable<Integer> {
                 "concurrent streams",
                 "ms added over a direct connection",
                 ticks,
-                chunkSeries);
+                chunkP50Series);
         Plot.lines(
                 docs.resolve("benchmarks/proxy-added-chunk-p99.png"),
                 "Added per-chunk latency, p99 (fresh connection per stream)",
                 "concurrent streams",
                 "ms added over a direct connection",
                 ticks,
-                headSeries);
+                chunkP99Series);
         table.append("\n![added per-chunk latency, p50](benchmarks/proxy-added-chunk-p50.png)\n");
         table.append("![added per-chunk latency, p99](benchmarks/proxy-added-chunk-p99.png)\n");
         Report.replace(page, "proxy", table.toString());

@@ -134,7 +134,7 @@ final class ScaleBench {
 
     private static Duration cpuTime(List<Process> processes) {
         return processes.stream()
-                .map(process -> process.info().totalCpuDuration().orElse(Duration.ZERO))
+                .map(process -> Targets.cpu(process.toHandle()))
                 .reduce(Duration.ZERO, Duration::plus);
     }
 

@@ -36,6 +36,11 @@ final class Targets {
             return Duration.ZERO;
         }
 
+        /** Both, read now. */
+        default LoadClient.Cpu cpuUsed() {
+            return new LoadClient.Cpu(proxyCpu(), pipelineCpu());
+        }
+
         @Override
         default void close() throws Exception {}
     }

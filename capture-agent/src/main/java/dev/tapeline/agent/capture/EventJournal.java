@@ -267,11 +267,8 @@ public final class EventJournal implements AutoCloseable {
             FileChannel channel = readChannel(at.segment());
             long offset = at.offset();
             // records are read from the file a buffer at a time, not two reads (and a size check) each
-            ByteBuffer ahead = readAhead;
-            ahead.clear().limit((int) Math.min(ahead.capacity(), segmentSize - offset));
+            ByteBuffer ahead = readAhead(channel, offset, segmentSize);
             long aheadFrom = offset;
-            readFully(channel, ahead, aheadFrom);
-            ahead.flip();
             ByteBuffer header = ByteBuffer.allocate(HEADER);
             CRC32C check = new CRC32C();
             while (offset < segmentSize && entries.size() < maxRecords && bytes < maxBytes) {
@@ -283,10 +280,8 @@ public final class EventJournal implements AutoCloseable {
                     data = record(ahead, inAhead, length, offset, check);
                 } else if (aheadFrom != offset && (!headerAhead || HEADER + (long) length <= ahead.capacity())) {
                     // the record runs past what was read: read on from its start
-                    ahead.clear().limit((int) Math.min(ahead.capacity(), segmentSize - offset));
+                    readAhead(channel, offset, segmentSize);
                     aheadFrom = offset;
-                    readFully(channel, ahead, aheadFrom);
-                    ahead.flip();
                     continue;
                 } else {
                     data = readRecord(channel, offset, segmentSize, header, check); // larger than the buffer, or torn
@@ -299,6 +294,13 @@ public final class EventJournal implements AutoCloseable {
             throw new UncheckedIOException("cannot read the event journal in " + dir, e);
         }
         return entries;
+    }
+
+    /** The read-ahead buffer, filled from {@code offset} up to its capacity or the segment's end. */
+    private ByteBuffer readAhead(FileChannel channel, long offset, long segmentSize) throws IOException {
+        readAhead.clear().limit((int) Math.min(readAhead.capacity(), segmentSize - offset));
+        readFully(channel, readAhead, offset);
+        return readAhead.flip();
     }
 
     /** The segment's channel for reading: kept open from read to read while the reader stays in it. */

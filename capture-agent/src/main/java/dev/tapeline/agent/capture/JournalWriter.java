@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,9 +56,9 @@ final class JournalWriter implements Runnable {
     private final EventJournal journal;
     private final Set<String> lossy;
     private final Losses losses;
+    private final ConfluentAvroSerde<CaptureEvent> serde;
     private final ConfluentAvroSerde<CaptureEvent>.Encoder encoder;
-    /** The schema id once the sender has resolved it; {@link ConfluentAvroSerde#UNRESOLVED_ID} before. */
-    private final IntSupplier schemaId;
+    private final String topic;
 
     private final List<CaptureEvent> batch = new ArrayList<>(BATCH);
     private final List<byte[]> records = new ArrayList<>(BATCH);
@@ -77,14 +76,20 @@ final class JournalWriter implements Runnable {
             Set<String> lossy,
             Losses losses,
             ConfluentAvroSerde<CaptureEvent> serde,
-            IntSupplier schemaId) {
+            String topic) {
+        this.serde = serde;
         this.encoder = serde.encoder();
-        this.schemaId = schemaId;
+        this.topic = topic;
         this.queue = queue;
         this.droppedFinals = droppedFinals;
         this.journal = journal;
         this.lossy = lossy;
         this.losses = losses;
+    }
+
+    /** The schema id once the sender has resolved it; {@link ConfluentAvroSerde#UNRESOLVED_ID} before. */
+    private int schemaId() {
+        return serde.knownSchemaId(topic);
     }
 
     static boolean isFinal(CaptureEvent event) {
@@ -133,7 +138,7 @@ final class JournalWriter implements Runnable {
                 appendMarker(event);
                 from = i + 1;
             } else {
-                records.add(encoder.encode(event, schemaId.getAsInt()));
+                records.add(encoder.encode(event, schemaId()));
             }
         }
         append(from, batch.size());
@@ -187,7 +192,7 @@ final class JournalWriter implements Runnable {
                         .setDurationNanos(duration)
                         .build())
                 .build();
-        if (!journal.append(encoder.encode(marker, schemaId.getAsInt()), MARKER_RESERVE_BYTES)) {
+        if (!journal.append(encoder.encode(marker, schemaId()), MARKER_RESERVE_BYTES)) {
             LOG.error("exchange {}: even its CAPTURE_LOST marker cannot be kept; it stays open in the pipeline", id);
         }
         keptChunks.remove(id);

@@ -119,8 +119,7 @@ public final class KafkaEventPublisher implements EventPublisher {
         this.outcomes = metrics.counter("tapeline.agent.events", "type", "outcome");
         metrics.gauge("tapeline.agent.journal.pending.bytes", journal, EventJournal::pendingBytes);
         this.writer = new Thread(
-                new JournalWriter(
-                        queue, droppedFinals, journal, lossy, this::lose, serde, () -> serde.knownSchemaId(topic)),
+                new JournalWriter(queue, droppedFinals, journal, lossy, this::lose, serde, topic),
                 "tapeline-event-journal");
         this.sending = new JournalSender(
                 topic,
