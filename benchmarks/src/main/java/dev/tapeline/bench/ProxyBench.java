@@ -1,5 +1,6 @@
 package dev.tapeline.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,12 +68,9 @@ final class ProxyBench {
         List<Row> rows = new ArrayList<>();
         try (LoadUpstream upstream = LoadUpstream.start();
                 Targets.ProxyProcess nginx = Targets.nginx(upstream.url(), work.resolve("nginx"));
-                Targets.ProxyProcess live =
-                        Targets.agent("LIVE", upstream.url(), work.resolve("agent-live"), "1g", List.of());
-                Targets.Production record =
-                        Targets.Production.start(upstream.url(), work.resolve("agent-record"), List.of());
-                Targets.ProxyProcess dev =
-                        Targets.agent("RECORD", upstream.url(), work.resolve("agent-record-dev"), "1g", List.of())) {
+                Targets.Target live = agent(LIVE, upstream.url(), work);
+                Targets.Target record = agent(RECORD, upstream.url(), work);
+                Targets.Target dev = agent(RECORD_DEV, upstream.url(), work)) {
             Map<String, Targets.Target> targets = new LinkedHashMap<>();
             targets.put(DIRECT, Targets.direct(upstream.url()));
             targets.put(NGINX, nginx);
@@ -125,20 +123,14 @@ final class ProxyBench {
         Path recording = work.resolve(name + (asyncProfiler == null ? ".jfr" : ".collapsed"))
                 .toAbsolutePath();
         try (LoadUpstream upstream = LoadUpstream.start();
-                Targets.Target agent = switch (target) {
-                    case LIVE -> Targets.agent("LIVE", upstream.url(), work.resolve("agent-live"), "1g", List.of());
-                    case RECORD -> Targets.Production.start(upstream.url(), work.resolve("agent-record"), List.of());
-                    case RECORD_DEV ->
-                        Targets.agent("RECORD", upstream.url(), work.resolve("agent-record-dev"), "1g", List.of());
-                    default -> throw new IllegalArgumentException("no agent in " + target + "; one of " + TARGETS);
-                }) {
+                Targets.Target agent = agent(target, upstream.url(), work)) {
             long pid = agent.pid();
             // one command line each; the agent's options quoted, else jcmd reads their key=value pairs as its own
             String start = asyncProfiler == null
-                    ? "JFR.start settings=profile"
+                    ? "JFR.start name=tapeline-profile settings=profile"
                     : "JVMTI.agent_load " + asyncProfiler.toAbsolutePath() + " \"start,event=cpu,interval=1ms\"";
             String stop = asyncProfiler == null
-                    ? "JFR.stop filename=" + recording
+                    ? "JFR.stop name=tapeline-profile filename=" + recording
                     : "JVMTI.agent_load " + asyncProfiler.toAbsolutePath() + " \"stop,file=" + recording + "\"";
             boolean[] started = {false};
             LoadClient.Result result = LoadClient.run(
@@ -149,11 +141,25 @@ final class ProxyBench {
                     () -> {
                         jcmd(pid, started[0] ? stop : start);
                         started[0] = true;
-                        return new LoadClient.Cpu(agent.proxyCpu(), agent.pipelineCpu());
+                        return agent.cpuUsed();
                     });
             System.out.println(format(row(target, keepAlive, concurrency, chunks, result)));
         }
+        // jcmd exits 0 when a command it ran failed: the file tells
+        if (!Files.exists(recording)) {
+            throw new IllegalStateException("no recording was written to " + recording + "; see the agent's log");
+        }
         return recording;
+    }
+
+    /** The agent target named {@code target}, started with its data under {@code work}. */
+    private static Targets.Target agent(String target, String upstream, Path work) throws Exception {
+        return switch (target) {
+            case LIVE -> Targets.agent("LIVE", upstream, work.resolve("agent-live"), "1g", List.of());
+            case RECORD -> Targets.Production.start(upstream, work.resolve("agent-record"), List.of());
+            case RECORD_DEV -> Targets.agent("RECORD", upstream, work.resolve("agent-record-dev"), "1g", List.of());
+            default -> throw new IllegalArgumentException("no agent in " + target + "; one of " + TARGETS);
+        };
     }
 
     private static void jcmd(long pid, String command) {
@@ -187,7 +193,7 @@ final class ProxyBench {
         LoadClient.Result result = LoadClient.run(
                 under.url(),
                 new LoadClient.Workload(concurrency, chunks, 64, intervalMs, warmup, measured, keepAlive),
-                () -> new LoadClient.Cpu(under.proxyCpu(), under.pipelineCpu()));
+                under::cpuUsed);
         Row row = row(target.getKey(), keepAlive, concurrency, chunks, result);
         System.out.println(format(row));
         return row;
