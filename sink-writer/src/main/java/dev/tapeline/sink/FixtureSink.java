@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -29,13 +31,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Consumes the recordings topic and writes each completed recording as a fixture file. Offsets
- * are committed only after every file of the polled batch is durable, so a crash re-delivers and
+ * are committed only up to the last record whose files are durable, so a crash re-delivers and
  * the idempotent writer makes the repeat harmless. What each record becomes is {@link RecordingWriter}'s
  * to decide (a tombstone deletes its fixture); recordings that have no fixture (unknown shapes,
- * events lost) are logged with the reason and stay in the topic. A record the sink cannot read,
- * or one the writer fails on (a bug), goes to the dead-letter topic with the error in its
- * headers, is counted and logged at WARN, and the sink moves past it; a disk problem stops the
- * sink without committing.
+ * exchanges that broke off) are counted by reason and logged with it (WARN where a client's call
+ * leaves no fixture) and stay in the topic. A record the sink cannot read, or one the writer fails
+ * on (a bug), goes to the dead-letter topic with the error in its headers, is counted and logged
+ * at WARN, and the sink moves past it. A fixture repository that cannot be written (an I/O fault:
+ * no space, read-only, permission denied) pauses the sink where it is: nothing past the record is
+ * committed, it tries again with backoff, says why at WARN once a minute and on {@link #problem()},
+ * and goes on by itself once a write succeeds.
  */
 public final class FixtureSink implements Runnable, AutoCloseable {
 
@@ -49,8 +54,14 @@ public final class FixtureSink implements Runnable, AutoCloseable {
      */
     public record Written(Path path, String fixtureKey, FixtureWriter.Result result, String completionId) {}
 
-    /** A recording that became no fixture, and why. */
-    public record NotWritten(String fixtureKey, String completionId, String reason) {}
+    /**
+     * A recording that became no fixture, and why.
+     *
+     * @param label  the reason, short enough to count by ({@link RecordingWriter.Applied#label()})
+     * @param reason the whole reason
+     */
+    public record NotWritten(
+            String fixtureKey, String completionId, RecordingWriter.Skip skip, String label, String reason) {}
 
     /** A write takes well under a second even at 128 MB; a temporary this old was abandoned. */
     static final Duration ABANDONED_AFTER = Duration.ofMinutes(10);
@@ -71,6 +82,9 @@ public final class FixtureSink implements Runnable, AutoCloseable {
 
     private volatile boolean started;
 
+    /** Whether and why the fixture repository cannot be written now (this thread writes it). */
+    private final RepositoryStall stall;
+
     /**
      * @param deadLetters where unreadable records and those the writer fails on go before the sink moves past them
      * @param metrics     counts fixtures by result, recordings not written, dead letters by reason
@@ -82,6 +96,18 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             DeadLetters deadLetters,
             MeterRegistry metrics,
             Consumer<Written> listener) {
+        this(config, consumerConfig, deserializer, deadLetters, metrics, listener, Clock.systemUTC());
+    }
+
+    /** @param clock when a stalled repository is tried again and said so */
+    public FixtureSink(
+            SinkConfig config,
+            Map<String, Object> consumerConfig,
+            Deserializer<Recording> deserializer,
+            DeadLetters deadLetters,
+            MeterRegistry metrics,
+            Consumer<Written> listener,
+            Clock clock) {
         this.config = config;
         this.deadLetters = deadLetters;
         this.deserializer = deserializer;
@@ -99,6 +125,14 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         this.recordings = new RecordingWriter(
                 new FixtureWriter(config.fixtureRoot()), config.layout(), config.writeIncomplete(), false);
         this.listener = listener;
+        Duration first = SinkConfig.FIRST_WRITE_RETRY.compareTo(config.writeRetryMax()) < 0
+                ? SinkConfig.FIRST_WRITE_RETRY
+                : config.writeRetryMax();
+        this.stall = new RepositoryStall(clock, first, config.writeRetryMax());
+        io.micrometer.core.instrument.Gauge.builder(
+                        "tapeline.sink.repository.writable", this, sink -> sink.problem() == null ? 1 : 0)
+                .description("1 while the sink can write the fixture repository, 0 while it waits for it")
+                .register(metrics);
     }
 
     @Override
@@ -116,15 +150,19 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     joined = true;
                     LOG.info("sink assigned {} partitions of {}", partitions.size(), config.recordingsTopic());
+                    if (stall.stalled()) {
+                        // one repository for every partition: a new one waits with the others
+                        consumer.pause(partitions);
+                    }
                 }
             });
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    handle(record);
+                if (stall.retryDue()) {
+                    consumer.resume(consumer.paused());
                 }
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
                 if (!records.isEmpty()) {
-                    consumer.commitSync();
+                    handleBatch(records);
                 }
             }
         } catch (WakeupException e) {
@@ -150,7 +188,77 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * Handles the records in order, partition by partition, and commits each partition up to its
+     * last record handled. On a repository fault the partitions go back to their first record not
+     * handled and pause until the next try.
+     */
+    private void handleBatch(ConsumerRecords<byte[], byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        ConsumerRecord<byte[], byte[]> failed = null;
+        IOException fault = null;
+        batch:
+        for (TopicPartition partition : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+                try {
+                    handle(record);
+                } catch (IOException e) {
+                    failed = record;
+                    fault = e;
+                    break batch;
+                }
+                done.put(partition, new OffsetAndMetadata(record.offset() + 1));
+            }
+        }
+        if (!done.isEmpty()) {
+            consumer.commitSync(done);
+        }
+        if (fault == null) {
+            if (stall.stalled()) {
+                Duration lasted = stall.cleared();
+                LOG.info(
+                        "fixture repository {} is writable again after {} ms; the sink goes on",
+                        config.fixtureRoot(),
+                        lasted.toMillis());
+            }
+            return;
+        }
+        for (TopicPartition partition : records.partitions()) {
+            OffsetAndMetadata next = done.get(partition);
+            consumer.seek(
+                    partition,
+                    next != null
+                            ? next.offset()
+                            : records.records(partition).get(0).offset());
+        }
+        consumer.pause(consumer.assignment());
+        metrics.counter("tapeline.sink.write.failures").increment();
+        boolean first = !stall.stalled();
+        if (stall.failed(fault, !done.isEmpty())) {
+            if (first) {
+                LOG.warn(
+                        "{} (under {}); the sink waits at {}-{} offset {} (nothing committed past it) and tries"
+                                + " again by itself",
+                        stall.problem(),
+                        config.fixtureRoot(),
+                        failed.topic(),
+                        failed.partition(),
+                        failed.offset());
+            } else {
+                LOG.warn(
+                        "{} for {} s ({} tries); the sink still waits at {}-{} offset {}",
+                        stall.problem(),
+                        stall.lasted().toSeconds(),
+                        stall.attempts(),
+                        failed.topic(),
+                        failed.partition(),
+                        failed.offset());
+            }
+        }
+    }
+
+    /** Handles one record; an I/O fault of the fixture repository is thrown, nothing else. */
+    private void handle(ConsumerRecord<byte[], byte[]> record) throws IOException {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         Recording recording;
         try {
@@ -163,25 +271,38 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         RecordingWriter.Applied applied;
         try {
             applied = recordings.apply(key, recording);
-        } catch (IOException e) {
-            // a disk problem: stop without committing, so nothing accepted is lost
-            throw new UncheckedIOException("cannot write the fixture of " + key, e);
+        } catch (UncheckedIOException e) {
+            // a listing of the repository failed (a tombstone's search): a disk problem as any other
+            throw e.getCause();
         } catch (RuntimeException e) {
             // a bug in rendering or writing: never a silent skip
             deadLetter(record, key, "writer_failed", e);
             return;
         }
         if (applied.result() == null) {
-            metrics.counter("tapeline.sink.recordings.not.written").increment();
-            notWrittenListener.accept(
-                    new NotWritten(key, recording == null ? null : recording.getCompletionId(), applied.reason()));
-            LOG.info(
-                    "recording {} at {}-{} offset {} not written: {}",
+            metrics.counter(
+                            "tapeline.sink.recordings.not.written",
+                            "reason",
+                            applied.skip().name().toLowerCase(Locale.ROOT))
+                    .increment();
+            notWrittenListener.accept(new NotWritten(
                     key,
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    applied.reason());
+                    recording == null ? null : recording.getCompletionId(),
+                    applied.skip(),
+                    applied.label(),
+                    applied.reason()));
+            // a call that leaves no fixture is a gap in the fixtures: said above INFO
+            org.slf4j.event.Level level = applied.skip() == RecordingWriter.Skip.NO_FIXTURE_SHAPE
+                    ? org.slf4j.event.Level.WARN
+                    : org.slf4j.event.Level.INFO;
+            LOG.atLevel(level)
+                    .log(
+                            "recording {} at {}-{} offset {} not written: {}",
+                            key,
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            applied.reason());
             return;
         }
         for (Path path : applied.paths()) {
@@ -218,9 +339,17 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         this.notWrittenListener = listener;
     }
 
-    /** Ready: running and in its consumer group. */
+    /** Ready: running, in its consumer group, and able to write the fixture repository. */
     public boolean ready() {
-        return running && joined;
+        return running && joined && problem() == null;
+    }
+
+    /**
+     * Why the sink waits, or null: {@code fixture repository not writable: <file>: No space left on
+     * device} while a write fails; readable from any thread.
+     */
+    public String problem() {
+        return stall.problem();
     }
 
     @Override

@@ -26,17 +26,49 @@ import java.util.List;
  */
 public final class RecordingWriter {
 
+    /** Why a record became no file: each a defined outcome, none a fault. */
+    public enum Skip {
+        /** The exchange did not complete (INCOMPLETE, FAILED) and broken-off exchanges are not written. */
+        BROKE_OFF("broke off"),
+        /** Broken-off exchanges are written, but this one's events are not all there. */
+        EVENTS_MISSING("events missing"),
+        /** No llama-stack fixture shape for this exchange (endpoint, body). */
+        NO_FIXTURE_SHAPE("no fixture shape"),
+        /** A broken-off exchange whose fixture already exists: the whole one is kept. */
+        FIXTURE_KEPT("fixture kept"),
+        /** A tombstone whose fixture is not there. */
+        NO_SUCH_FIXTURE("no such fixture");
+
+        private final String words;
+
+        Skip(String words) {
+            this.words = words;
+        }
+
+        /** How a person reads it. */
+        public String words() {
+            return words;
+        }
+    }
+
     /**
      * What became of a record.
      *
-     * @param result what was done to the files, null when nothing was (then {@code reason} says why)
+     * @param result what was done to the files, null when nothing was (then {@code skip} and {@code reason} say why)
      * @param paths  the files written, found identical or deleted
-     * @param reason why nothing was written, or null
+     * @param skip   why nothing was written, or null
+     * @param label  the reason with what tells records of one reason apart (the outcome, the endpoint),
+     *               short enough to count by: {@code broke off: FAILED CLIENT_GONE}
+     * @param reason the whole reason, for the log
      */
-    public record Applied(FixtureWriter.Result result, List<Path> paths, String reason) {
+    public record Applied(FixtureWriter.Result result, List<Path> paths, Skip skip, String label, String reason) {
 
-        static Applied skipped(String reason) {
-            return new Applied(null, List.of(), reason);
+        static Applied written(FixtureWriter.Result result, List<Path> paths) {
+            return new Applied(result, paths, null, null, null);
+        }
+
+        static Applied skipped(Skip skip, String detail, String reason) {
+            return new Applied(null, List.of(), skip, skip.words() + ": " + detail, reason);
         }
     }
 
@@ -78,13 +110,19 @@ public final class RecordingWriter {
             if (recording.getResponse().getChunks().stream().anyMatch(chunk -> chunk.getOffsetNanos() > 0)) {
                 writeTiming(original, recording);
             }
-            return new Applied(writer.write(original), List.of(writer.resolve(original.relativePath())), null);
+            return Applied.written(writer.write(original), List.of(writer.resolve(original.relativePath())));
         }
         boolean completed = recording.getOutcome() == Outcome.COMPLETED;
         FixtureRenderer.Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
         if (!completed && (!writeIncomplete || interruption == null)) {
-            return Applied.skipped("outcome " + recording.getOutcome() + " (" + recording.getOutcomeReason() + ")"
-                    + (writeIncomplete ? "; its events are not all there" : ""));
+            String outcome = recording.getOutcome() + " " + recording.getOutcomeReason();
+            return Applied.skipped(
+                    writeIncomplete ? Skip.EVENTS_MISSING : Skip.BROKE_OFF,
+                    outcome,
+                    "outcome " + recording.getOutcome() + " (" + recording.getOutcomeReason() + ")"
+                            + (writeIncomplete
+                                    ? "; its events are not all there"
+                                    : "; exchanges that broke off are written with --write-incomplete"));
         }
         RenderedFixture fixture;
         try {
@@ -92,18 +130,22 @@ public final class RecordingWriter {
             fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
         } catch (FixtureRenderer.UnrenderableException | PyJson.InvalidJsonException e) {
             // no fixture shape for this exchange: a defined outcome; anything else is a bug, and is thrown
-            return Applied.skipped(recording.getRequest().getMethod() + " "
-                    + recording.getRequest().getEndpoint() + ": " + e.getMessage());
+            String request = recording.getRequest().getMethod() + " "
+                    + recording.getRequest().getEndpoint();
+            return Applied.skipped(Skip.NO_FIXTURE_SHAPE, request, request + ": " + e.getMessage());
         }
         Path path = writer.resolve(fixture.relativePath());
         if (!completed && Files.exists(path)) {
-            return Applied.skipped("broke off (" + recording.getOutcomeReason() + "); the fixture already at "
-                    + fixture.relativePath() + " is kept");
+            return Applied.skipped(
+                    Skip.FIXTURE_KEPT,
+                    recording.getOutcome() + " " + recording.getOutcomeReason(),
+                    "broke off (" + recording.getOutcomeReason() + "); the fixture already at " + fixture.relativePath()
+                            + " is kept");
         }
         if (recording.getResponse().getFraming() != Framing.BODY) {
             writeTiming(fixture, recording);
         }
-        return new Applied(writer.write(fixture), List.of(path), null);
+        return Applied.written(writer.write(fixture), List.of(path));
     }
 
     /** The chunk timing beside its fixture, where the layout keeps it: first, or the fixture would replay unpaced. */
@@ -136,8 +178,8 @@ public final class RecordingWriter {
             }
         }
         return deleted.isEmpty()
-                ? Applied.skipped("tombstone for " + key + ": no such fixture")
-                : new Applied(FixtureWriter.Result.DELETED, deleted, null);
+                ? Applied.skipped(Skip.NO_SUCH_FIXTURE, "tombstone", "tombstone for " + key + ": no such fixture")
+                : Applied.written(FixtureWriter.Result.DELETED, deleted);
     }
 
     private static String testIdIn(Path path) {

@@ -233,7 +233,10 @@ public final class Pipeline implements AutoCloseable {
             checks.put("processor", state == KafkaStreams.State.RUNNING ? "UP" : "DOWN: " + state);
         }
         if (sink != null) {
-            checks.put("sink", sink.ready() ? "UP" : "DOWN: not in its consumer group yet");
+            String problem = sink.problem();
+            checks.put(
+                    "sink",
+                    problem != null ? "DOWN: " + problem : sink.ready() ? "UP" : "DOWN: not in its consumer group yet");
         }
         if (proxy != null) {
             checks.put("agent", "UP");

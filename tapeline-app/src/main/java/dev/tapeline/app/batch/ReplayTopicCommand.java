@@ -75,6 +75,12 @@ public final class ReplayTopicCommand implements Callable<Integer> {
                     + " writing them back as they were (to move them to another --profile or --hash-rules).")
     boolean reRender;
 
+    @Option(
+            names = "--verbose",
+            description = "Name each record that becomes no fixture, with its reason (INFO); the summary counts them"
+                    + " by reason either way.")
+    boolean verbose;
+
     @Spec
     CommandSpec spec;
 
@@ -87,6 +93,7 @@ public final class ReplayTopicCommand implements Callable<Integer> {
         TopicReplay.Filter filter = new TopicReplay.Filter(endpoints, models, testIdPrefix, outcomes);
         ProgressLine line = ProgressLine.onStderr("records");
         TopicReplay.Progress done;
+        NotWrittenTally notWritten = new NotWrittenTally(verbose);
         try (KafkaConsumer<String, Recording> consumer = new KafkaConsumer<>(
                 kafka.rangeReaderConfig(),
                 new StringDeserializer(),
@@ -99,6 +106,7 @@ public final class ReplayTopicCommand implements Callable<Integer> {
                     end,
                     filter,
                     writer,
+                    notWritten,
                     p -> line.update(p.records(), p.total(), p.bytes()),
                     Duration.ofSeconds(60));
         } catch (IllegalArgumentException e) {
@@ -110,13 +118,13 @@ public final class ReplayTopicCommand implements Callable<Integer> {
                 .getOut()
                 .printf(
                         "%d records read: %d fixtures written, %d unchanged, %d deleted; %d filtered"
-                                + " out, %d not written (see the log), %d unreadable, %d failed (see the log)%n",
+                                + " out, %s, %d unreadable, %d failed (see the log)%n",
                         done.records(),
                         done.written(),
                         done.unchanged(),
                         done.deleted(),
                         done.filtered(),
-                        done.skipped(),
+                        notWritten.summary(),
                         done.unreadable(),
                         done.failed());
         spec.commandLine().getOut().flush();

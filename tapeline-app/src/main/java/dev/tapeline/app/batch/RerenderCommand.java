@@ -86,6 +86,12 @@ public final class RerenderCommand implements Callable<Integer> {
     @Mixin
     RangeOptions range;
 
+    @Option(
+            names = "--verbose",
+            description = "Name each recording that becomes no fixture, with its reason (INFO); the summary counts"
+                    + " them by reason either way.")
+    boolean verbose;
+
     @Spec
     CommandSpec spec;
 
@@ -99,6 +105,7 @@ public final class RerenderCommand implements Callable<Integer> {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         Rerender.Summary summary;
         AtomicLong written = new AtomicLong();
+        NotWrittenTally notWritten = new NotWrittenTally(verbose);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
                         kafka.rangeReaderConfig(), new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, Recording> producer =
@@ -124,8 +131,11 @@ public final class RerenderCommand implements Callable<Integer> {
                             return;
                         }
                         try {
-                            if (writer.apply(key, recording).result() == FixtureWriter.Result.WRITTEN) {
+                            RecordingWriter.Applied applied = writer.apply(key, recording);
+                            if (applied.result() == FixtureWriter.Result.WRITTEN) {
                                 written.incrementAndGet();
+                            } else if (applied.result() == null) {
+                                notWritten.add(key, "completion " + recording.getCompletionId(), applied);
                             }
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
@@ -153,7 +163,8 @@ public final class RerenderCommand implements Callable<Integer> {
                         summary.failed(),
                         target.topic != null
                                 ? ", sent to " + target.topic
-                                : "; " + written.get() + " fixtures written under " + target.fixtures);
+                                : "; " + written.get() + " fixtures written under " + target.fixtures + ", "
+                                        + notWritten.summary());
         spec.commandLine().getOut().flush();
         return summary.failed() > 0 ? 1 : 0;
     }

@@ -85,16 +85,18 @@ public final class TopicReplay {
      * Replays {@code topic} from {@code from} until {@code until} through {@code writer}. The
      * consumer must read committed records only; it is assigned here and never commits.
      *
-     * @param progress told after every poll
-     * @param stall    how long without any record before giving up with an error
+     * @param notWritten counts the records that became no file, by reason
+     * @param progress   told after every poll
+     * @param stall      how long without any record before giving up with an error
      */
-    public static Progress run(
+    static Progress run(
             Consumer<String, Recording> consumer,
             String topic,
             TopicRange.Bound from,
             TopicRange.Bound until,
             Filter filter,
             RecordingWriter writer,
+            NotWrittenTally notWritten,
             java.util.function.Consumer<Progress> progress,
             Duration stall) {
         Counts counts = new Counts();
@@ -109,7 +111,7 @@ public final class TopicReplay {
                         counts.records++;
                         counts.bytes +=
                                 Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
-                        apply(record, filter, writer, counts);
+                        apply(record, filter, writer, counts, notWritten);
                     }
 
                     @Override
@@ -135,7 +137,11 @@ public final class TopicReplay {
     }
 
     private static void apply(
-            ConsumerRecord<String, Recording> record, Filter filter, RecordingWriter writer, Counts counts) {
+            ConsumerRecord<String, Recording> record,
+            Filter filter,
+            RecordingWriter writer,
+            Counts counts,
+            NotWrittenTally notWritten) {
         if (record.value() == null ? !filter.isEmpty() : !filter.matches(record.value())) {
             counts.filtered++;
             return;
@@ -158,13 +164,8 @@ public final class TopicReplay {
             return;
         }
         if (applied.result() == null) {
-            LOG.debug(
-                    "{} at {}-{} offset {}: {}",
-                    record.key(),
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    applied.reason());
+            notWritten.add(
+                    record.key(), record.topic() + "-" + record.partition() + " offset " + record.offset(), applied);
             counts.skipped++;
             return;
         }

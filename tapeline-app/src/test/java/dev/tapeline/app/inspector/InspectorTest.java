@@ -78,7 +78,12 @@ class InspectorTest {
         List<String> live = new ArrayList<>();
         inspector.subscribe(live::add);
         exchange("a", "tests/integration/x/test_x.py::test_a", 3);
-        inspector.notWritten(new FixtureSink.NotWritten("key-a", "a", "FAILED exchanges are not written"));
+        inspector.notWritten(new FixtureSink.NotWritten(
+                "key-a",
+                "a",
+                dev.tapeline.sink.RecordingWriter.Skip.BROKE_OFF,
+                "broke off: FAILED CLIENT_GONE",
+                "FAILED exchanges are not written"));
 
         var summary = inspector.exchanges().get(0);
         assertThat(summary.path("testId").asText()).isEqualTo("tests/integration/x/test_x.py::test_a");
