@@ -141,6 +141,9 @@ public final class EventJournal implements AutoCloseable {
      */
     public synchronized int append(List<byte[]> records, long reserve) {
         int appended = 0;
+        long startSegment = appendSegment;
+        long startSize = segments.get(appendSegment);
+        long startTotal = totalBytes;
         try {
             long segmentSize = segments.get(appendSegment);
             for (byte[] data : records) {
@@ -171,13 +174,69 @@ public final class EventJournal implements AutoCloseable {
             flushWrites();
             segments.put(appendSegment, segmentSize);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to the event journal in " + dir, e);
+            // nothing of this call stays: a record is in the journal whole or not at all
+            rollBack(startSegment, startSize, startTotal, e);
+            freeDeliveredSegment();
+            throw new UncheckedIOException("cannot append to the event journal in " + dir + ": " + e.getMessage(), e);
         }
         if (appended > 0) {
             dirty = true;
             notifyAll();
         }
         return appended;
+    }
+
+    /**
+     * Undoes an append that failed part way (no space on the device, an I/O error): the segments it
+     * started removed, the segment it appended to cut back to its length before, so the next append
+     * goes where this one began and the reader never meets a torn record. Where even that fails the
+     * journal cannot go on safely: that is thrown, with the first fault.
+     */
+    private void rollBack(long startSegment, long startSize, long startTotal, IOException cause) {
+        writes.clear();
+        try {
+            if (appendSegment != startSegment) {
+                appendChannel.close();
+                while (appendSegment > startSegment) {
+                    segments.remove(appendSegment);
+                    Files.deleteIfExists(segmentPath(appendSegment));
+                    appendSegment--;
+                }
+                appendChannel = FileChannel.open(segmentPath(startSegment), StandardOpenOption.WRITE);
+            }
+            appendChannel.truncate(startSize);
+            appendChannel.position(startSize);
+            segments.put(startSegment, startSize);
+            totalBytes = startTotal;
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+            throw new IllegalStateException(
+                    "the event journal in " + dir + " cannot be cut back after a failed append: " + e.getMessage(),
+                    cause);
+        }
+    }
+
+    /**
+     * After an append the disk refused: where everything appended so far was delivered, a new
+     * segment takes the next appends and the delivered one is deleted. Segments are otherwise
+     * deleted only once the reader has moved past them, so a disk filled by one segment that Kafka
+     * had long taken would never get its space back.
+     */
+    private void freeDeliveredSegment() {
+        long size = segments.get(appendSegment);
+        if (size == 0 || !checkpoint.equals(new Position(appendSegment, size))) {
+            return;
+        }
+        long delivered = appendSegment;
+        try {
+            roll();
+            segments.remove(delivered);
+            Files.deleteIfExists(segmentPath(delivered));
+            checkpoint = new Position(appendSegment, 0);
+            notifyAll(); // the reader lets go of the deleted segment: its space comes back then
+        } catch (IOException e) {
+            // no room even for a new segment's entry: tried again after the next refused append
+        }
     }
 
     /** Writes out the buffer when it has less than {@code bytes} free. */
@@ -208,7 +267,10 @@ public final class EventJournal implements AutoCloseable {
         dirty = false;
     }
 
-    /** Forces appended records to disk. */
+    /**
+     * Forces appended records to disk. A fault is thrown and the records stay to be forced again:
+     * they are in the journal all the same, and the reader reads them.
+     */
     public synchronized void sync() {
         if (!dirty) {
             return;
@@ -217,7 +279,7 @@ public final class EventJournal implements AutoCloseable {
             appendChannel.force(false);
             dirty = false;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot sync the event journal in " + dir, e);
+            throw new UncheckedIOException("cannot sync the event journal in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -260,6 +322,10 @@ public final class EventJournal implements AutoCloseable {
         }
         List<Entry> entries = new ArrayList<>();
         if (at.offset() >= segmentSize) {
+            if (readChannel != null && at.segment() != readSegment) {
+                // the segment read last is finished (perhaps deleted): its space is freed once closed
+                closeReadChannel();
+            }
             return entries;
         }
         long bytes = 0;
@@ -307,12 +373,22 @@ public final class EventJournal implements AutoCloseable {
     private FileChannel readChannel(long segment) throws IOException {
         if (segment != readSegment) {
             if (readChannel != null) {
-                readChannel.close();
+                closeReadChannel();
             }
             readChannel = FileChannel.open(segmentPath(segment), StandardOpenOption.READ);
             readSegment = segment;
         }
         return readChannel;
+    }
+
+    private void closeReadChannel() {
+        try {
+            readChannel.close();
+        } catch (IOException e) {
+            // a read-only channel has nothing to lose on close
+        }
+        readChannel = null;
+        readSegment = -1;
     }
 
     /** The start of the next segment when {@code at} is at the end of one that is no longer appended to. */
@@ -336,17 +412,23 @@ public final class EventJournal implements AutoCloseable {
             return;
         }
         checkpoint = position;
+        totalBytes = pendingBytes();
         try {
+            // segments first: that frees space, and a checkpoint on disk older than the first segment
+            // left means that segment's start (what was deleted was all acknowledged)
+            while (segments.firstKey() < position.segment()) {
+                Files.deleteIfExists(segmentPath(segments.firstKey()));
+                segments.pollFirstEntry();
+            }
             if (System.nanoTime() - checkpointWrittenAtNanos >= checkpointIntervalNanos) {
                 writeCheckpoint();
             }
-            while (segments.firstKey() < position.segment()) {
-                Files.deleteIfExists(segmentPath(segments.pollFirstEntry().getKey()));
-            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the event journal checkpoint in " + dir, e);
+            // the position is kept and written at the next acknowledgement: meanwhile a crash would
+            // send again what was acknowledged since the last checkpoint on disk (duplicates, no loss)
+            throw new UncheckedIOException(
+                    "cannot write the event journal checkpoint in " + dir + ": " + e.getMessage(), e);
         }
-        totalBytes = pendingBytes();
     }
 
     /** Replaces the checkpoint file with the acknowledged position, atomically. */

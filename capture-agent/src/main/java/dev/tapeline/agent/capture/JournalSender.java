@@ -5,6 +5,7 @@ import dev.tapeline.schema.registry.SchemaRegistryException;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,6 +49,9 @@ final class JournalSender implements Runnable {
     static final long SYNC_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private volatile boolean stopped;
+    /** The journal's disk as this thread meets it (sync, checkpoint). */
+    private final DiskFault disk = new DiskFault(java.time.Clock.systemUTC());
+
     private long syncedAtNanos = System.nanoTime();
     /** Whether the producer refused the last event handed to it (said once, not per retry). */
     private boolean refusing;
@@ -134,13 +138,50 @@ final class JournalSender implements Runnable {
                         journal.pendingBytes());
             }
             position = entries.get(entries.size() - 1).next();
-            journal.acknowledge(position);
+            acknowledge(position);
         }
     }
 
+    /**
+     * Forces the journal to disk. A disk fault is said (at once, then once a minute) and tried again
+     * at the next interval: the records are in the journal and are sent all the same, only a crash
+     * of the machine meanwhile could lose what Kafka has not acknowledged.
+     */
     private void sync() {
-        journal.sync();
+        try {
+            journal.sync();
+            diskWorks();
+        } catch (UncheckedIOException e) {
+            diskFailed(e, "forced to disk");
+        }
         syncedAtNanos = System.nanoTime();
+    }
+
+    /**
+     * Moves the journal's checkpoint. A checkpoint the disk does not take is written at the next
+     * acknowledgement; a restart meanwhile sends again what was acknowledged since (duplicates the
+     * processor drops, never a loss).
+     */
+    private void acknowledge(EventJournal.Position position) {
+        try {
+            journal.acknowledge(position);
+            diskWorks();
+        } catch (UncheckedIOException e) {
+            diskFailed(e, "checkpointed");
+        }
+    }
+
+    private void diskFailed(UncheckedIOException e, String what) {
+        if (disk.failed(e)) {
+            LOG.warn("the event journal cannot be {} ({}); sending goes on, tried again shortly", what, e.getMessage());
+        }
+    }
+
+    private void diskWorks() {
+        java.time.Duration lasted = disk.cleared();
+        if (lasted != null) {
+            LOG.info("the event journal's disk works again after {} ms", lasted.toMillis());
+        }
     }
 
     /** Hands one record to the producer; false when it cannot be sent now (registry away, buffer full). */

@@ -6,8 +6,11 @@ import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
 import dev.tapeline.schema.FailureReason;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * record Kafka will receive, as many as are queued appended in one write. An exchange that lost
  * an event ends with an {@code ExchangeFailed(CAPTURE_LOST)} in place of its outcome, written into
  * a reserve of the journal kept for these markers, with the number of its chunks the journal did
- * keep.
+ * keep. On a disk fault (no space left before the journal's bound, an I/O error) the events that
+ * cannot be written are lost the same way, the fault is said at WARN at once and then once a
+ * minute, and the markers of their exchanges wait in memory until the disk takes writes again:
+ * clients never wait for the disk.
  */
 final class JournalWriter implements Runnable {
 
@@ -65,6 +71,14 @@ final class JournalWriter implements Runnable {
     /** Exchanges that lost an event, with the number of their chunks the journal kept (this thread only). */
     private final Map<String, Long> keptChunks = new HashMap<>();
 
+    /** CAPTURE_LOST markers the disk did not take, in order, written once it does (this thread only). */
+    private final Map<String, CaptureEvent> waitingMarkers = new LinkedHashMap<>();
+
+    /** At most this many markers wait; beyond it an exchange stays open in the pipeline. */
+    static final int MAX_WAITING_MARKERS = 100_000;
+
+    private final DiskFault disk;
+
     /**
      * @param droppedFinals outcomes the queue could not take: their exchanges end CAPTURE_LOST
      * @param lossy         exchanges that lost an event (shared with the publisher)
@@ -76,7 +90,9 @@ final class JournalWriter implements Runnable {
             Set<String> lossy,
             Losses losses,
             ConfluentAvroSerde<CaptureEvent> serde,
-            String topic) {
+            String topic,
+            DiskFault disk) {
+        this.disk = disk;
         this.serde = serde;
         this.encoder = serde.encoder();
         this.topic = topic;
@@ -105,6 +121,7 @@ final class JournalWriter implements Runnable {
             } catch (InterruptedException e) {
                 return;
             }
+            writeWaitingMarkers();
             for (CaptureEvent dropped; (dropped = droppedFinals.poll()) != null; ) {
                 appendMarker(dropped);
             }
@@ -120,6 +137,13 @@ final class JournalWriter implements Runnable {
             if (stop) {
                 queue.drainTo(batch);
                 journal();
+                writeWaitingMarkers();
+                if (!waitingMarkers.isEmpty()) {
+                    LOG.error(
+                            "{} exchanges lost capture events to a disk fault and their CAPTURE_LOST markers could not"
+                                    + " be written either: they stay open in the pipeline until it calls them abandoned",
+                            waitingMarkers.size());
+                }
                 return;
             }
             if (!full) {
@@ -151,23 +175,84 @@ final class JournalWriter implements Runnable {
      * one of them turned into its marker.
      */
     private void append(int from, int to) {
-        int kept = journal.append(records, 0);
+        String fault = null;
+        int kept;
+        try {
+            kept = records.isEmpty() ? 0 : journal.append(records, 0);
+            diskWorks();
+        } catch (UncheckedIOException e) {
+            fault = diskFailed(e);
+            kept = 0;
+        }
         for (int i = from; i < to; i++) {
             CaptureEvent event = batch.get(i);
             if (i - from < kept) {
                 kept(event);
             } else if (isFinal(event) && lossy.contains(event.getCompletionId())) {
                 appendMarker(event);
-            } else if (journal.append(records.get(i - from))) {
-                kept(event);
             } else {
-                losses.lost(event, "journal full");
+                // past the bound, each as the journal's room allows; none more once the disk failed
+                String lost = fault != null ? fault : appendOne(records.get(i - from));
+                if (lost == null) {
+                    kept(event);
+                    continue;
+                }
+                if (!lost.equals(JOURNAL_FULL)) {
+                    fault = lost;
+                }
+                losses.lost(event, lost);
                 if (isFinal(event)) {
                     appendMarker(event);
                 }
             }
         }
         records.clear();
+    }
+
+    private static final String JOURNAL_FULL = "journal full";
+
+    /** Appends one record: null when kept, else why not ({@link #JOURNAL_FULL}, or the disk's fault). */
+    private String appendOne(byte[] record) {
+        try {
+            return journal.append(record) ? null : JOURNAL_FULL;
+        } catch (UncheckedIOException e) {
+            return diskFailed(e);
+        }
+    }
+
+    /** Says a disk fault at once and then once a minute; what it is, for the events it loses. */
+    private String diskFailed(UncheckedIOException e) {
+        if (disk.failed(e)) {
+            LOG.warn(
+                    "the event journal cannot be written ({}): capture events are lost until it can (their exchanges"
+                            + " end CAPTURE_LOST); clients are not affected",
+                    e.getMessage());
+        }
+        return "journal disk: " + e.getCause().getMessage();
+    }
+
+    private void diskWorks() {
+        Duration lasted = disk.cleared();
+        if (lasted != null) {
+            LOG.info("the event journal is written again after {} ms; capture goes on", lasted.toMillis());
+        }
+    }
+
+    /** The markers the disk did not take before, in order, as long as it takes them. */
+    private void writeWaitingMarkers() {
+        for (var waiting = waitingMarkers.values().iterator(); waiting.hasNext(); ) {
+            CaptureEvent marker = waiting.next();
+            try {
+                if (!journal.append(encoder.encode(marker, schemaId()), MARKER_RESERVE_BYTES)) {
+                    return;
+                }
+                diskWorks();
+            } catch (UncheckedIOException e) {
+                diskFailed(e);
+                return;
+            }
+            waiting.remove();
+        }
     }
 
     private void kept(CaptureEvent event) {
@@ -188,14 +273,37 @@ final class JournalWriter implements Runnable {
                 .setPayload(ExchangeFailed.newBuilder()
                         .setChunkCount(keptChunks.getOrDefault(id, 0L))
                         .setReason(FailureReason.CAPTURE_LOST)
-                        .setMessage("capture events of this exchange were not kept (agent queue or journal full)")
+                        .setMessage(
+                                "capture events of this exchange were not kept (agent queue full, journal full, or its disk refused them)")
                         .setDurationNanos(duration)
                         .build())
                 .build();
-        if (!journal.append(encoder.encode(marker, schemaId()), MARKER_RESERVE_BYTES)) {
-            LOG.error("exchange {}: even its CAPTURE_LOST marker cannot be kept; it stays open in the pipeline", id);
-        }
         keptChunks.remove(id);
         lossy.remove(id);
+        if (!waitingMarkers.isEmpty()) {
+            waitMarker(marker); // after those waiting already, in order
+            return;
+        }
+        try {
+            if (!journal.append(encoder.encode(marker, schemaId()), MARKER_RESERVE_BYTES)) {
+                LOG.error(
+                        "exchange {}: even its CAPTURE_LOST marker cannot be kept; it stays open in the pipeline", id);
+            }
+        } catch (UncheckedIOException e) {
+            diskFailed(e);
+            waitMarker(marker);
+        }
+    }
+
+    private void waitMarker(CaptureEvent marker) {
+        if (waitingMarkers.size() >= MAX_WAITING_MARKERS) {
+            LOG.error(
+                    "exchange {}: its CAPTURE_LOST marker cannot wait for the disk ({} wait already); it stays open in"
+                            + " the pipeline",
+                    marker.getCompletionId(),
+                    MAX_WAITING_MARKERS);
+            return;
+        }
+        waitingMarkers.put(marker.getCompletionId(), marker);
     }
 }

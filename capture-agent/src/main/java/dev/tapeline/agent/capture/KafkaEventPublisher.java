@@ -68,6 +68,8 @@ public final class KafkaEventPublisher implements EventPublisher {
     private final Counter chunks;
     private final Counter outcomes;
     private final Set<String> lossy = ConcurrentHashMap.newKeySet();
+    /** Whether the journal's disk takes the writer's appends (the writer reports, the metric reads). */
+    private final DiskFault journalDisk = new DiskFault(java.time.Clock.systemUTC());
     /** Exchanges whose final event the in-memory queue could not take. */
     private final BlockingQueue<CaptureEvent> droppedFinals = new ArrayBlockingQueue<>(10_000);
 
@@ -118,8 +120,12 @@ public final class KafkaEventPublisher implements EventPublisher {
         this.chunks = metrics.counter("tapeline.agent.events", "type", "chunk");
         this.outcomes = metrics.counter("tapeline.agent.events", "type", "outcome");
         metrics.gauge("tapeline.agent.journal.pending.bytes", journal, EventJournal::pendingBytes);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "tapeline.agent.journal.writable", journalDisk, disk -> disk.problem() == null ? 1 : 0)
+                .description("1 while the event journal takes writes, 0 while its disk fails (capture events lost)")
+                .register(metrics);
         this.writer = new Thread(
-                new JournalWriter(queue, droppedFinals, journal, lossy, this::lose, serde, topic),
+                new JournalWriter(queue, droppedFinals, journal, lossy, this::lose, serde, topic, journalDisk),
                 "tapeline-event-journal");
         this.sending = new JournalSender(
                 topic,

@@ -1,0 +1,56 @@
+package dev.tapeline.agent.capture;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A disk fault of the journal that goes on (no space, an I/O error): since when and why, and
+ * whether it is time to say so again (at once, then once a minute). One thread reports to it;
+ * {@link #problem()} may be read from any thread.
+ */
+final class DiskFault {
+
+    static final Duration SAY_EVERY = Duration.ofMinutes(1);
+
+    private final Clock clock;
+    private volatile String cause;
+    private Instant since;
+    private Instant said;
+
+    DiskFault(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** The fault happened (again): true when the caller should log it now. */
+    boolean failed(RuntimeException error) {
+        Instant now = clock.instant();
+        cause = error.getMessage();
+        if (since == null) {
+            since = now;
+            said = now;
+            return true;
+        }
+        if (Duration.between(said, now).compareTo(SAY_EVERY) >= 0) {
+            said = now;
+            return true;
+        }
+        return false;
+    }
+
+    /** A write succeeded: how long the fault lasted, or null when there was none. */
+    Duration cleared() {
+        if (since == null) {
+            return null;
+        }
+        Duration lasted = Duration.between(since, clock.instant());
+        since = null;
+        cause = null;
+        return lasted;
+    }
+
+    /** What is wrong now, or null. */
+    String problem() {
+        return cause;
+    }
+}
