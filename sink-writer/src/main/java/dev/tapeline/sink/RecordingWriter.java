@@ -58,7 +58,7 @@ public final class RecordingWriter {
      * @param paths  the files written, found identical or deleted
      * @param skip   why nothing was written, or null
      * @param label  the reason with what tells records of one reason apart (the outcome, the endpoint),
-     *               short enough to count by: {@code broke off: FAILED CLIENT_GONE}
+     *               short enough to count by: {@code broke off: FAILED CLIENT_DISCONNECT}
      * @param reason the whole reason, for the log
      */
     public record Applied(FixtureWriter.Result result, List<Path> paths, Skip skip, String label, String reason) {
@@ -115,10 +115,9 @@ public final class RecordingWriter {
         boolean completed = recording.getOutcome() == Outcome.COMPLETED;
         FixtureRenderer.Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
         if (!completed && (!writeIncomplete || interruption == null)) {
-            String outcome = recording.getOutcome() + " " + recording.getOutcomeReason();
             return Applied.skipped(
                     writeIncomplete ? Skip.EVENTS_MISSING : Skip.BROKE_OFF,
-                    outcome,
+                    outcomeOf(recording),
                     "outcome " + recording.getOutcome() + " (" + recording.getOutcomeReason() + ")"
                             + (writeIncomplete
                                     ? "; its events are not all there"
@@ -138,7 +137,7 @@ public final class RecordingWriter {
         if (!completed && Files.exists(path)) {
             return Applied.skipped(
                     Skip.FIXTURE_KEPT,
-                    recording.getOutcome() + " " + recording.getOutcomeReason(),
+                    outcomeOf(recording),
                     "broke off (" + recording.getOutcomeReason() + "); the fixture already at " + fixture.relativePath()
                             + " is kept");
         }
@@ -146,6 +145,13 @@ public final class RecordingWriter {
             writeTiming(fixture, recording);
         }
         return Applied.written(writer.write(fixture), List.of(path));
+    }
+
+    /** The outcome as counted: {@code FAILED CLIENT_DISCONNECT}; the outcome alone where no failure reason is named. */
+    private static String outcomeOf(Recording recording) {
+        return recording.getFailureReason() == null
+                ? recording.getOutcome().toString()
+                : recording.getOutcome() + " " + recording.getFailureReason();
     }
 
     /** The chunk timing beside its fixture, where the layout keeps it: first, or the fixture would replay unpaced. */

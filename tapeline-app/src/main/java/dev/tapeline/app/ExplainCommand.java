@@ -56,6 +56,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (!Files.isDirectory(fixtures)) {
+            throw Unavailable.file("FIXTURES", fixtures, new java.nio.file.NoSuchFileException(fixtures.toString()));
+        }
         FixtureRequest request = request();
         FixtureReplay.Lookup lookup = new FixtureReplay(fixtures, layoutOptions.layout(spec)).find(request);
         out.println("request " + request.method() + " " + request.url() + ", test id "
@@ -87,6 +90,8 @@ final class ExplainCommand implements Callable<Integer> {
         JsonNode json;
         try {
             json = PyJson.parse(Files.readAllBytes(requestFile));
+        } catch (java.io.IOException e) {
+            throw Unavailable.file("REQUEST.json", requestFile, e);
         } catch (PyJson.InvalidJsonException e) {
             throw new ParameterException(spec.commandLine(), "REQUEST.json: not JSON: " + e.getMessage(), e);
         }

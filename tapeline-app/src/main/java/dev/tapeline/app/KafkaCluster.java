@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 
@@ -23,6 +25,34 @@ import org.apache.kafka.common.config.ConfigResource;
  */
 public record KafkaCluster(
         int brokers, int defaultPartitions, int defaultReplicationFactor, int defaultMinInsyncReplicas) {
+
+    /** How long the first contact with Kafka may take before a command says it cannot reach it. */
+    public static final Duration REACH_TIMEOUT = Duration.ofSeconds(15);
+
+    /**
+     * An admin client of the cluster at {@code bootstrapServers}, which has answered: the first
+     * contact of every command, so an address that leads nowhere is said at once, naming it.
+     *
+     * @throws Unavailable where Kafka cannot be reached or refuses the client
+     */
+    public static Admin connect(Map<String, Object> clientConfig, String bootstrapServers) throws InterruptedException {
+        Admin admin;
+        try {
+            admin = Admin.create(clientConfig);
+        } catch (KafkaException e) {
+            throw Unavailable.kafka(bootstrapServers, e); // no address resolves, a setting Kafka refuses
+        }
+        try {
+            admin.describeCluster().clusterId().get(REACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return admin;
+        } catch (TimeoutException e) {
+            admin.close(Duration.ZERO);
+            throw Unavailable.kafkaTimeout(bootstrapServers, REACH_TIMEOUT, e);
+        } catch (ExecutionException e) {
+            admin.close(Duration.ZERO);
+            throw Unavailable.kafka(bootstrapServers, e.getCause());
+        }
+    }
 
     /** Asks the cluster (one broker's configuration stands for all: they must agree). */
     public static KafkaCluster describe(Admin admin) throws InterruptedException, TimeoutException {

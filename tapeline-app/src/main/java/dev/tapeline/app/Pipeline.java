@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +61,12 @@ public final class Pipeline implements AutoCloseable {
     private Admin admin;
 
     private RestSchemaRegistryClient registryClient;
+
+    /** How often Kafka and the registry are looked at while the pipeline runs. */
+    static final Duration SURROUNDINGS_EVERY = Duration.ofSeconds(10);
+
+    /** Says when Kafka or the registry stops answering; null where this JVM uses neither. */
+    private SurroundingsWatch surroundings;
 
     /** What this JVM saw lately, for the inspector page. */
     private final Inspector inspector = new Inspector(Clock.systemUTC());
@@ -96,13 +103,22 @@ public final class Pipeline implements AutoCloseable {
         RestSchemaRegistryClient registry = null;
         KafkaCluster cluster = null;
         if (config.needsKafka()) {
-            try (Admin admin = Admin.create(clientConfig())) {
-                cluster = KafkaCluster.describe(admin);
-                config.topics().ensure(admin, cluster);
-            }
+            admin = KafkaCluster.connect(clientConfig(), config.bootstrapServers());
+            cluster = KafkaCluster.describe(admin);
+            config.topics().ensure(admin, cluster);
             registry = new RestSchemaRegistryClient(RegistryConfig.of(config.registryUrl()));
             registryClient = registry;
-            admin = Admin.create(clientConfig());
+            surroundings = SurroundingsWatch.start(
+                    List.of(
+                            new SurroundingsWatch.Check(
+                                    "Kafka at " + config.bootstrapServers() + " (--bootstrap-servers)",
+                                    "capture events wait in the agent's journal, recordings and fixtures wait for it",
+                                    this::kafkaProblem),
+                            new SurroundingsWatch.Check(
+                                    "the schema registry at " + config.registryUrl() + " (--schema-registry-url)",
+                                    "capture events wait in the agent's journal and are sent once it answers",
+                                    registry::unreachableBecause)),
+                    SURROUNDINGS_EVERY);
         }
 
         if (components.contains(PipelineConfig.Component.PROCESSOR)) {
@@ -215,15 +231,8 @@ public final class Pipeline implements AutoCloseable {
     public Readiness readiness() {
         Map<String, String> checks = new LinkedHashMap<>();
         if (admin != null) {
-            try {
-                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-                checks.put("kafka", "UP");
-            } catch (ExecutionException | TimeoutException e) {
-                checks.put("kafka", "DOWN: " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                checks.put("kafka", "DOWN: interrupted");
-            }
+            String kafka = kafkaProblem();
+            checks.put("kafka", kafka == null ? "UP" : "DOWN: " + kafka);
             checks.put(
                     "registry",
                     registryClient.reachable() ? "UP" : "DOWN: " + config.registryUrl() + " does not answer");
@@ -244,6 +253,21 @@ public final class Pipeline implements AutoCloseable {
         return new Readiness(checks.values().stream().allMatch("UP"::equals), checks);
     }
 
+    /** Null when Kafka answers (within a few seconds), else why not. */
+    private String kafkaProblem() {
+        try {
+            admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause().toString();
+        } catch (TimeoutException e) {
+            return "no answer within 5 s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
     /** What this JVM captured and missed lately. */
     public Inspector inspector() {
         return inspector;
@@ -257,6 +281,9 @@ public final class Pipeline implements AutoCloseable {
     /** Stops accepting traffic, publishes what is queued, then stops processor and sink. */
     @Override
     public void close() {
+        if (surroundings != null) {
+            surroundings.close();
+        }
         if (proxy != null) {
             proxy.close();
         }

@@ -26,6 +26,21 @@ import picocli.CommandLine.Command;
 public final class TapelineCli {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TapelineCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line: what a command needs and cannot reach or read ({@link Unavailable}) is one
+     * line on stderr and exit code {@value Unavailable#EXIT_CODE}; anything else keeps its stack trace.
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new TapelineCli()).setExecutionExceptionHandler((error, command, parsed) -> {
+            if (error instanceof Unavailable unavailable) {
+                command.getErr().println("tapeline " + command.getCommandName() + ": " + unavailable.getMessage());
+                command.getErr().flush();
+                return Unavailable.EXIT_CODE;
+            }
+            throw error;
+        });
     }
 }

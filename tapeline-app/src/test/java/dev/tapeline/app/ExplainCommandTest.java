@@ -30,8 +30,7 @@ class ExplainCommandTest {
     private static Result explain(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli =
-                new CommandLine(new TapelineCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        CommandLine cli = TapelineCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
         List<String> all = new java.util.ArrayList<>(List.of("explain"));
         all.addAll(List.of(args));
         return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
@@ -100,5 +99,32 @@ class ExplainCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("REQUEST.json has no url: give --recorded-base-url");
+    }
+
+    @Test
+    void givenARequestFileThatIsNotThere_whenExplained_thenOneLineNamesItAndTheExitCodeSaysUnavailable()
+            throws Exception {
+        Files.createDirectories(dir.resolve("fixtures"));
+        Path missing = dir.resolve("missing.json");
+
+        Result result = explain(dir.resolve("fixtures").toString(), missing.toString());
+
+        assertThat(result.exitCode()).isEqualTo(Unavailable.EXIT_CODE);
+        assertThat(result.err())
+                .isEqualTo("tapeline explain: cannot read REQUEST.json " + missing + ": no such file"
+                        + System.lineSeparator());
+    }
+
+    @Test
+    void givenAFixtureRootThatIsNotThere_whenExplained_thenOneLineNamesIt() throws Exception {
+        Path request = dir.resolve("request.json");
+        Files.writeString(request, "{\"endpoint\":\"/v1/chat/completions\",\"body\":{}}");
+
+        Result result = explain(dir.resolve("nowhere").toString(), request.toString());
+
+        assertThat(result.exitCode()).isEqualTo(Unavailable.EXIT_CODE);
+        assertThat(result.err())
+                .isEqualTo("tapeline explain: cannot read FIXTURES " + dir.resolve("nowhere") + ": no such file"
+                        + System.lineSeparator());
     }
 }

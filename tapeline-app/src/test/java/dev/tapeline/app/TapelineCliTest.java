@@ -14,7 +14,7 @@ class TapelineCliTest {
     private static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TapelineCli())
+        CommandLine cli = TapelineCli.commandLine()
                 .setOut(new PrintWriter(out))
                 .setErr(new PrintWriter(err))
                 .setUsageHelpWidth(200);

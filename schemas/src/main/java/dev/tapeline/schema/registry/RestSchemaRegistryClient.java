@@ -62,11 +62,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     /** Whether a registry answers ({@code GET /subjects}): for readiness checks. */
     public boolean reachable() {
+        return unreachableBecause() == null;
+    }
+
+    /** Null when the registry answers, else why not (the address and the error). */
+    public String unreachableBecause() {
         try {
             send("GET", "/subjects", null, "list subjects");
-            return true;
+            return null;
         } catch (SchemaRegistryException e) {
-            return false;
+            return e.getMessage();
         }
     }
 

@@ -52,6 +52,7 @@ public final class ImportCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("no such directory: " + root);
             return 1;
         }
+        kafka.checkReachable();
         ProgressLine line = ProgressLine.onStderr("files");
         AtomicLong files = new AtomicLong();
         AtomicLong bytes = new AtomicLong();

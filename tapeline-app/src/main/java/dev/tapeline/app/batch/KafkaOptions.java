@@ -49,6 +49,23 @@ final class KafkaOptions {
         return new RestSchemaRegistryClient(RegistryConfig.of(registryUrl));
     }
 
+    /**
+     * Says at once, in one line, when Kafka or the registry cannot be reached, before a command
+     * starts reading or writing (Kafka's own clients would wait a minute and name neither).
+     *
+     * @throws dev.tapeline.app.Unavailable naming the address and its option
+     */
+    void checkReachable() throws InterruptedException {
+        try (Admin admin = KafkaCluster.connect(clientConfig(), bootstrapServers)) {
+            // answered: nothing more to ask here
+        }
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(RegistryConfig.of(registryUrl));
+        String problem = registry.unreachableBecause();
+        if (problem != null) {
+            throw dev.tapeline.app.Unavailable.registry(registryUrl, new IllegalStateException(problem));
+        }
+    }
+
     /** For reading a range of a topic: committed records only, records up to the topics' limit, no commits. */
     Map<String, Object> rangeReaderConfig() {
         Map<String, Object> config = clientConfig();
@@ -64,7 +81,7 @@ final class KafkaOptions {
      */
     KafkaProducer<String, Recording> recordingsProducer(String topic, SettingValues topicSettings)
             throws InterruptedException, TimeoutException {
-        try (Admin admin = Admin.create(clientConfig())) {
+        try (Admin admin = KafkaCluster.connect(clientConfig(), bootstrapServers)) {
             Topics.of(topicSettings).withRecordings(topic).ensureRecordings(admin, KafkaCluster.describe(admin));
         }
         Map<String, Object> config = clientConfig();

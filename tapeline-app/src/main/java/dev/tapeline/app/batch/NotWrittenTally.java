@@ -34,7 +34,7 @@ final class NotWrittenTally {
         return total;
     }
 
-    /** {@code 94 not written (90 broke off: FAILED CLIENT_GONE, 4 no fixture shape: POST /v1/x)}. */
+    /** {@code 94 not written (90 broke off: FAILED CLIENT_DISCONNECT, 4 no fixture shape: POST /v1/x)}. */
     String summary() {
         if (total == 0) {
             return "0 not written";

@@ -86,6 +86,7 @@ public final class ReplayTopicCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafka.checkReachable();
         TopicRange.Bound start = range.start(spec);
         TopicRange.Bound end = range.end(spec);
         RecordingWriter writer =

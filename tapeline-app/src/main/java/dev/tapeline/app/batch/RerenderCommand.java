@@ -97,6 +97,7 @@ public final class RerenderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafka.checkReachable();
         SettingValues settings = SettingOptions.read(spec, SETTINGS);
         TopicRange.Bound start = range.start(spec);
         TopicRange.Bound end = range.end(spec);

@@ -82,7 +82,7 @@ class InspectorTest {
                 "key-a",
                 "a",
                 dev.tapeline.sink.RecordingWriter.Skip.BROKE_OFF,
-                "broke off: FAILED CLIENT_GONE",
+                "broke off: FAILED CLIENT_DISCONNECT",
                 "FAILED exchanges are not written"));
 
         var summary = inspector.exchanges().get(0);

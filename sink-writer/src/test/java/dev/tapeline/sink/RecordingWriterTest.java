@@ -1,0 +1,61 @@
+package dev.tapeline.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.schema.FailureReason;
+import dev.tapeline.schema.Outcome;
+import dev.tapeline.schema.Recording;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What becomes of a record that becomes no file: a reason of its kind, counted by a short label. */
+class RecordingWriterTest {
+
+    @TempDir
+    Path root;
+
+    private RecordingWriter writer(boolean writeIncomplete) {
+        return new RecordingWriter(new FixtureWriter(root), FixtureLayout.current(), writeIncomplete, false);
+    }
+
+    @Test
+    void givenAnExchangeWhoseClientLeft_whenApplied_thenItBrokeOffWithItsOutcomeAndFailureReason() throws Exception {
+        Recording failed = GoldenRecording.streamed();
+        failed.setOutcome(Outcome.FAILED);
+        failed.setFailureReason(FailureReason.CLIENT_DISCONNECT);
+        failed.setOutcomeReason("CLIENT_DISCONNECT: the client closed the connection");
+
+        RecordingWriter.Applied applied = writer(false).apply(failed.getFixtureKey(), failed);
+
+        assertThat(applied.result()).isNull();
+        assertThat(applied.skip()).isEqualTo(RecordingWriter.Skip.BROKE_OFF);
+        assertThat(applied.label()).isEqualTo("broke off: FAILED CLIENT_DISCONNECT");
+        assertThat(applied.reason())
+                .isEqualTo(
+                        "outcome FAILED (CLIENT_DISCONNECT: the client closed the connection); exchanges that broke off"
+                                + " are written with --write-incomplete");
+    }
+
+    @Test
+    void givenAnEndpointWithNoFixtureShape_whenApplied_thenNoFixtureShapeNamingTheCall() throws Exception {
+        Recording unknown = GoldenRecording.streamed();
+        unknown.getRequest().setEndpoint("/v1/unknown/thing");
+        unknown.getRequest().setUrl("http://localhost:8000/v1/v1/unknown/thing");
+
+        RecordingWriter.Applied applied = writer(false).apply(unknown.getFixtureKey(), unknown);
+
+        assertThat(applied.skip()).isEqualTo(RecordingWriter.Skip.NO_FIXTURE_SHAPE);
+        assertThat(applied.label()).isEqualTo("no fixture shape: POST /v1/unknown/thing");
+        assertThat(applied.reason()).startsWith("POST /v1/unknown/thing: ");
+    }
+
+    @Test
+    void givenATombstoneOfNoFixture_whenApplied_thenNoSuchFixture() throws Exception {
+        RecordingWriter.Applied applied = writer(false).apply("0".repeat(64), null);
+
+        assertThat(applied.skip()).isEqualTo(RecordingWriter.Skip.NO_SUCH_FIXTURE);
+        assertThat(applied.label()).isEqualTo("no such fixture: tombstone");
+    }
+}
