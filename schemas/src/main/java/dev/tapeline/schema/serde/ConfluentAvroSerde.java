@@ -95,6 +95,15 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         return ByteBuffer.wrap(record, 1, 4).getInt();
     }
 
+    /** An Avro body in the Confluent wire format: the magic byte, {@code schemaId}, then the body. */
+    public static byte[] frame(int schemaId, byte[] avroBody) {
+        byte[] record = new byte[HEADER_BYTES + avroBody.length];
+        record[0] = MAGIC;
+        setSchemaId(record, schemaId);
+        System.arraycopy(avroBody, 0, record, HEADER_BYTES, avroBody.length);
+        return record;
+    }
+
     /** Puts {@code id} into a record's header, in place. */
     public static void setSchemaId(byte[] record, int id) {
         ByteBuffer.wrap(record, 1, 4).putInt(id);
