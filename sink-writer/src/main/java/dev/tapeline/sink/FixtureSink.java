@@ -214,8 +214,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             consumer.commitSync(done);
         }
         if (fault == null) {
-            if (stall.stalled()) {
-                Duration lasted = stall.cleared();
+            Duration lasted = stall.cleared();
+            if (lasted != null) {
                 LOG.info(
                         "fixture repository {} is writable again after {} ms; the sink goes on",
                         config.fixtureRoot(),

@@ -25,6 +25,9 @@ final class RepositoryStall {
     private Instant since;
     private Instant nextRetry;
     private Instant lastWarned;
+    /** Whether this stall was said (then its end is said too). */
+    private boolean said;
+
     private Duration backoff;
     private long attempts;
 
@@ -47,8 +50,8 @@ final class RepositoryStall {
     }
 
     /**
-     * A write failed. True when this starts a stall or a minute has passed since it was last said:
-     * the caller logs it at WARN then, and only then.
+     * A write failed. True when it is to be said now (the caller logs it at WARN then, and only
+     * then): at a stall's start unless one was said less than a minute ago, and once a minute.
      *
      * @param progressed whether this try wrote something before it failed: the wait starts again
      *                   from the first (space is coming back)
@@ -60,15 +63,16 @@ final class RepositoryStall {
         if (since == null) {
             since = now;
             backoff = firstRetry;
-            lastWarned = now;
-            nextRetry = now.plus(backoff);
-            return true;
+        } else {
+            Duration doubled = backoff.multipliedBy(2);
+            backoff = progressed ? firstRetry : doubled.compareTo(maxRetry) > 0 ? maxRetry : doubled;
         }
-        Duration doubled = backoff.multipliedBy(2);
-        backoff = progressed ? firstRetry : doubled.compareTo(maxRetry) > 0 ? maxRetry : doubled;
         nextRetry = now.plus(backoff);
-        if (Duration.between(lastWarned, now).compareTo(WARN_EVERY) >= 0) {
+        // said at its start, unless a stall was said less than a minute ago (a nearly full disk takes
+        // some fixtures and refuses others), and once a minute while it lasts
+        if (lastWarned == null || Duration.between(lastWarned, now).compareTo(WARN_EVERY) >= 0) {
             lastWarned = now;
+            said = true;
             return true;
         }
         return false;
@@ -83,16 +87,18 @@ final class RepositoryStall {
         return since != null;
     }
 
-    /** Ends the stall; how long it lasted (zero when there was none). */
+    /** Ends the stall: how long it lasted where it was said (its end is to be said too), else null. */
     Duration cleared() {
         if (since == null) {
-            return Duration.ZERO;
+            return null;
         }
         Duration lasted = Duration.between(since, clock.instant());
+        boolean tell = said;
         since = null;
         cause = null;
         attempts = 0;
-        return lasted;
+        said = false;
+        return tell ? lasted : null;
     }
 
     /** How long the stall has lasted. */

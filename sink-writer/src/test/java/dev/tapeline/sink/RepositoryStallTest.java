@@ -101,6 +101,14 @@ class RepositoryStallTest {
         assertThat(stall.cleared()).isEqualTo(Duration.ofSeconds(5));
         assertThat(stall.problem()).isNull();
         assertThat(stall.retryDue()).isFalse();
-        assertThat(stall.failed(full, false)).as("a new stall is said at once").isTrue();
+        assertThat(stall.failed(full, false))
+                .as("a stall again within the minute (a nearly full disk) is not said again")
+                .isFalse();
+        assertThat(stall.problem()).isEqualTo("fixture repository not writable: No space left on device");
+        stall.cleared();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(stall.failed(full, false))
+                .as("a stall a minute after the last said is said")
+                .isTrue();
     }
 }

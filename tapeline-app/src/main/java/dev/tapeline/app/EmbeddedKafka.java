@@ -27,18 +27,155 @@ import org.slf4j.LoggerFactory;
  * production server classes and a persistent log directory: formatted once, reused on restart.
  * Internal topics are set to replication factor 1 and min ISR 1, which a single node needs for
  * consumer groups and transactions to work.
+ *
+ * <p>A broker whose only log directory fails (the disk full, read-only) halts its process: Kafka's
+ * rule for a broker of its own, but here the process is the whole of Tapeline, clients and all.
+ * So while an embedded broker runs, Kafka's halt goes through {@link #halting}: where the data
+ * directory of an embedded broker cannot be written, that broker is stopped instead of the JVM,
+ * and started again on the same ports and data once the directory takes writes (every client of
+ * it reconnects by itself); any other halt halts, as Kafka meant.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final String CONTROLLER = "CONTROLLER";
 
-    private final KafkaRaftServer server;
-    private final String bootstrapServers;
+    /** How often a stopped broker's data directory is tried before it starts again. */
+    static final Duration RECOVERY_PROBE_EVERY = Duration.ofSeconds(1);
 
-    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers) {
+    /** The embedded brokers of this JVM, for {@link #halting}. */
+    private static final java.util.Set<EmbeddedKafka> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static final java.util.concurrent.atomic.AtomicBoolean HALTS_GUARDED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private volatile KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path logDir;
+    private final KafkaConfig config;
+    private final Map<String, Object> clientConfig;
+    /** Why the broker is stopped while its data directory cannot be written; null while it runs. */
+    private volatile String stopped;
+
+    private volatile Thread recovery;
+    private volatile boolean closed;
+
+    private EmbeddedKafka(
+            KafkaRaftServer server,
+            String bootstrapServers,
+            Path logDir,
+            KafkaConfig config,
+            Map<String, Object> clientConfig) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.logDir = logDir;
+        this.config = config;
+        this.clientConfig = clientConfig;
+    }
+
+    /** Routes Kafka's halt through {@link #halting}, once per JVM. */
+    private static void guardHalts() {
+        if (HALTS_GUARDED.compareAndSet(false, true)) {
+            org.apache.kafka.common.utils.internals.Exit.setHaltProcedure(EmbeddedKafka::halting);
+        }
+    }
+
+    /**
+     * Kafka halts the process: an embedded broker whose data directory cannot be written is stopped
+     * and recovered instead; where none is, the JVM halts with Kafka's status.
+     */
+    static void halting(int status, String message) {
+        boolean recovering = false;
+        for (EmbeddedKafka kafka : RUNNING) {
+            String problem = kafka.dataDirProblem();
+            if (problem != null) {
+                kafka.recover(problem);
+                recovering = true;
+            }
+        }
+        if (!recovering) {
+            LOG.error("Kafka halts the process (status {}{})", status, message == null ? "" : ": " + message);
+            Runtime.getRuntime().halt(status);
+        }
+    }
+
+    /** Null while the data directory takes a write (a small file written, forced and removed), else why not. */
+    String dataDirProblem() {
+        Path probe = logDir.resolve(".tapeline-probe");
+        try {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                    probe,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(1 << 20);
+                while (block.hasRemaining()) {
+                    channel.write(block);
+                }
+                channel.force(true);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+            return null;
+        } catch (IOException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+    }
+
+    /** Why the broker is stopped (its data directory cannot be written), or null while it runs. */
+    public String problem() {
+        return stopped;
+    }
+
+    /** Stops the broker and starts it again once its data directory takes writes (once, however often it is asked). */
+    private synchronized void recover(String problem) {
+        if (stopped != null || closed) {
+            return;
+        }
+        stopped = "its data directory " + logDir + " cannot be written: " + problem;
+        LOG.error(
+                "the in-process Kafka broker stopped: {}; clients are still served and capture events are kept where"
+                        + " the journal's disk allows; it starts again by itself once the directory takes writes",
+                stopped);
+        Thread thread = new Thread(this::recovery, "tapeline-kafka-recovery");
+        thread.setDaemon(true);
+        recovery = thread;
+        thread.start();
+    }
+
+    private void recovery() {
+        shutDown(server);
+        long started = System.nanoTime();
+        while (!closed) {
+            try {
+                Thread.sleep(RECOVERY_PROBE_EVERY.toMillis());
+            } catch (InterruptedException e) {
+                return; // closed
+            }
+            if (dataDirProblem() != null) {
+                continue;
+            }
+            KafkaRaftServer restarted = new KafkaRaftServer(config, Time.SYSTEM);
+            try {
+                restarted.startup();
+                server = restarted;
+                awaitReady(Duration.ofSeconds(60), clientConfig);
+            } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+                LOG.warn("the in-process Kafka broker did not start again yet ({}); trying again", e.toString());
+                shutDown(restarted);
+                continue;
+            }
+            stopped = null;
+            LOG.info(
+                    "the in-process Kafka broker runs again after {} s; its clients reconnect",
+                    Duration.ofNanos(System.nanoTime() - started).toSeconds());
+            return;
+        }
+    }
+
+    private static void shutDown(KafkaRaftServer server) {
+        server.shutdown();
+        server.awaitShutdown();
     }
 
     /**
@@ -109,10 +246,13 @@ public final class EmbeddedKafka implements AutoCloseable {
             clientConfig = saslClientConfig(admin, saslUsers.get(admin));
         }
         format(logDir);
-        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+        guardHalts();
+        KafkaConfig config = new KafkaConfig(props, false);
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         String bootstrap = "127.0.0.1:" + broker;
-        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap);
+        EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, logDir, config, clientConfig);
+        RUNNING.add(kafka);
         kafka.awaitReady(Duration.ofSeconds(60), clientConfig);
         LOG.info("embedded Kafka ready at {} (data in {})", bootstrap, logDir);
         return kafka;
@@ -194,7 +334,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        closed = true;
+        RUNNING.remove(this);
+        Thread waiting = recovery;
+        if (waiting != null) {
+            waiting.interrupt();
+            try {
+                waiting.join(TimeUnit.SECONDS.toMillis(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        shutDown(server);
     }
 }

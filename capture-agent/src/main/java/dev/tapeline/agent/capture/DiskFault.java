@@ -17,36 +17,42 @@ final class DiskFault {
     private volatile String cause;
     private Instant since;
     private Instant said;
+    private boolean saidThisFault;
 
     DiskFault(Clock clock) {
         this.clock = clock;
     }
 
-    /** The fault happened (again): true when the caller should log it now. */
+    /**
+     * The fault happened (again): true when the caller should log it now: at its start, unless a
+     * fault was said less than a minute ago (a nearly full disk fails and recovers write by
+     * write), and once a minute while it lasts.
+     */
     boolean failed(RuntimeException error) {
         Instant now = clock.instant();
         cause = error.getMessage();
         if (since == null) {
             since = now;
-            said = now;
-            return true;
         }
-        if (Duration.between(said, now).compareTo(SAY_EVERY) >= 0) {
+        if (said == null || Duration.between(said, now).compareTo(SAY_EVERY) >= 0) {
             said = now;
+            saidThisFault = true;
             return true;
         }
         return false;
     }
 
-    /** A write succeeded: how long the fault lasted, or null when there was none. */
+    /** A write succeeded: how long the fault lasted where it was said, else null (nothing to tell). */
     Duration cleared() {
         if (since == null) {
             return null;
         }
         Duration lasted = Duration.between(since, clock.instant());
+        boolean tell = saidThisFault;
         since = null;
         cause = null;
-        return lasted;
+        saidThisFault = false;
+        return tell ? lasted : null;
     }
 
     /** What is wrong now, or null. */
