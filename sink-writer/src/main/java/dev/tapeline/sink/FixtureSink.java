@@ -197,11 +197,12 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         ConsumerRecord<byte[], byte[]> failed = null;
         IOException fault = null;
+        boolean wrote = false;
         batch:
         for (TopicPartition partition : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
                 try {
-                    handle(record);
+                    wrote |= handle(record);
                 } catch (IOException e) {
                     failed = record;
                     fault = e;
@@ -214,7 +215,9 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             consumer.commitSync(done);
         }
         if (fault == null) {
-            Duration lasted = stall.cleared();
+            // only a file written or deleted proves the repository writable: records that write
+            // nothing (skipped, unchanged) leave a stall as it is, the next write tries it
+            Duration lasted = wrote ? stall.cleared() : null;
             if (lasted != null) {
                 LOG.info(
                         "fixture repository {} is writable again after {} ms; the sink goes on",
@@ -257,8 +260,11 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         }
     }
 
-    /** Handles one record; an I/O fault of the fixture repository is thrown, nothing else. */
-    private void handle(ConsumerRecord<byte[], byte[]> record) throws IOException {
+    /**
+     * Handles one record: true when it wrote or deleted a file. An I/O fault of the fixture
+     * repository is thrown, nothing else.
+     */
+    private boolean handle(ConsumerRecord<byte[], byte[]> record) throws IOException {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         Recording recording;
         try {
@@ -266,7 +272,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             // not a Recording (another writer's bytes, a schema id the registry does not know)
             deadLetter(record, key, "unreadable", e);
-            return;
+            return false;
         }
         RecordingWriter.Applied applied;
         try {
@@ -277,7 +283,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             // a bug in rendering or writing: never a silent skip
             deadLetter(record, key, "writer_failed", e);
-            return;
+            return false;
         }
         if (applied.result() == null) {
             metrics.counter(
@@ -303,7 +309,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
                             record.partition(),
                             record.offset(),
                             applied.reason());
-            return;
+            return false;
         }
         for (Path path : applied.paths()) {
             metrics.counter(
@@ -315,6 +321,7 @@ public final class FixtureSink implements Runnable, AutoCloseable {
             listener.accept(
                     new Written(path, key, applied.result(), recording == null ? null : recording.getCompletionId()));
         }
+        return applied.result() != FixtureWriter.Result.UNCHANGED;
     }
 
     /** Keeps the record on the dead-letter topic (or says it is skipped where there is none), counted and logged. */
