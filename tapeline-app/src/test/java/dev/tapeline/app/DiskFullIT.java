@@ -148,4 +148,32 @@ class DiskFullIT {
             assertEveryFixtureWholeAndOnce(fixtures);
         }
     }
+
+    @Test
+    void givenTheFixtureRepositoryReadOnly_whenItIsWritableAgain_thenTheSinkCatchesUpByItself() throws Exception {
+        Path fixtures = dir.resolve("fixtures");
+        try (Tmpfs disk = Tmpfs.mount(fixtures, "64m");
+                SimulatedUpstream upstream = SimulatedUpstream.start(0);
+                Stack stack = start(fixtures, upstream.url())) {
+            send(stack, 0, 10);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> FixtureFiles.visible(fixtures).size() == 10);
+
+            disk.writable(false);
+            send(stack, 10, EXCHANGES);
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .untilAsserted(() -> assertThat(sinkCheck(stack))
+                            .startsWith("DOWN: fixture repository not writable: ")
+                            .endsWith("Read-only file system"));
+            assertThat(FixtureFiles.visible(fixtures)).hasSize(10);
+
+            disk.writable(true);
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> FixtureFiles.visible(fixtures).size() == EXCHANGES);
+            await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(sinkCheck(stack)));
+            assertEveryFixtureWholeAndOnce(fixtures);
+        }
+    }
 }

@@ -44,6 +44,14 @@ final class Tmpfs implements AutoCloseable {
         }
     }
 
+    /** Makes the filesystem read-only ({@code false}) or writable again ({@code true}); what is on it stays. */
+    void writable(boolean writable) throws IOException, InterruptedException {
+        String refused = run(List.of("mount", "-o", "remount," + (writable ? "rw" : "ro"), dir.toString()));
+        if (refused != null) {
+            throw new IOException("cannot remount the tmpfs at " + dir + ": " + refused);
+        }
+    }
+
     /** Null when the command succeeded, else what it said. */
     private static String run(List<String> command) throws IOException, InterruptedException {
         Process process;
