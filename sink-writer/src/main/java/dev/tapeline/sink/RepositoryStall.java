@@ -14,9 +14,6 @@ import java.time.Instant;
  */
 final class RepositoryStall {
 
-    /** How often a stall that goes on is logged again. */
-    static final Duration WARN_EVERY = Duration.ofMinutes(1);
-
     private final Clock clock;
     private final Duration firstRetry;
     private final Duration maxRetry;
@@ -24,7 +21,7 @@ final class RepositoryStall {
     private volatile String cause;
     private Instant since;
     private Instant nextRetry;
-    private Instant lastWarned;
+    private final dev.tapeline.settings.Reminder reminder = new dev.tapeline.settings.Reminder();
     /** Whether this stall was said (then its end is said too). */
     private boolean said;
 
@@ -70,8 +67,7 @@ final class RepositoryStall {
         nextRetry = now.plus(backoff);
         // said at its start, unless a stall was said less than a minute ago (a nearly full disk takes
         // some fixtures and refuses others), and once a minute while it lasts
-        if (lastWarned == null || Duration.between(lastWarned, now).compareTo(WARN_EVERY) >= 0) {
-            lastWarned = now;
+        if (reminder.due(now)) {
             said = true;
             return true;
         }

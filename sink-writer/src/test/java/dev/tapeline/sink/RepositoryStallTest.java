@@ -2,41 +2,15 @@ package dev.tapeline.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tapeline.schema.testing.ManualClock;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class RepositoryStallTest {
 
-    /** A clock the test moves. */
-    private static final class Manual extends Clock {
-        Instant now = Instant.parse("2026-12-07T10:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-    }
-
-    private final Manual clock = new Manual();
+    private final ManualClock clock = new ManualClock();
     private final RepositoryStall stall = new RepositoryStall(clock, Duration.ofSeconds(1), Duration.ofSeconds(8));
     private final IOException full = new IOException("No space left on device");
 

@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.settings.Reminder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,8 +26,6 @@ final class SurroundingsWatch implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SurroundingsWatch.class);
 
-    static final Duration SAY_EVERY = Duration.ofMinutes(1);
-
     /**
      * One thing to watch.
      *
@@ -36,12 +35,14 @@ final class SurroundingsWatch implements AutoCloseable {
      */
     record Check(String what, String meanwhile, Supplier<String> problem) {}
 
-    private record Away(Instant since, Instant said) {}
+    /** Since when a check fails; {@code said} whether its start was said (then its end is said too). */
+    private record Away(Instant since, boolean said) {}
 
     private final List<Check> checks;
     private final Clock clock;
     private final BiConsumer<Level, String> say;
     private final Map<String, Away> away = new HashMap<>();
+    private final Map<String, Reminder> reminders = new HashMap<>();
     private ScheduledExecutorService timer;
 
     SurroundingsWatch(List<Check> checks, Clock clock, BiConsumer<Level, String> say) {
@@ -69,19 +70,25 @@ final class SurroundingsWatch implements AutoCloseable {
         for (Check check : checks) {
             String problem = check.problem().get();
             Away was = away.get(check.what());
+            Reminder reminder = reminders.computeIfAbsent(check.what(), what -> new Reminder());
             if (problem == null) {
                 if (was != null) {
                     away.remove(check.what());
-                    say.accept(
-                            Level.INFO,
-                            check.what() + " answers again after "
-                                    + Duration.between(was.since(), now).toSeconds() + " s");
+                    if (was.said()) {
+                        say.accept(
+                                Level.INFO,
+                                check.what() + " answers again after "
+                                        + Duration.between(was.since(), now).toSeconds() + " s");
+                    }
                 }
             } else if (was == null) {
-                away.put(check.what(), new Away(now, now));
-                say.accept(Level.WARN, check.what() + " does not answer: " + problem + "; " + check.meanwhile());
-            } else if (Duration.between(was.said(), now).compareTo(SAY_EVERY) >= 0) {
-                away.put(check.what(), new Away(was.since(), now));
+                boolean due = reminder.due(now);
+                away.put(check.what(), new Away(now, due));
+                if (due) {
+                    say.accept(Level.WARN, check.what() + " does not answer: " + problem + "; " + check.meanwhile());
+                }
+            } else if (reminder.due(now)) {
+                away.put(check.what(), new Away(was.since(), true));
                 say.accept(
                         Level.WARN,
                         check.what() + " still does not answer after "

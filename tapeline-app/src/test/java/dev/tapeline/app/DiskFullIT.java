@@ -87,6 +87,14 @@ class DiskFullIT {
         assertThat(testIds).hasSize(EXCHANGES);
     }
 
+    /** Every exchange's fixture written and the sink ready again. */
+    private static void awaitCaughtUp(Stack stack, Path fixtures) {
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> FixtureFiles.visible(fixtures).size() == EXCHANGES);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(sinkCheck(stack)));
+    }
+
     private static void awaitStalled(Stack stack, Path fixtures) throws IOException {
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(100))
@@ -113,10 +121,7 @@ class DiskFullIT {
             awaitStalled(stack, fixtures);
 
             disk.resize("64m");
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> FixtureFiles.visible(fixtures).size() == EXCHANGES);
-            await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(sinkCheck(stack)));
+            awaitCaughtUp(stack, fixtures);
             assertThat(stack.pipeline().scrapeMetrics())
                     .contains("tapeline_sink_repository_writable 1.0")
                     .containsPattern("tapeline_sink_write_failures_total [1-9]");
@@ -139,10 +144,7 @@ class DiskFullIT {
                 // still full: the restarted sink waits too, and says why
                 awaitStalled(stack, fixtures);
                 disk.resize("64m");
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(100))
-                        .until(() -> FixtureFiles.visible(fixtures).size() == EXCHANGES);
-                await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(sinkCheck(stack)));
+                awaitCaughtUp(stack, fixtures);
             }
             assertThat(FixtureFiles.visible(fixtures)).containsAll(before);
             assertEveryFixtureWholeAndOnce(fixtures);
@@ -169,10 +171,7 @@ class DiskFullIT {
             assertThat(FixtureFiles.visible(fixtures)).hasSize(10);
 
             disk.writable(true);
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> FixtureFiles.visible(fixtures).size() == EXCHANGES);
-            await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(sinkCheck(stack)));
+            awaitCaughtUp(stack, fixtures);
             assertEveryFixtureWholeAndOnce(fixtures);
         }
     }

@@ -3,8 +3,6 @@ package dev.tapeline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,19 +31,6 @@ class EmbeddedKafkaDiskFullIT {
 
     @TempDir
     Path dir;
-
-    private static void fill(Path file) throws IOException {
-        byte[] block = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            while (true) {
-                out.write(block);
-            }
-        } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("No space left on device")) {
-                throw e;
-            }
-        }
-    }
 
     @Test
     void givenTheBrokersDiskFull_whenItFails_thenTheJvmLivesAndTheBrokerComesBackWithItsDataOnceThereIsRoom()
@@ -76,7 +61,7 @@ class EmbeddedKafkaDiskFullIT {
                             .get(30, TimeUnit.SECONDS);
                 }
                 Path filler = data.getParent().resolve("kafka").resolve("filler");
-                fill(filler);
+                Tmpfs.fill(filler);
                 String large = "x".repeat(512 * 1024);
                 try {
                     producer.send(new ProducerRecord<>("kept", "k", large)).get(30, TimeUnit.SECONDS);

@@ -6,15 +6,12 @@ import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRequest;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ExplainCommandTest {
 
@@ -25,15 +22,10 @@ class ExplainCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String out, String err) {}
-
-    private static Result explain(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = TapelineCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+    private static Cli.Result explain(String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("explain"));
         all.addAll(List.of(args));
-        return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+        return Cli.run(all.toArray(String[]::new));
     }
 
     private Path recorded() throws Exception {
@@ -67,7 +59,7 @@ class ExplainCommandTest {
                 "{\"endpoint\":\"/v1/chat/completions\",\"test_id\":\"" + TEST_ID + "\",\"body\":"
                         + BODY.replace("0.0", "0.7") + "}");
 
-        Result result = explain(
+        Cli.Result result = explain(
                 dir.resolve("fixtures").toString(),
                 request.toString(),
                 "--recorded-base-url",
@@ -84,7 +76,7 @@ class ExplainCommandTest {
     void givenAFixtureFileItself_whenExplained_thenFoundAndExitCode0() throws Exception {
         Path fixture = recorded();
 
-        Result result = explain(dir.resolve("fixtures").toString(), fixture.toString());
+        Cli.Result result = explain(dir.resolve("fixtures").toString(), fixture.toString());
 
         assertThat(result.exitCode()).isEqualTo(0);
         assertThat(result.out()).contains("recorded: " + fixture);
@@ -95,7 +87,7 @@ class ExplainCommandTest {
         Path request = dir.resolve("request.json");
         Files.writeString(request, "{\"endpoint\":\"/v1/chat/completions\",\"body\":{}}");
 
-        Result result = explain(dir.toString(), request.toString());
+        Cli.Result result = explain(dir.toString(), request.toString());
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("REQUEST.json has no url: give --recorded-base-url");
@@ -107,7 +99,7 @@ class ExplainCommandTest {
         Files.createDirectories(dir.resolve("fixtures"));
         Path missing = dir.resolve("missing.json");
 
-        Result result = explain(dir.resolve("fixtures").toString(), missing.toString());
+        Cli.Result result = explain(dir.resolve("fixtures").toString(), missing.toString());
 
         assertThat(result.exitCode()).isEqualTo(Unavailable.EXIT_CODE);
         assertThat(result.err())
@@ -120,7 +112,7 @@ class ExplainCommandTest {
         Path request = dir.resolve("request.json");
         Files.writeString(request, "{\"endpoint\":\"/v1/chat/completions\",\"body\":{}}");
 
-        Result result = explain(dir.resolve("nowhere").toString(), request.toString());
+        Cli.Result result = explain(dir.resolve("nowhere").toString(), request.toString());
 
         assertThat(result.exitCode()).isEqualTo(Unavailable.EXIT_CODE);
         assertThat(result.err())

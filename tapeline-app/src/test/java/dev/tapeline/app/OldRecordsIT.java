@@ -13,8 +13,6 @@ import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
 import dev.tapeline.sink.FixtureSink;
 import dev.tapeline.sink.FixtureWriter;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,11 +48,18 @@ class OldRecordsIT {
         return files;
     }
 
-    private static int tapeline(String... args) {
-        return TapelineCli.commandLine()
-                .setOut(new PrintWriter(new StringWriter()))
-                .setErr(new PrintWriter(new StringWriter()))
-                .execute(args);
+    /** A batch command ({@code replay-topic}, {@code rerender}) of the stack's topics into {@code fixtures}. */
+    private static Map<String, byte[]> batchInto(Stack stack, String command, Path fixtures) throws Exception {
+        Cli.Result result = Cli.run(
+                command,
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--schema-registry-url",
+                stack.registryUrl(),
+                "--fixtures",
+                fixtures.toString());
+        assertThat(result.exitCode()).as(command + ": " + result.err()).isZero();
+        return files(fixtures);
     }
 
     @Test
@@ -125,28 +130,10 @@ class OldRecordsIT {
                 assertThat(files(fixtures)).containsExactlyEntriesOf(assembled);
 
                 // the batch tools read both generations on the topics into the same files
-                Path replayed = dir.resolve("replayed");
-                assertThat(tapeline(
-                                "replay-topic",
-                                "--bootstrap-servers",
-                                stack.bootstrapServers(),
-                                "--schema-registry-url",
-                                stack.registryUrl(),
-                                "--fixtures",
-                                replayed.toString()))
-                        .isZero();
-                assertThat(files(replayed)).containsExactlyEntriesOf(assembled);
-                Path rerendered = dir.resolve("rerendered");
-                assertThat(tapeline(
-                                "rerender",
-                                "--bootstrap-servers",
-                                stack.bootstrapServers(),
-                                "--schema-registry-url",
-                                stack.registryUrl(),
-                                "--fixtures",
-                                rerendered.toString()))
-                        .isZero();
-                assertThat(files(rerendered)).containsExactlyEntriesOf(assembled);
+                assertThat(batchInto(stack, "replay-topic", dir.resolve("replayed")))
+                        .containsExactlyEntriesOf(assembled);
+                assertThat(batchInto(stack, "rerender", dir.resolve("rerendered")))
+                        .containsExactlyEntriesOf(assembled);
             }
         }
     }

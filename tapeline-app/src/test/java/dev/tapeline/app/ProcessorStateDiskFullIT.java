@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.repo.FixtureFile;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,20 +29,6 @@ class ProcessorStateDiskFullIT {
 
     @TempDir
     Path dir;
-
-    /** Takes every free byte of the filesystem under {@code file}'s directory. */
-    private static void fill(Path file) throws IOException {
-        byte[] block = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            while (true) {
-                out.write(block);
-            }
-        } catch (IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("No space left on device")) {
-                throw e;
-            }
-        }
-    }
 
     private static void send(HttpClient http, TestStack stack, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
@@ -76,7 +60,7 @@ class ProcessorStateDiskFullIT {
                 send(http, stack, 0, 20);
                 stack.awaitFixtures(20);
 
-                fill(filler);
+                Tmpfs.fill(filler);
                 // in steady state the processor writes nothing there (exactly-once: RocksDB's memtables and the
                 // changelog on Kafka): the exchanges of a full state disk still become fixtures
                 send(http, stack, 20, 60);

@@ -2,11 +2,8 @@ package dev.tapeline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.tapeline.schema.testing.ManualClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,26 +12,7 @@ import org.slf4j.event.Level;
 
 class SurroundingsWatchTest {
 
-    private static final class Manual extends Clock {
-        Instant now = Instant.parse("2026-12-07T10:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final Manual clock = new Manual();
+    private final ManualClock clock = new ManualClock();
     private final AtomicReference<String> registry = new AtomicReference<>();
     private final List<String> said = new ArrayList<>();
     private final SurroundingsWatch watch = new SurroundingsWatch(
@@ -60,18 +38,18 @@ class SurroundingsWatchTest {
                 .containsExactly(Level.WARN + " the schema registry at http://127.0.0.1:2 (--schema-registry-url) does"
                         + " not answer: connection refused; capture events wait in the journal");
 
-        clock.now = clock.now.plusSeconds(50);
+        clock.advance(Duration.ofSeconds(50));
         watch.checkNow();
         assertThat(said).hasSize(1);
 
-        clock.now = clock.now.plusSeconds(10);
+        clock.advance(Duration.ofSeconds(10));
         watch.checkNow();
         assertThat(said)
                 .last()
                 .isEqualTo(Level.WARN + " the schema registry at http://127.0.0.1:2 (--schema-registry-url) still does"
                         + " not answer after 60 s: connection refused; capture events wait in the journal");
 
-        clock.now = clock.now.plus(Duration.ofSeconds(15));
+        clock.advance(Duration.ofSeconds(15));
         registry.set(null);
         watch.checkNow();
         assertThat(said)

@@ -52,6 +52,20 @@ final class Tmpfs implements AutoCloseable {
         }
     }
 
+    /** Takes every free byte of the filesystem with {@code file} (a file on it): the disk is full until it is deleted. */
+    static void fill(Path file) throws IOException {
+        byte[] block = new byte[64 * 1024];
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("No space left on device")) {
+                throw e;
+            }
+        }
+    }
+
     /** Null when the command succeeded, else what it said. */
     private static String run(List<String> command) throws IOException, InterruptedException {
         Process process;

@@ -3,8 +3,6 @@ package dev.tapeline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,18 +24,6 @@ class UnreachableIT {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String err) {}
-
-    private static Result tapeline(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = TapelineCli.commandLine()
-                .setOut(new PrintWriter(out))
-                .setErr(new PrintWriter(err))
-                .execute(args);
-        return new Result(code, err.toString());
-    }
-
     /** A port nothing listens on: taken from the system, then let go. */
     private static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -54,7 +40,7 @@ class UnreachableIT {
     @Test
     void givenNoKafkaAtTheAddress_whenRunStarts_thenOneLineNamesKafkaItsAddressAndItsOption() throws Exception {
         String kafka = "127.0.0.1:" + closedPort();
-        Result result = tapeline(
+        Cli.Result result = Cli.run(
                 "run",
                 "--bootstrap-servers",
                 kafka,
@@ -83,7 +69,7 @@ class UnreachableIT {
                 new String[] {"import", dir.toString()})) {
             List<String> args = new ArrayList<>(List.of(command));
             args.addAll(List.of("--bootstrap-servers", kafka, "--schema-registry-url", registry));
-            Result result = tapeline(args.toArray(String[]::new));
+            Cli.Result result = Cli.run(args.toArray(String[]::new));
             assertThat(result.exitCode()).as(command[0]).isEqualTo(Unavailable.EXIT_CODE);
             errors.add(result.err());
         }
@@ -94,7 +80,7 @@ class UnreachableIT {
     void givenKafkaButNoRegistryAtTheAddress_whenReplayTopicStarts_thenOneLineNamesTheRegistryAndItsOption()
             throws Exception {
         String registry = "http://127.0.0.1:" + closedPort();
-        Result result = tapeline(
+        Cli.Result result = Cli.run(
                 "replay-topic",
                 "--bootstrap-servers",
                 KAFKA.bootstrapServers(),

@@ -11,12 +11,10 @@ import java.time.Instant;
  */
 final class DiskFault {
 
-    static final Duration SAY_EVERY = Duration.ofMinutes(1);
-
     private final Clock clock;
     private volatile String cause;
     private Instant since;
-    private Instant said;
+    private final dev.tapeline.settings.Reminder reminder = new dev.tapeline.settings.Reminder();
     private boolean saidThisFault;
 
     DiskFault(Clock clock) {
@@ -34,8 +32,7 @@ final class DiskFault {
         if (since == null) {
             since = now;
         }
-        if (said == null || Duration.between(said, now).compareTo(SAY_EVERY) >= 0) {
-            said = now;
+        if (reminder.due(now)) {
             saidThisFault = true;
             return true;
         }

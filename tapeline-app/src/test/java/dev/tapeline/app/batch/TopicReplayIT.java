@@ -3,14 +3,12 @@ package dev.tapeline.app.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tapeline.app.Cli;
 import dev.tapeline.app.EmbeddedSchemaRegistry;
 import dev.tapeline.app.InJvmKafka;
-import dev.tapeline.app.TapelineCli;
 import dev.tapeline.fixture.Corpus;
 import dev.tapeline.fixture.repo.FixtureFile;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -55,19 +53,7 @@ class TopicReplayIT {
         }
     }
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run tapeline(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = TapelineCli.commandLine()
-                .setOut(new PrintWriter(out))
-                .setErr(new PrintWriter(err))
-                .execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    private static Run tapeline(String topic, String command, Object... more) {
+    private static Cli.Result tapeline(String topic, String command, Object... more) {
         List<String> args = new ArrayList<>(List.of(
                 command,
                 "--bootstrap-servers",
@@ -79,7 +65,7 @@ class TopicReplayIT {
         for (Object arg : more) {
             args.add(arg.toString());
         }
-        return tapeline(args.toArray(String[]::new));
+        return Cli.run(args.toArray(String[]::new));
     }
 
     /** Every file under a root by relative path, with its bytes. */
@@ -132,9 +118,9 @@ class TopicReplayIT {
         Path corpus = Corpus.root();
         Path out = dir.resolve("replayed-all");
 
-        Run imported = tapeline("corpus.recordings", "import", corpus);
-        Run first = tapeline("corpus.recordings", "replay-topic", "--fixtures", out);
-        Run second = tapeline("corpus.recordings", "replay-topic", "--fixtures", out);
+        Cli.Result imported = tapeline("corpus.recordings", "import", corpus);
+        Cli.Result first = tapeline("corpus.recordings", "replay-topic", "--fixtures", out);
+        Cli.Result second = tapeline("corpus.recordings", "replay-topic", "--fixtures", out);
 
         assertThat(imported.exitCode()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("1260 fixtures imported");
@@ -161,11 +147,11 @@ class TopicReplayIT {
 
         // when: the second batch by time, chat completions only; the first by offsets, one test file's only
         Path byTime = dir.resolve("by-time");
-        Run timeRange = tapeline(
+        Cli.Result timeRange = tapeline(
                 topic, "replay-topic", "--fixtures", byTime, "--from", between, "--endpoint", "/v1/chat/completions");
         Path byOffset = dir.resolve("by-offset");
         String prefix = "tests/integration/inference/test_openai_completion.py";
-        Run offsetRange = tapeline(
+        Cli.Result offsetRange = tapeline(
                 topic, "replay-topic", "--fixtures", byOffset, "--until", firstEnd, "--test-id-prefix", prefix);
 
         // then: exactly the files of those batches that match, byte for byte
@@ -231,7 +217,7 @@ class TopicReplayIT {
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, null))
                     .get();
         }
-        Run replay = tapeline(topic, "replay-topic", "--fixtures", out);
+        Cli.Result replay = tapeline(topic, "replay-topic", "--fixtures", out);
 
         assertThat(replay.out()).contains("1 deleted");
         assertThat(out.resolve(gone)).doesNotExist();
