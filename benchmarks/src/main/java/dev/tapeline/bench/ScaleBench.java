@@ -4,6 +4,7 @@ import dev.tapeline.app.EmbeddedSchemaRegistry;
 import dev.tapeline.app.KafkaCluster;
 import dev.tapeline.app.LocalCluster;
 import dev.tapeline.app.Topics;
+import dev.tapeline.app.cli.TapelineCli;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.settings.SettingValues;
@@ -146,7 +147,7 @@ final class ScaleBench {
                 "-Xmx768m",
                 "-cp",
                 System.getProperty("java.class.path"),
-                "TapelineCli",
+                TapelineCli.class.getName(),
                 "run",
                 "--components",
                 "PROCESSOR",

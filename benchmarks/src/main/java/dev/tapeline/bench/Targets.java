@@ -378,7 +378,7 @@ final class Targets {
         command.addAll(List.of(
                 "-cp",
                 System.getProperty("java.class.path"),
-                "dev.tapeline.app.TapelineCli",
+                dev.tapeline.app.cli.TapelineCli.class.getName(),
                 "run",
                 "--metrics-port",
                 Integer.toString(adminPort)));

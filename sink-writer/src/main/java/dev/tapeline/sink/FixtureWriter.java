@@ -1,6 +1,6 @@
 package dev.tapeline.sink;
 
-import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.fixture.RenderedFixture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

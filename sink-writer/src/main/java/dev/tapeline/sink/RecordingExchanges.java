@@ -1,8 +1,8 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.Interruption;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
@@ -29,17 +29,17 @@ final class RecordingExchanges {
      * events the agent could not keep (CAPTURE_LOST, UNKNOWN: capture stopped), or bodies left out
      * because of their size.
      */
-    static FixtureRenderer.Interruption interruption(Recording recording) {
+    static Interruption interruption(Recording recording) {
         String reason = recording.getOutcomeReason() == null ? "" : recording.getOutcomeReason();
         if (recording.getOutcome() == Outcome.INCOMPLETE) {
-            return new FixtureRenderer.Interruption("ReadTimeout", reason);
+            return new Interruption("ReadTimeout", reason);
         }
         return switch (failureOf(recording)) {
-            case "UPSTREAM_RESET" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
-            case "UPSTREAM_TIMEOUT" -> new FixtureRenderer.Interruption("ReadTimeout", reason);
-            case "AGENT_SHUTDOWN" -> new FixtureRenderer.Interruption("RemoteProtocolError", reason);
-            case "UPSTREAM_ERROR" -> new FixtureRenderer.Interruption("APIConnectionError", reason);
-            case "CLIENT_DISCONNECT" -> new FixtureRenderer.Interruption("CancelledError", reason);
+            case "UPSTREAM_RESET" -> new Interruption("RemoteProtocolError", reason);
+            case "UPSTREAM_TIMEOUT" -> new Interruption("ReadTimeout", reason);
+            case "AGENT_SHUTDOWN" -> new Interruption("RemoteProtocolError", reason);
+            case "UPSTREAM_ERROR" -> new Interruption("APIConnectionError", reason);
+            case "CLIENT_DISCONNECT" -> new Interruption("CancelledError", reason);
             default -> null;
         };
     }

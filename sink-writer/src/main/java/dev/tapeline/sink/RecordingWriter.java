@@ -1,13 +1,15 @@
 package dev.tapeline.sink;
 
 import dev.tapeline.fixture.CapturedExchange;
-import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureLayout;
-import dev.tapeline.fixture.FixtureRenderer;
-import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.fixture.Interruption;
+import dev.tapeline.fixture.RenderedFixture;
+import dev.tapeline.fixture.UnrenderableException;
+import dev.tapeline.fixture.path.FixtureRepository;
 import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.ChunkTiming;
-import dev.tapeline.fixture.repo.FixtureRepository;
+import dev.tapeline.fixture.shape.FixtureKeys;
+import dev.tapeline.fixture.shape.FixtureRenderer;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
@@ -87,7 +89,7 @@ public final class RecordingWriter {
         this.layout = layout;
         this.writeIncomplete = writeIncomplete;
         this.reRender = reRender;
-        this.renderer = layout.renderer();
+        this.renderer = new FixtureRenderer(layout);
     }
 
     public FixtureWriter fileWriter() {
@@ -113,7 +115,7 @@ public final class RecordingWriter {
             return Applied.written(writer.write(original), List.of(writer.resolve(original.relativePath())));
         }
         boolean completed = recording.getOutcome() == Outcome.COMPLETED;
-        FixtureRenderer.Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
+        Interruption interruption = completed ? null : RecordingExchanges.interruption(recording);
         if (!completed && (!writeIncomplete || interruption == null)) {
             return Applied.skipped(
                     writeIncomplete ? Skip.EVENTS_MISSING : Skip.BROKE_OFF,
@@ -127,7 +129,7 @@ public final class RecordingWriter {
         try {
             CapturedExchange exchange = RecordingExchanges.toExchange(recording);
             fixture = completed ? renderer.render(exchange) : renderer.renderInterrupted(exchange, interruption);
-        } catch (FixtureRenderer.UnrenderableException | PyJson.InvalidJsonException e) {
+        } catch (UnrenderableException | PyJson.InvalidJsonException e) {
             // no fixture shape for this exchange: a defined outcome; anything else is a bug, and is thrown
             String request = recording.getRequest().getMethod() + " "
                     + recording.getRequest().getEndpoint();
@@ -158,7 +160,7 @@ public final class RecordingWriter {
     private void writeTiming(RenderedFixture fixture, Recording recording) throws IOException {
         if (layout.chunkTiming()) {
             writer.write(new RenderedFixture(
-                    ChunkTiming.sidecarOf(fixture.relativePath()),
+                    FixtureRepository.timingOf(fixture.relativePath()),
                     fixture.requestHash(),
                     ChunkTiming.render(RecordingExchanges.chunkOffsets(recording))));
         }

@@ -3,7 +3,7 @@ package dev.tapeline.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.fixture.RenderedFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

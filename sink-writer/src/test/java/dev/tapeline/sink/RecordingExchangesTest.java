@@ -3,8 +3,9 @@ package dev.tapeline.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.FixtureRenderer;
-import dev.tapeline.fixture.FixtureRenderer.RenderedFixture;
+import dev.tapeline.fixture.Interruption;
+import dev.tapeline.fixture.RenderedFixture;
+import dev.tapeline.fixture.shape.FixtureRenderer;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import java.io.IOException;
@@ -63,9 +64,9 @@ class RecordingExchangesTest {
             })
     void givenAnExchangeThatBrokeOff_whenItsInterruptionIsRead_thenThePythonExceptionTheClientSawWithTheReason(
             Outcome outcome, String reason, String type) throws IOException {
-        FixtureRenderer.Interruption interruption = RecordingExchanges.interruption(brokenOff(outcome, reason));
+        Interruption interruption = RecordingExchanges.interruption(brokenOff(outcome, reason));
 
-        assertThat(interruption).isEqualTo(new FixtureRenderer.Interruption(type, reason));
+        assertThat(interruption).isEqualTo(new Interruption(type, reason));
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -93,6 +94,6 @@ class RecordingExchangesTest {
         Recording old = brokenOff(Outcome.FAILED, reason);
         old.setFailureReason(null);
 
-        assertThat(RecordingExchanges.interruption(old)).isEqualTo(new FixtureRenderer.Interruption(type, reason));
+        assertThat(RecordingExchanges.interruption(old)).isEqualTo(new Interruption(type, reason));
     }
 }

@@ -1,6 +1,5 @@
 package dev.tapeline.processor;
 
-import dev.tapeline.processor.internal.AssembleProcessor;
 import dev.tapeline.processor.internal.ChunkKeys;
 import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.CaptureEvent;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.shape.FixtureRenderer;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Start a local Apache Kafka cluster of several KRaft nodes, each its own JVM, and Tapeline's"
                 + " development schema registry (for trying the production layout without Docker); Ctrl-C stops it.")
-final class ClusterCommand implements Callable<Integer> {
+public final class ClusterCommand implements Callable<Integer> {
 
     @Option(
             names = "--nodes",

@@ -2,7 +2,7 @@ package dev.tapeline.app;
 
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
-import dev.tapeline.fixture.repo.TestIds;
+import dev.tapeline.fixture.path.TestIds;
 import dev.tapeline.sink.FixtureSink;
 import java.io.IOException;
 import java.net.URI;
@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Send sample requests through the whole pipeline to a simulated upstream and show the fixtures written.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
 
     static final String RECORDED_BASE_URL = "http://localhost:8000/v1";
     static final String TEST_FILE = "tests/integration/demo/test_demo.py";

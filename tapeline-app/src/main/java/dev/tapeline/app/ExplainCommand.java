@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Say whether FIXTURES holds the recording of REQUEST.json and, if not, which recording is nearest"
                 + " and where the request differs from it. Exit code 0: found; 1: not found.")
-final class ExplainCommand implements Callable<Integer> {
+public final class ExplainCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "FIXTURES", description = "The fixture repository root.")
     Path fixtures;

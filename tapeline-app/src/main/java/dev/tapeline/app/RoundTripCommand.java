@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = "Serve every fixture of a directory as an upstream would (provider form), capture it through the"
                 + " whole pipeline, and compare what the sink writes with the original. Exit code 1 if any differs.")
-final class RoundTripCommand implements Callable<Integer> {
+public final class RoundTripCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "Fixture repository to check (not modified).")
     Path fixtures;

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         modelTransformer = RunCommand.Options.class,
         description =
                 "Run the capture pipeline: point OPENAI_BASE_URL at the printed URL; fixtures appear under --fixtures.")
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer> {
 
     /** The services' own settings this command offers, as each declares them. */
     static final List<Setting<?>> SETTINGS = Stream.of(

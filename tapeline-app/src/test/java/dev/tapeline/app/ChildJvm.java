@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.app.cli.TapelineCli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

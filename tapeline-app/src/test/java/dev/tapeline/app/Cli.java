@@ -1,5 +1,6 @@
 package dev.tapeline.app;
 
+import dev.tapeline.app.cli.TapelineCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 

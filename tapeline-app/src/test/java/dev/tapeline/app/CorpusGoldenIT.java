@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.Corpus;
+import dev.tapeline.fixture.path.TestIds;
 import dev.tapeline.fixture.repo.FixtureFile;
-import dev.tapeline.fixture.repo.TestIds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

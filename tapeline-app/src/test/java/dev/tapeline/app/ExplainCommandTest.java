@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.RenderedFixture;
+import dev.tapeline.fixture.shape.FixtureRenderer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class ExplainCommandTest {
     }
 
     private Path recorded() throws Exception {
-        FixtureRenderer.RenderedFixture fixture = new FixtureRenderer(FixtureProfile.CURRENT)
+        RenderedFixture fixture = new FixtureRenderer(FixtureProfile.CURRENT)
                 .render(CapturedExchange.of(
                         new FixtureRequest(
                                 "POST",

@@ -3,7 +3,7 @@ package dev.tapeline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapeline.fixture.FixtureLayout;
-import dev.tapeline.fixture.repo.FixtureRepository;
+import dev.tapeline.fixture.path.FixtureRepository;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

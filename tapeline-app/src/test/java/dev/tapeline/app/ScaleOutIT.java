@@ -6,9 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.RenderedFixture;
 import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.shape.FixtureRenderer;
 import dev.tapeline.fixture.wire.SseFramer;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Outcome;
@@ -115,7 +116,7 @@ class ScaleOutIT {
                 await().atMost(Duration.ofSeconds(120))
                         .until(() -> FixtureFiles.visible(fixtures).size() >= EXCHANGES);
                 for (Answer answer : answers) {
-                    FixtureRenderer.RenderedFixture expected = expectedFixture(answer);
+                    RenderedFixture expected = expectedFixture(answer);
                     Path file = fixtures.resolve(expected.relativePath());
                     assertThat(file).as("exchange %d", answer.index()).hasBinaryContent(expected.content());
                     assertThat(parts.values().stream()
@@ -269,7 +270,7 @@ class ScaleOutIT {
     }
 
     /** The fixture the answer the client got renders to: what the written file must hold. */
-    private static FixtureRenderer.RenderedFixture expectedFixture(Answer answer) {
+    private static RenderedFixture expectedFixture(Answer answer) {
         List<byte[]> chunks = new ArrayList<>();
         if (answer.stream()) {
             SseFramer framer = new SseFramer((event, data) -> chunks.add(data), 1 << 20);

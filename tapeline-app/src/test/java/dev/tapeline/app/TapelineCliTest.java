@@ -2,6 +2,7 @@ package dev.tapeline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tapeline.app.cli.TapelineCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.tapeline.agent.proxy;
 
 import dev.tapeline.agent.AgentConfig;
+import dev.tapeline.agent.Redaction;
 import dev.tapeline.agent.Route;
-import dev.tapeline.agent.capture.Redaction;
-import dev.tapeline.fixture.repo.TestIds;
+import dev.tapeline.fixture.path.TestIds;
 import dev.tapeline.settings.Durations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

@@ -6,9 +6,10 @@ import dev.tapeline.agent.Route;
 import dev.tapeline.agent.proxy.ExchangeRequest;
 import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
-import dev.tapeline.fixture.FixtureRenderer;
 import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.RenderedFixture;
 import dev.tapeline.fixture.python.PyJson;
+import dev.tapeline.fixture.shape.FixtureRenderer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ class FixtureReplayTest {
     }
 
     private void store(CapturedExchange exchange) throws Exception {
-        FixtureRenderer.RenderedFixture fixture = new FixtureRenderer(FixtureProfile.CURRENT).render(exchange);
+        RenderedFixture fixture = new FixtureRenderer(FixtureProfile.CURRENT).render(exchange);
         Path file = root.resolve(fixture.relativePath());
         Files.createDirectories(file.getParent());
         Files.write(file, fixture.content());
@@ -183,7 +184,7 @@ class FixtureReplayTest {
 
         assertThat(lookup).isInstanceOf(FixtureReplay.Miss.class);
         FixtureReplay.Miss miss = (FixtureReplay.Miss) lookup;
-        String recordedHash = dev.tapeline.fixture.FixtureKeys.requestHash(
+        String recordedHash = dev.tapeline.fixture.shape.FixtureKeys.requestHash(
                 new FixtureRequest(
                         "POST",
                         "http://localhost:8000/v1/v1/chat/completions",

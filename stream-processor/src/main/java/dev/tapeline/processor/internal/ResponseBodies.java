@@ -19,17 +19,17 @@ import java.util.Locale;
  * content type implies. The agent captures a compressed body as raw pieces because events
  * cannot be told apart before decoding; this is where they are decoded and framed.
  */
-final class ResponseBodies {
+public final class ResponseBodies {
 
     /** Largest decoded body accepted (a guard against decompression bombs). */
     static final int MAX_DECODED_BYTES = 256 * 1024 * 1024;
 
     /** The chunks to record, their framing, and why the body was kept raw, if it was. */
-    record Framed(Framing framing, List<RecordedChunk> chunks, String problem) {}
+    public record Framed(Framing framing, List<RecordedChunk> chunks, String problem) {}
 
     private ResponseBodies() {}
 
-    static Framed frame(Framing captured, List<Header> headers, List<RecordedChunk> pieces) {
+    public static Framed frame(Framing captured, List<Header> headers, List<RecordedChunk> pieces) {
         if (captured != Framing.BODY) {
             return new Framed(captured, pieces, null);
         }

@@ -1,8 +1,9 @@
 package dev.tapeline.app.batch;
 
-import dev.tapeline.fixture.FixtureKeys;
+import dev.tapeline.fixture.path.FixtureRepository;
 import dev.tapeline.fixture.repo.ChunkTiming;
 import dev.tapeline.fixture.repo.FixtureFile;
+import dev.tapeline.fixture.shape.FixtureKeys;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Header;
 import dev.tapeline.schema.Outcome;
@@ -52,7 +53,7 @@ public final class FixtureImport {
         try (Stream<Path> walk = Files.walk(root)) {
             files = walk.filter(Files::isRegularFile)
                     .filter(path -> path.getFileName().toString().endsWith(".json"))
-                    .filter(path -> !path.getFileName().toString().endsWith(ChunkTiming.SUFFIX))
+                    .filter(path -> !path.getFileName().toString().endsWith(FixtureRepository.TIMING_SUFFIX))
                     .sorted()
                     .toList();
         }

@@ -7,7 +7,7 @@ import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.app.SimulatedUpstream;
 import dev.tapeline.app.Stack;
-import dev.tapeline.app.TapelineCli;
+import dev.tapeline.app.cli.TapelineCli;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.HashRules;

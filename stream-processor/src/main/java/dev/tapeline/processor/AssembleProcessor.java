@@ -1,11 +1,11 @@
-package dev.tapeline.processor.internal;
+package dev.tapeline.processor;
 
-import dev.tapeline.fixture.FixtureKeys;
 import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.HashRules;
 import dev.tapeline.fixture.python.PyJson;
-import dev.tapeline.processor.ProcessorConfig;
-import dev.tapeline.processor.RecordingTopology;
+import dev.tapeline.fixture.shape.FixtureKeys;
+import dev.tapeline.processor.internal.ChunkKeys;
+import dev.tapeline.processor.internal.ResponseBodies;
 import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;

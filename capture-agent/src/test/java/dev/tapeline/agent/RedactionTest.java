@@ -1,4 +1,4 @@
-package dev.tapeline.agent.capture;
+package dev.tapeline.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

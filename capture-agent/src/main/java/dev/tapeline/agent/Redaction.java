@@ -1,4 +1,4 @@
-package dev.tapeline.agent.capture;
+package dev.tapeline.agent;
 
 import java.util.Locale;
 import java.util.Set;

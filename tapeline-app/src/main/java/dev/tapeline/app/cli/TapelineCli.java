@@ -1,5 +1,11 @@
-package dev.tapeline.app;
+package dev.tapeline.app.cli;
 
+import dev.tapeline.app.ClusterCommand;
+import dev.tapeline.app.DemoCommand;
+import dev.tapeline.app.ExplainCommand;
+import dev.tapeline.app.RoundTripCommand;
+import dev.tapeline.app.RunCommand;
+import dev.tapeline.app.Unavailable;
 import dev.tapeline.app.batch.ImportCommand;
 import dev.tapeline.app.batch.ReplayTopicCommand;
 import dev.tapeline.app.batch.RerenderCommand;
