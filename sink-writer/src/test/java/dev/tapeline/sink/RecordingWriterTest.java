@@ -39,16 +39,33 @@ class RecordingWriterTest {
     }
 
     @Test
-    void givenAnEndpointWithNoFixtureShape_whenApplied_thenNoFixtureShapeNamingTheCall() throws Exception {
+    void givenACallWhoseTypedShapeIsNotWrittenYet_whenApplied_thenNoFixtureShapeNamingTheCall() throws Exception {
+        Recording responses = GoldenRecording.streamed();
+        responses.getRequest().setEndpoint("/v1/responses");
+        responses.getRequest().setUrl("http://localhost:8000/v1/v1/responses");
+
+        RecordingWriter.Applied applied = writer(false).apply(responses.getFixtureKey(), responses);
+
+        assertThat(applied.skip()).isEqualTo(RecordingWriter.Skip.NO_FIXTURE_SHAPE);
+        assertThat(applied.label()).isEqualTo("no fixture shape: POST /v1/responses");
+        assertThat(applied.reason())
+                .isEqualTo("POST /v1/responses: llama-stack records /v1/responses (responses.create) in a typed shape"
+                        + " Tapeline does not write yet, and a passthrough fixture would not be found by its replay");
+    }
+
+    @Test
+    void givenAnEndpointWithNoLlamaStackShape_whenApplied_thenWrittenAsAnHttpPassthroughFixture() throws Exception {
         Recording unknown = GoldenRecording.streamed();
         unknown.getRequest().setEndpoint("/v1/unknown/thing");
         unknown.getRequest().setUrl("http://localhost:8000/v1/v1/unknown/thing");
 
         RecordingWriter.Applied applied = writer(false).apply(unknown.getFixtureKey(), unknown);
 
-        assertThat(applied.skip()).isEqualTo(RecordingWriter.Skip.NO_FIXTURE_SHAPE);
-        assertThat(applied.label()).isEqualTo("no fixture shape: POST /v1/unknown/thing");
-        assertThat(applied.reason()).startsWith("POST /v1/unknown/thing: ");
+        assertThat(applied.result()).isEqualTo(FixtureWriter.Result.WRITTEN);
+        String fixture = java.nio.file.Files.readString(applied.paths().get(0));
+        assertThat(fixture)
+                .contains("\"url\": \"http://localhost:8000/v1/v1/unknown/thing\"", "\"payload\": {")
+                .contains("\"is_streaming\": true");
     }
 
     @Test
