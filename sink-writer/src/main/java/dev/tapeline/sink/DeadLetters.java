@@ -1,8 +1,6 @@
 package dev.tapeline.sink;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
+import dev.tapeline.schema.DeadLetterHeaders;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -17,8 +15,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Keeps records the sink cannot read or write on the dead-letter topic, bytes as they were, with
- * the error and the record's position in the headers Kafka Streams' own dead-letter records use
- * ({@code __streams.errors.*}), so one topic reads the same whoever wrote to it.
+ * the error and the record's position in the headers ({@link DeadLetterHeaders}).
  */
 public final class DeadLetters implements AutoCloseable {
 
@@ -42,15 +39,7 @@ public final class DeadLetters implements AutoCloseable {
     public void store(ConsumerRecord<byte[], byte[]> record, Throwable error, String component) {
         RecordHeaders headers = new RecordHeaders();
         record.headers().forEach(headers::add);
-        StringWriter trace = new StringWriter();
-        error.printStackTrace(new PrintWriter(trace));
-        headers.add("__streams.errors.exception", bytes(error.getClass().getName()));
-        headers.add("__streams.errors.message", bytes(String.valueOf(error.getMessage())));
-        headers.add("__streams.errors.stacktrace", bytes(trace.toString()));
-        headers.add("__streams.errors.topic", bytes(record.topic()));
-        headers.add("__streams.errors.partition", bytes(Integer.toString(record.partition())));
-        headers.add("__streams.errors.offset", bytes(Long.toString(record.offset())));
-        headers.add("tapeline.errors.component", bytes(component));
+        DeadLetterHeaders.add(headers, error, record.topic(), record.partition(), record.offset(), component);
         try {
             producer.send(new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers))
                     .get(60, TimeUnit.SECONDS);
@@ -63,10 +52,6 @@ public final class DeadLetters implements AutoCloseable {
                             + record.offset() + " on " + topic + ": " + e,
                     e);
         }
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tapeline.sink;
 
+import dev.tapeline.schema.Limits;
 import dev.tapeline.schema.Recording;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -117,6 +118,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         settings.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // a recording holds a request and its whole answer: records up to the topics' limit
+        settings.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Limits.MAX_RECORD_BYTES);
         // bytes: each record is read here, so one that cannot be read goes to the dead letters as it was
         this.consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         // the consumer's own metrics (lag among them) on /metrics

@@ -10,6 +10,7 @@ import dev.tapeline.processor.state.ExchangeState;
 import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
+import dev.tapeline.schema.DeadLetterHeaders;
 import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
 import dev.tapeline.schema.FailureReason;
@@ -21,10 +22,7 @@ import dev.tapeline.schema.RecordedResponse;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -189,14 +187,9 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 id,
                 bug);
         deadLetters.record();
-        StringWriter trace = new StringWriter();
-        bug.printStackTrace(new PrintWriter(trace));
+        // the exchange's events are many, on one partition: the origin is its topic
         RecordHeaders headers = new RecordHeaders();
-        headers.add("__streams.errors.exception", utf8(bug.getClass().getName()));
-        headers.add("__streams.errors.message", utf8(String.valueOf(bug.getMessage())));
-        headers.add("__streams.errors.stacktrace", utf8(trace.toString()));
-        headers.add("__streams.errors.topic", utf8(config.eventsTopic()));
-        headers.add("tapeline.errors.component", utf8("processor"));
+        DeadLetterHeaders.add(headers, bug, config.eventsTopic(), -1, -1, "processor");
         CaptureEvent requestEvent = new CaptureEvent(
                 id,
                 state.getAgentId() == null ? "" : state.getAgentId(),
@@ -204,10 +197,6 @@ public final class AssembleProcessor implements Processor<String, CaptureEvent, 
                 state.getRequest());
         context.forward(
                 new Record<String, Object>(id, requestEvent, timestamp, headers), RecordingTopology.DEAD_LETTER_SINK);
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -37,8 +37,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,8 +141,6 @@ public final class Pipeline implements AutoCloseable {
         }
 
         if (components.contains(PipelineConfig.Component.SINK)) {
-            Map<String, Object> consumer = clientConfig();
-            consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Limits.MAX_RECORD_BYTES);
             sink = new FixtureSink(
                     SinkConfig.of(
                             config.topics().recordings(),
@@ -152,7 +148,7 @@ public final class Pipeline implements AutoCloseable {
                             config.fixtureRoot(),
                             config.layout(),
                             config.settings()),
-                    consumer,
+                    clientConfig(),
                     ConfluentAvroSerde.<Recording>forValues(Recording.getClassSchema(), registry),
                     deadLetters = new DeadLetters(config.topics().deadLetters(), clientConfig()),
                     metrics,
@@ -170,17 +166,13 @@ public final class Pipeline implements AutoCloseable {
             AgentMode mode = config.agent().mode();
             ExchangeTap tap = ExchangeTap.NONE;
             if (mode.captures()) {
-                Map<String, Object> producer = clientConfig();
-                // a request body of up to 64 MB travels in one event; the buffer must hold the largest record
-                producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.MAX_RECORD_BYTES);
-                producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Limits.MAX_RECORD_BYTES);
                 publisher = new KafkaEventPublisher(
                         config.topics().events(),
-                        producer,
+                        clientConfig(),
                         ConfluentAvroSerde.<CaptureEvent>forValues(CaptureEvent.getClassSchema(), registry),
                         config.journalDir(),
                         config.settings().get(KafkaEventPublisher.JOURNAL_MAX_MB) << 20,
-                        100_000,
+                        KafkaEventPublisher.QUEUE_CAPACITY,
                         metrics);
                 KafkaEventPublisher kafka = publisher;
                 tap = new CapturingTap(

@@ -66,12 +66,19 @@ public record Topics(
     /** What the command line offers. */
     public static final List<Setting<?>> OPTIONS = List.of(PARTITIONS, REPLICATION_FACTOR, MIN_INSYNC_REPLICAS);
 
+    /** The capture events' topic; a compile-time constant, for the commands' defaults too. */
+    public static final String EVENTS = "tapeline.capture.events";
+    /** The recordings' topic. */
+    public static final String RECORDINGS = "tapeline.recordings";
+    /** The dead letters' topic. */
+    public static final String DEAD_LETTERS = "tapeline.dead-letters";
+
     /** Tapeline's topic names, laid out as the settings say. */
     public static Topics of(SettingValues settings) {
         return new Topics(
-                "tapeline.capture.events",
-                "tapeline.recordings",
-                "tapeline.dead-letters",
+                EVENTS,
+                RECORDINGS,
+                DEAD_LETTERS,
                 settings.get(PARTITIONS).intValue(),
                 settings.get(REPLICATION_FACTOR).intValue(),
                 settings.get(MIN_INSYNC_REPLICAS).intValue());

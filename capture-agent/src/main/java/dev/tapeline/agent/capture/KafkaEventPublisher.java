@@ -2,6 +2,7 @@ package dev.tapeline.agent.capture;
 
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
+import dev.tapeline.schema.Limits;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
@@ -151,7 +152,10 @@ public final class KafkaEventPublisher implements EventPublisher {
         return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Producer settings chosen for capture: durable, ordered, batched, compressed, never giving up. */
+    /** How many capture events wait in memory for the journal before an exchange loses one. */
+    public static final int QUEUE_CAPACITY = 100_000;
+
+    /** Producer settings chosen for capture: durable, ordered, batched, compressed, never giving up, records up to {@link Limits#MAX_RECORD_BYTES}. */
     public static Map<String, Object> defaults() {
         return Map.of(
                 ProducerConfig.ACKS_CONFIG,
@@ -166,8 +170,11 @@ public final class KafkaEventPublisher implements EventPublisher {
                 5,
                 ProducerConfig.BATCH_SIZE_CONFIG,
                 256 * 1024,
+                // the largest record Tapeline sends: a request body of up to 64 MB travels in one event
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                16 * 1024 * 1024,
+                Limits.MAX_RECORD_BYTES,
+                ProducerConfig.BUFFER_MEMORY_CONFIG,
+                2L * Limits.MAX_RECORD_BYTES,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
                 Integer.MAX_VALUE,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG,

@@ -1,5 +1,6 @@
 package dev.tapeline.app.batch;
 
+import dev.tapeline.app.Topics;
 import dev.tapeline.schema.Recording;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class ImportCommand implements Callable<Integer> {
     static final class Options implements picocli.CommandLine.IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            dev.tapeline.app.SettingOptions.addTo(spec, dev.tapeline.app.Topics.OPTIONS);
+            dev.tapeline.app.SettingOptions.addTo(spec, Topics.OPTIONS);
             return spec;
         }
     }
@@ -36,7 +37,7 @@ public final class ImportCommand implements Callable<Integer> {
 
     @Option(
             names = "--topic",
-            defaultValue = "tapeline.recordings",
+            defaultValue = Topics.RECORDINGS,
             description = "Recordings topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
@@ -57,8 +58,8 @@ public final class ImportCommand implements Callable<Integer> {
         AtomicLong files = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         FixtureImport.Summary summary;
-        try (KafkaProducer<String, Recording> producer = kafka.recordingsProducer(
-                topic, dev.tapeline.app.SettingOptions.read(spec, dev.tapeline.app.Topics.OPTIONS))) {
+        try (KafkaProducer<String, Recording> producer =
+                kafka.recordingsProducer(topic, dev.tapeline.app.SettingOptions.read(spec, Topics.OPTIONS))) {
             summary = FixtureImport.run(
                     root, producer, topic, size -> line.update(files.incrementAndGet(), 0, bytes.addAndGet(size)));
         }

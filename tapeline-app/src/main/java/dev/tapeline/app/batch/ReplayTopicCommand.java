@@ -1,6 +1,7 @@
 package dev.tapeline.app.batch;
 
 import dev.tapeline.app.LayoutOptions;
+import dev.tapeline.app.Topics;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
@@ -32,7 +33,7 @@ public final class ReplayTopicCommand implements Callable<Integer> {
 
     @Option(
             names = "--topic",
-            defaultValue = "tapeline.recordings",
+            defaultValue = Topics.RECORDINGS,
             description = "Recordings topic (default: ${DEFAULT-VALUE}).")
     String topic;
 

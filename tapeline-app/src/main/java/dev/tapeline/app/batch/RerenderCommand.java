@@ -2,6 +2,7 @@ package dev.tapeline.app.batch;
 
 import dev.tapeline.app.LayoutOptions;
 import dev.tapeline.app.SettingOptions;
+import dev.tapeline.app.Topics;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.settings.Setting;
@@ -43,7 +44,7 @@ public final class RerenderCommand implements Callable<Integer> {
 
     /** The processor's and sink's settings a re-render runs with, as for {@code tapeline run}. */
     static final List<Setting<?>> SETTINGS = java.util.stream.Stream.of(
-                    ProcessorConfig.OPTIONS, SinkConfig.OPTIONS, dev.tapeline.app.Topics.OPTIONS)
+                    ProcessorConfig.OPTIONS, SinkConfig.OPTIONS, Topics.OPTIONS)
             .<Setting<?>>flatMap(List::stream)
             .toList();
 
@@ -64,7 +65,7 @@ public final class RerenderCommand implements Callable<Integer> {
 
     @Option(
             names = "--events-topic",
-            defaultValue = "tapeline.capture.events",
+            defaultValue = Topics.EVENTS,
             description = "Capture events topic (default: ${DEFAULT-VALUE}).")
     String eventsTopic;
 
