@@ -319,10 +319,13 @@ public final class EmbeddedKafka implements AutoCloseable {
                             .isEmpty()) {
                         return;
                     }
-                } catch (Exception e) {
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("embedded Kafka did not become ready within " + timeout, e);
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the embedded Kafka", e);
                 }
             }
         }

@@ -114,8 +114,8 @@ final class JournalSender implements Runnable {
             }
             try {
                 producer.flush();
-            } catch (RuntimeException e) {
-                retriable.compareAndSet(null, e);
+            } catch (KafkaException e) {
+                retriable.compareAndSet(null, e); // interrupted, or the producer failed: sent again from the journal
             }
             if (stopped) {
                 return; // a forced close aborted what was in flight: it stays in the journal

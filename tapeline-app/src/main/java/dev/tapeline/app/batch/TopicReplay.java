@@ -57,8 +57,8 @@ public final class TopicReplay {
                                         recording.getRequest().getBody()))
                         .get("model");
                 return model == null || !model.isTextual() ? null : model.textValue();
-            } catch (RuntimeException e) {
-                return null;
+            } catch (dev.tapeline.fixture.python.PyJson.InvalidJsonException e) {
+                return null; // a body that is not JSON names no model
             }
         }
     }
