@@ -4,6 +4,7 @@ import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureRequest;
 import dev.tapeline.fixture.Interruption;
 import dev.tapeline.schema.Buffers;
+import dev.tapeline.schema.FailureReason;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Outcome;
 import dev.tapeline.schema.RecordedChunk;
@@ -34,24 +35,37 @@ final class RecordingExchanges {
         if (recording.getOutcome() == Outcome.INCOMPLETE) {
             return new Interruption("ReadTimeout", reason);
         }
-        return switch (failureOf(recording)) {
-            case "UPSTREAM_RESET" -> new Interruption("RemoteProtocolError", reason);
-            case "UPSTREAM_TIMEOUT" -> new Interruption("ReadTimeout", reason);
-            case "AGENT_SHUTDOWN" -> new Interruption("RemoteProtocolError", reason);
-            case "UPSTREAM_ERROR" -> new Interruption("APIConnectionError", reason);
-            case "CLIENT_DISCONNECT" -> new Interruption("CancelledError", reason);
-            default -> null;
+        FailureReason failure = failureOf(recording);
+        if (failure == null) {
+            return null;
+        }
+        return switch (failure) {
+            case UPSTREAM_RESET, AGENT_SHUTDOWN -> new Interruption("RemoteProtocolError", reason);
+            case UPSTREAM_TIMEOUT -> new Interruption("ReadTimeout", reason);
+            case UPSTREAM_ERROR -> new Interruption("APIConnectionError", reason);
+            case CLIENT_DISCONNECT -> new Interruption("CancelledError", reason);
+            // events the agent could not keep, or a reason it could not name: not what the client got
+            case CAPTURE_LOST, UNKNOWN, TIMEOUT -> null;
         };
     }
 
-    /** The agent's reason of a FAILED recording; recordings written before the field carry it as the reason's prefix. */
-    private static String failureOf(Recording recording) {
+    /**
+     * The agent's reason of a FAILED recording, or null where it names none; recordings written
+     * before the field carry it in words, as the reason's prefix ({@code UPSTREAM_RESET: ...}).
+     */
+    private static FailureReason failureOf(Recording recording) {
         if (recording.getFailureReason() != null) {
-            return recording.getFailureReason().name();
+            return recording.getFailureReason();
         }
         String reason = recording.getOutcomeReason() == null ? "" : recording.getOutcomeReason();
         int colon = reason.indexOf(':');
-        return colon < 0 ? "" : reason.substring(0, colon);
+        String name = colon < 0 ? "" : reason.substring(0, colon);
+        for (FailureReason known : FailureReason.values()) {
+            if (known.name().equals(name)) {
+                return known;
+            }
+        }
+        return null;
     }
 
     static CapturedExchange toExchange(Recording recording) {
