@@ -89,18 +89,8 @@ public final class FixtureSink implements Runnable, AutoCloseable {
     /**
      * @param deadLetters where unreadable records and those the writer fails on go before the sink moves past them
      * @param metrics     counts fixtures by result, recordings not written, dead letters by reason
+     * @param clock       when a stalled repository is tried again and said so
      */
-    public FixtureSink(
-            SinkConfig config,
-            Map<String, Object> consumerConfig,
-            Deserializer<Recording> deserializer,
-            DeadLetters deadLetters,
-            MeterRegistry metrics,
-            Consumer<Written> listener) {
-        this(config, consumerConfig, deserializer, deadLetters, metrics, listener, Clock.systemUTC());
-    }
-
-    /** @param clock when a stalled repository is tried again and said so */
     public FixtureSink(
             SinkConfig config,
             Map<String, Object> consumerConfig,

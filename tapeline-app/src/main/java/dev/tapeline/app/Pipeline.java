@@ -155,7 +155,8 @@ public final class Pipeline implements AutoCloseable {
                     written -> {
                         onFixture.accept(written);
                         inspector.fixture(written);
-                    });
+                    },
+                    Clock.systemUTC());
             sink.onNotWritten(inspector::notWritten);
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
