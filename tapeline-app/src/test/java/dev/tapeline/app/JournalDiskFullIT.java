@@ -111,6 +111,30 @@ class JournalDiskFullIT {
     }
 
     @Test
+    void givenAnAppendRefusedWhileRecordsWereUndelivered_whenTheyAreAcknowledged_thenTheSegmentIsGivenBack()
+            throws Exception {
+        Path journalDir = dir.resolve("journal");
+        try (Tmpfs disk = Tmpfs.mount(journalDir, "256k")) {
+            EventJournal journal = new EventJournal(journalDir, 64L << 20, 64L << 20);
+            byte[] piece = new byte[40 * 1024];
+            for (int i = 0; i < 5; i++) {
+                assertThat(journal.append(piece)).isTrue();
+            }
+            byte[] large = new byte[100 * 1024];
+            assertThatThrownBy(() -> journal.append(large)).isInstanceOf(UncheckedIOException.class);
+
+            var pending = journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0);
+            assertThat(pending).hasSize(5);
+            journal.acknowledge(pending.get(pending.size() - 1).next());
+            assertThat(journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0))
+                    .as("the reader lets go of the delivered segment")
+                    .isEmpty();
+            assertThat(journal.append(large)).as("the space is back").isTrue();
+            journal.close();
+        }
+    }
+
+    @Test
     void givenTheJournalDiskFillingUp_whenTrafficGoesOn_thenClientsAreServedAndCaptureResumesByItself()
             throws Exception {
         try (Tmpfs disk = Tmpfs.mount(dir.resolve("data").resolve("journal"), "512k");
@@ -135,7 +159,12 @@ class JournalDiskFullIT {
                     .as("the disk refused some events")
                     .containsPattern("tapeline_agent_events_lost_total [1-9]");
 
-            // the disk has room again by itself: what comes next is captured
+            // once Kafka has every event the journal kept, the delivered segment is given back: room again
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> stack.stack
+                            .pipeline()
+                            .scrapeMetrics()
+                            .contains("tapeline_agent_journal_pending_bytes 0.0"));
             int before = stack.written.size();
             for (int i = 0; i < 5; i++) {
                 assertThat(http.send(

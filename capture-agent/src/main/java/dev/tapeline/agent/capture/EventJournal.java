@@ -63,6 +63,9 @@ public final class EventJournal implements AutoCloseable {
     private FileChannel appendChannel;
     private long appendSegment;
     private boolean dirty;
+    /** The disk refused an append since the delivered segment was last given back. */
+    private boolean refused;
+
     private Position checkpoint;
     /** The position last written to disk, and when. */
     private Position writtenCheckpoint;
@@ -176,6 +179,7 @@ public final class EventJournal implements AutoCloseable {
         } catch (IOException e) {
             // nothing of this call stays: a record is in the journal whole or not at all
             rollBack(startSegment, startSize, startTotal, e);
+            refused = true;
             freeDeliveredSegment();
             throw new UncheckedIOException("cannot append to the event journal in " + dir + ": " + e.getMessage(), e);
         }
@@ -217,10 +221,10 @@ public final class EventJournal implements AutoCloseable {
     }
 
     /**
-     * After an append the disk refused: where everything appended so far was delivered, a new
-     * segment takes the next appends and the delivered one is deleted. Segments are otherwise
-     * deleted only once the reader has moved past them, so a disk filled by one segment that Kafka
-     * had long taken would never get its space back.
+     * After an append the disk refused, as soon as everything appended was delivered (at once, or
+     * at the acknowledgement that gets there): a new segment takes the next appends and the
+     * delivered one is deleted. Segments are otherwise deleted only once the reader has moved past
+     * them, so a disk filled by one segment that Kafka had long taken would never get its space back.
      */
     private void freeDeliveredSegment() {
         long size = segments.get(appendSegment);
@@ -233,6 +237,7 @@ public final class EventJournal implements AutoCloseable {
             segments.remove(delivered);
             Files.deleteIfExists(segmentPath(delivered));
             checkpoint = new Position(appendSegment, 0);
+            refused = false;
             notifyAll(); // the reader lets go of the deleted segment: its space comes back then
         } catch (IOException e) {
             // no room even for a new segment's entry: tried again after the next refused append
@@ -419,6 +424,9 @@ public final class EventJournal implements AutoCloseable {
             while (segments.firstKey() < position.segment()) {
                 Files.deleteIfExists(segmentPath(segments.firstKey()));
                 segments.pollFirstEntry();
+            }
+            if (refused) {
+                freeDeliveredSegment();
             }
             if (System.nanoTime() - checkpointWrittenAtNanos >= checkpointIntervalNanos) {
                 writeCheckpoint();
