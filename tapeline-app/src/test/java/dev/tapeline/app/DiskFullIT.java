@@ -103,10 +103,9 @@ class DiskFullIT {
                         .endsWith("No space left on device"));
         assertThat(stack.pipeline().readiness().ready()).isFalse();
         assertThat(stack.pipeline().scrapeMetrics()).contains("tapeline_sink_repository_writable 0.0");
-        int stalledAt = FixtureFiles.visible(fixtures).size();
-        assertThat(stalledAt).isBetween(1, EXCHANGES - 1);
-        // nothing half-written, no temporary left behind while it waits
-        assertThat(allFiles(fixtures)).hasSize(stalledAt);
+        // some written, the rest waiting (that none is half-written or left as a temporary is checked
+        // once the sink has caught up: while it waits, a try in progress has its temporary for a moment)
+        assertThat(FixtureFiles.visible(fixtures).size()).isBetween(1, EXCHANGES - 1);
     }
 
     @Test
