@@ -66,14 +66,19 @@ class UnreachableIT {
         List<String> errors = new ArrayList<>();
         for (String[] command : List.of(
                 new String[] {"replay-topic", "--fixtures", dir.resolve("f").toString()},
-                new String[] {"import", dir.toString()})) {
+                new String[] {"import", dir.toString()},
+                new String[] {"rerender", "--fixtures", dir.resolve("r").toString()})) {
             List<String> args = new ArrayList<>(List.of(command));
             args.addAll(List.of("--bootstrap-servers", kafka, "--schema-registry-url", registry));
             Cli.Result result = Cli.run(args.toArray(String[]::new));
             assertThat(result.exitCode()).as(command[0]).isEqualTo(Unavailable.EXIT_CODE);
             errors.add(result.err());
         }
-        assertThat(errors).containsExactly(kafkaTimeout("replay-topic", kafka), kafkaTimeout("import", kafka));
+        assertThat(errors)
+                .containsExactly(
+                        kafkaTimeout("replay-topic", kafka),
+                        kafkaTimeout("import", kafka),
+                        kafkaTimeout("rerender", kafka));
     }
 
     @Test
