@@ -1,5 +1,6 @@
 package dev.tapeline.sink;
 
+import dev.tapeline.settings.LastingProblem;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.time.Clock;
@@ -18,13 +19,10 @@ final class RepositoryStall {
     private final Duration firstRetry;
     private final Duration maxRetry;
 
-    private volatile String cause;
-    private Instant since;
-    private Instant nextRetry;
-    private final dev.tapeline.settings.Reminder reminder = new dev.tapeline.settings.Reminder();
-    /** Whether this stall was said (then its end is said too). */
-    private boolean said;
+    /** Since when, why, and when to say it. */
+    private final LastingProblem problem = new LastingProblem();
 
+    private Instant nextRetry;
     private Duration backoff;
     private long attempts;
 
@@ -48,7 +46,8 @@ final class RepositoryStall {
 
     /**
      * A write failed. True when it is to be said now (the caller logs it at WARN then, and only
-     * then): at a stall's start unless one was said less than a minute ago, and once a minute.
+     * then): at a stall's start unless one was said less than a minute ago, and once a minute
+     * ({@link LastingProblem}).
      *
      * @param progressed whether this try wrote something before it failed: the wait starts again
      *                   from the first (space is coming back)
@@ -56,50 +55,34 @@ final class RepositoryStall {
     boolean failed(IOException error, boolean progressed) {
         Instant now = clock.instant();
         attempts++;
-        cause = describe(error);
-        if (since == null) {
-            since = now;
+        if (!problem.ongoing()) {
             backoff = firstRetry;
         } else {
             Duration doubled = backoff.multipliedBy(2);
             backoff = progressed ? firstRetry : doubled.compareTo(maxRetry) > 0 ? maxRetry : doubled;
         }
         nextRetry = now.plus(backoff);
-        // said at its start, unless a stall was said less than a minute ago (a nearly full disk takes
-        // some fixtures and refuses others), and once a minute while it lasts
-        if (reminder.due(now)) {
-            said = true;
-            return true;
-        }
-        return false;
+        return problem.met(now, describe(error));
     }
 
     /** Whether a stall is on and its next try is due. */
     boolean retryDue() {
-        return since != null && !clock.instant().isBefore(nextRetry);
+        return problem.ongoing() && !clock.instant().isBefore(nextRetry);
     }
 
     boolean stalled() {
-        return since != null;
+        return problem.ongoing();
     }
 
     /** Ends the stall: how long it lasted where it was said (its end is to be said too), else null. */
     Duration cleared() {
-        if (since == null) {
-            return null;
-        }
-        Duration lasted = Duration.between(since, clock.instant());
-        boolean tell = said;
-        since = null;
-        cause = null;
         attempts = 0;
-        said = false;
-        return tell ? lasted : null;
+        return problem.over(clock.instant());
     }
 
     /** How long the stall has lasted. */
     Duration lasted() {
-        return since == null ? Duration.ZERO : Duration.between(since, clock.instant());
+        return problem.lasted(clock.instant());
     }
 
     /** Failed writes in this stall. */
@@ -109,7 +92,7 @@ final class RepositoryStall {
 
     /** Why the repository cannot be written now, or null when it can. */
     String problem() {
-        String now = cause;
-        return now == null ? null : "fixture repository not writable: " + now;
+        String cause = problem.cause();
+        return cause == null ? null : "fixture repository not writable: " + cause;
     }
 }

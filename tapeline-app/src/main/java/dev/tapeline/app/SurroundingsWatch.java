@@ -1,6 +1,6 @@
 package dev.tapeline.app;
 
-import dev.tapeline.settings.Reminder;
+import dev.tapeline.settings.LastingProblem;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,14 +35,12 @@ final class SurroundingsWatch implements AutoCloseable {
      */
     record Check(String what, String meanwhile, Supplier<String> problem) {}
 
-    /** Since when a check fails; {@code said} whether its start was said (then its end is said too). */
-    private record Away(Instant since, boolean said) {}
-
     private final List<Check> checks;
     private final Clock clock;
     private final BiConsumer<Level, String> say;
-    private final Map<String, Away> away = new HashMap<>();
-    private final Map<String, Reminder> reminders = new HashMap<>();
+    /** Each check's problem while it lasts, by what it watches. */
+    private final Map<String, LastingProblem> problems = new HashMap<>();
+
     private ScheduledExecutorService timer;
 
     SurroundingsWatch(List<Check> checks, Clock clock, BiConsumer<Level, String> say) {
@@ -69,32 +67,24 @@ final class SurroundingsWatch implements AutoCloseable {
         Instant now = clock.instant();
         for (Check check : checks) {
             String problem = check.problem().get();
-            Away was = away.get(check.what());
-            Reminder reminder = reminders.computeIfAbsent(check.what(), what -> new Reminder());
+            LastingProblem away = problems.computeIfAbsent(check.what(), what -> new LastingProblem());
             if (problem == null) {
-                if (was != null) {
-                    away.remove(check.what());
-                    if (was.said()) {
-                        say.accept(
-                                Level.INFO,
-                                check.what() + " answers again after "
-                                        + Duration.between(was.since(), now).toSeconds() + " s");
-                    }
+                Duration lasted = away.over(now);
+                if (lasted != null) {
+                    say.accept(Level.INFO, check.what() + " answers again after " + lasted.toSeconds() + " s");
                 }
-            } else if (was == null) {
-                boolean due = reminder.due(now);
-                away.put(check.what(), new Away(now, due));
-                if (due) {
-                    say.accept(Level.WARN, check.what() + " does not answer: " + problem + "; " + check.meanwhile());
-                }
-            } else if (reminder.due(now)) {
-                away.put(check.what(), new Away(was.since(), true));
-                say.accept(
-                        Level.WARN,
-                        check.what() + " still does not answer after "
-                                + Duration.between(was.since(), now).toSeconds() + " s: " + problem + "; "
-                                + check.meanwhile());
+                continue;
             }
+            boolean already = away.ongoing();
+            if (!away.met(now, problem)) {
+                continue;
+            }
+            say.accept(
+                    Level.WARN,
+                    already
+                            ? check.what() + " still does not answer after "
+                                    + away.lasted(now).toSeconds() + " s: " + problem + "; " + check.meanwhile()
+                            : check.what() + " does not answer: " + problem + "; " + check.meanwhile());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tapeline.agent.capture;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.registry.SchemaRegistryException;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.settings.LastingProblem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import java.io.UncheckedIOException;
@@ -50,7 +51,7 @@ final class JournalSender implements Runnable {
 
     private volatile boolean stopped;
     /** The journal's disk as this thread meets it (sync, checkpoint). */
-    private final DiskFault disk = new DiskFault(java.time.Clock.systemUTC());
+    private final LastingProblem disk = new LastingProblem();
 
     private long syncedAtNanos = System.nanoTime();
     /** Whether the producer refused the last event handed to it (said once, not per retry). */
@@ -172,13 +173,16 @@ final class JournalSender implements Runnable {
     }
 
     private void diskFailed(UncheckedIOException e, String what) {
-        if (disk.failed(e)) {
+        if (disk.met(java.time.Instant.now(), e.getMessage())) {
             LOG.warn("the event journal cannot be {} ({}); sending goes on, tried again shortly", what, e.getMessage());
         }
     }
 
     private void diskWorks() {
-        java.time.Duration lasted = disk.cleared();
+        if (!disk.ongoing()) {
+            return; // every write that works comes here: no clock read while nothing is wrong
+        }
+        java.time.Duration lasted = disk.over(java.time.Instant.now());
         if (lasted != null) {
             LOG.info("the event journal's disk works again after {} ms", lasted.toMillis());
         }

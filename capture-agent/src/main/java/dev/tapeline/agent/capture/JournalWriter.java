@@ -6,6 +6,7 @@ import dev.tapeline.schema.ExchangeCompleted;
 import dev.tapeline.schema.ExchangeFailed;
 import dev.tapeline.schema.FailureReason;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.settings.LastingProblem;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ final class JournalWriter implements Runnable {
     /** At most this many markers wait; beyond it an exchange stays open in the pipeline. */
     static final int MAX_WAITING_MARKERS = 100_000;
 
-    private final DiskFault disk;
+    private final LastingProblem disk;
 
     /**
      * @param droppedFinals outcomes the queue could not take: their exchanges end CAPTURE_LOST
@@ -91,7 +92,7 @@ final class JournalWriter implements Runnable {
             Losses losses,
             ConfluentAvroSerde<CaptureEvent> serde,
             String topic,
-            DiskFault disk) {
+            LastingProblem disk) {
         this.disk = disk;
         this.serde = serde;
         this.encoder = serde.encoder();
@@ -222,7 +223,7 @@ final class JournalWriter implements Runnable {
 
     /** Says a disk fault at once and then once a minute; what it is, for the events it loses. */
     private String diskFailed(UncheckedIOException e) {
-        if (disk.failed(e)) {
+        if (disk.met(java.time.Instant.now(), e.getMessage())) {
             LOG.warn(
                     "the event journal cannot be written ({}): capture events are lost until it can (their exchanges"
                             + " end CAPTURE_LOST); clients are not affected",
@@ -232,7 +233,10 @@ final class JournalWriter implements Runnable {
     }
 
     private void diskWorks() {
-        Duration lasted = disk.cleared();
+        if (!disk.ongoing()) {
+            return; // every write that works comes here: no clock read while nothing is wrong
+        }
+        Duration lasted = disk.over(java.time.Instant.now());
         if (lasted != null) {
             LOG.info("the event journal is written again after {} ms; capture goes on", lasted.toMillis());
         }

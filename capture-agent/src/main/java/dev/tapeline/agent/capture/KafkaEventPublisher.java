@@ -6,6 +6,7 @@ import dev.tapeline.schema.Limits;
 import dev.tapeline.schema.RequestStarted;
 import dev.tapeline.schema.ResponseStarted;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
+import dev.tapeline.settings.LastingProblem;
 import dev.tapeline.settings.Setting;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -70,7 +71,7 @@ public final class KafkaEventPublisher implements EventPublisher {
     private final Counter outcomes;
     private final Set<String> lossy = ConcurrentHashMap.newKeySet();
     /** Whether the journal's disk takes the writer's appends (the writer reports, the metric reads). */
-    private final DiskFault journalDisk = new DiskFault(java.time.Clock.systemUTC());
+    private final LastingProblem journalDisk = new LastingProblem();
     /** Exchanges whose final event the in-memory queue could not take. */
     private final BlockingQueue<CaptureEvent> droppedFinals = new ArrayBlockingQueue<>(10_000);
 
@@ -122,7 +123,7 @@ public final class KafkaEventPublisher implements EventPublisher {
         this.outcomes = metrics.counter("tapeline.agent.events", "type", "outcome");
         metrics.gauge("tapeline.agent.journal.pending.bytes", journal, EventJournal::pendingBytes);
         io.micrometer.core.instrument.Gauge.builder(
-                        "tapeline.agent.journal.writable", journalDisk, disk -> disk.problem() == null ? 1 : 0)
+                        "tapeline.agent.journal.writable", journalDisk, disk -> disk.cause() == null ? 1 : 0)
                 .description("1 while the event journal takes writes, 0 while its disk fails (capture events lost)")
                 .register(metrics);
         this.writer = new Thread(
