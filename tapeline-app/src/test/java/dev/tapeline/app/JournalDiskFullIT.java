@@ -37,9 +37,24 @@ class JournalDiskFullIT {
     }
 
     private static List<String> readAll(EventJournal journal) throws InterruptedException {
-        return journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0).stream()
+        return pending(journal).stream()
                 .map(entry -> new String(entry.data(), StandardCharsets.UTF_8))
                 .toList();
+    }
+
+    /** Everything appended and not acknowledged, from the checkpoint on. */
+    private static List<EventJournal.Entry> pending(EventJournal journal) throws InterruptedException {
+        return journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0);
+    }
+
+    /** A journal of one (large) segment holding five records of 40 KB: most of a 256 KB disk. */
+    private static EventJournal oneSegmentOf200Kb(Path journalDir) {
+        EventJournal journal = new EventJournal(journalDir, 64L << 20, 64L << 20);
+        byte[] piece = new byte[40 * 1024];
+        for (int i = 0; i < 5; i++) {
+            assertThat(journal.append(piece)).isTrue();
+        }
+        return journal;
     }
 
     private static long segmentBytes(Path journalDir) throws Exception {
@@ -89,21 +104,17 @@ class JournalDiskFullIT {
             throws Exception {
         Path journalDir = dir.resolve("journal");
         try (Tmpfs disk = Tmpfs.mount(journalDir, "256k")) {
-            EventJournal journal = new EventJournal(journalDir, 64L << 20, 64L << 20);
-            byte[] piece = new byte[40 * 1024];
-            for (int i = 0; i < 5; i++) {
-                assertThat(journal.append(piece)).isTrue();
-            }
-            var delivered = journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0);
+            EventJournal journal = oneSegmentOf200Kb(journalDir);
+            var delivered = pending(journal);
             journal.acknowledge(delivered.get(delivered.size() - 1).next());
 
             byte[] large = new byte[100 * 1024];
             assertThatThrownBy(() -> journal.append(large)).isInstanceOf(UncheckedIOException.class);
-            assertThat(journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0))
+            assertThat(pending(journal))
                     .as("the reader lets go of the delivered segment")
                     .isEmpty();
             assertThat(journal.append(large)).isTrue();
-            assertThat(journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0))
+            assertThat(pending(journal))
                     .singleElement()
                     .satisfies(entry -> assertThat(entry.data()).hasSize(large.length));
             journal.close();
@@ -115,18 +126,14 @@ class JournalDiskFullIT {
             throws Exception {
         Path journalDir = dir.resolve("journal");
         try (Tmpfs disk = Tmpfs.mount(journalDir, "256k")) {
-            EventJournal journal = new EventJournal(journalDir, 64L << 20, 64L << 20);
-            byte[] piece = new byte[40 * 1024];
-            for (int i = 0; i < 5; i++) {
-                assertThat(journal.append(piece)).isTrue();
-            }
+            EventJournal journal = oneSegmentOf200Kb(journalDir);
             byte[] large = new byte[100 * 1024];
             assertThatThrownBy(() -> journal.append(large)).isInstanceOf(UncheckedIOException.class);
 
-            var pending = journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0);
+            var pending = pending(journal);
             assertThat(pending).hasSize(5);
             journal.acknowledge(pending.get(pending.size() - 1).next());
-            assertThat(journal.read(journal.checkpoint(), 1_000, Long.MAX_VALUE, 0))
+            assertThat(pending(journal))
                     .as("the reader lets go of the delivered segment")
                     .isEmpty();
             assertThat(journal.append(large)).as("the space is back").isTrue();
