@@ -23,6 +23,9 @@ for (const call of calls) {
       case '/v1/embeddings':
         answer = await client.embeddings.create(call.args, options);
         break;
+      case '/v1/responses':
+        answer = await client.responses.create(call.args, options);
+        break;
       case '/v1/models':
         answer = (await client.models.list({ ...options, query: call.args.extra_query })).data;
         break;

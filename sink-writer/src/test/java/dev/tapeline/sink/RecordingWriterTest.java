@@ -39,8 +39,8 @@ class RecordingWriterTest {
     }
 
     @Test
-    void givenACallWhoseTypedShapeIsNotWrittenYet_whenApplied_thenNoFixtureShapeNamingTheCall() throws Exception {
-        Recording responses = GoldenRecording.streamed();
+    void givenAResponsesStreamWhoseEventsHaveNoType_whenApplied_thenNoFixtureShapeNamingWhy() throws Exception {
+        Recording responses = GoldenRecording.streamed(); // chat completion chunks: no "type" of a Responses event
         responses.getRequest().setEndpoint("/v1/responses");
         responses.getRequest().setUrl("http://localhost:8000/v1/v1/responses");
 
@@ -49,8 +49,9 @@ class RecordingWriterTest {
         assertThat(applied.skip()).isEqualTo(RecordingWriter.Skip.NO_FIXTURE_SHAPE);
         assertThat(applied.label()).isEqualTo("no fixture shape: POST /v1/responses");
         assertThat(applied.reason())
-                .isEqualTo("POST /v1/responses: llama-stack records /v1/responses (responses.create) in a typed shape"
-                        + " Tapeline does not write yet, and a passthrough fixture would not be found by its replay");
+                .isEqualTo(
+                        "POST /v1/responses: a Responses stream event without a type: "
+                                + "{\"id\":\"chatcmpl-abc123\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,\"m…");
     }
 
     @Test

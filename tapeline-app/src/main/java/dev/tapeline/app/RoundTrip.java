@@ -243,7 +243,11 @@ final class RoundTrip {
             copy.put("created", 1_718_000_000L);
         }
         if (copy.path("created_at").asText().equals("1970-01-01T00:00:00.000000Z")) {
-            copy.put("created_at", "2025-08-15T20:24:49.18651486Z");
+            if ("response".equals(copy.path("object").asText())) {
+                copy.put("created_at", 1_718_000_000L); // a Responses API answer's: seconds
+            } else {
+                copy.put("created_at", "2025-08-15T20:24:49.18651486Z");
+            }
         }
         for (String field : new String[] {"total_duration", "load_duration", "prompt_eval_duration", "eval_duration"}) {
             if (copy.path(field).isIntegralNumber() && copy.get(field).asLong() == 0) {

@@ -1,7 +1,6 @@
 package dev.tapeline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,18 +15,14 @@ import dev.tapeline.fixture.path.TestIds;
 import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.shape.SdkRequests;
-import java.math.BigDecimal;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +51,7 @@ class NodeSdkIT {
     void
             givenCorpusRequestsSentWithTheNodeSdk_whenRecordedThenReplayed_thenEveryFixtureByteIdenticalAndEveryAnswerTheRecordedOne()
                     throws Exception {
-        Path client = nodeClient();
+        NodeClient client = NodeClient.require();
         Path root = Corpus.root();
         List<FixtureFile> sample = sample();
         assertThat(sample).hasSizeGreaterThanOrEqualTo(100);
@@ -107,8 +102,8 @@ class NodeSdkIT {
             List<String> differ = new ArrayList<>();
             for (Call call : calls) {
                 String id = call.file().path().getFileName().toString();
-                JsonNode expected = canonical(recordedAnswer(call.file(), id));
-                JsonNode actual = canonical(replayed.get(id));
+                JsonNode expected = NodeClient.canonical(recordedAnswer(call.file(), id));
+                JsonNode actual = NodeClient.canonical(replayed.get(id));
                 if (call.file().endpoint().equals("/v1/models")) {
                     // replay answers a model list with the models of every list recorded for it, as llama-stack
                     // does, in the order it merges them: the same models
@@ -150,33 +145,6 @@ class NodeSdkIT {
                     first.clientSdkVersion()));
         }
         return routes;
-    }
-
-    /** Where the Node client and its SDK are; skips (or, on CI, fails) without them. */
-    private static Path nodeClient() throws Exception {
-        Path client = Path.of(System.getProperty("tapeline.nodeClient", "src/test/node"));
-        boolean required = "1".equals(System.getenv("TAPELINE_REQUIRE_NODE"));
-        String missing = null;
-        if (!Files.isDirectory(client.resolve("node_modules/openai"))) {
-            missing = "the OpenAI Node SDK is not installed in " + client.toAbsolutePath() + " (npm ci --prefix "
-                    + client + ")";
-        } else {
-            try {
-                Process node = new ProcessBuilder("node", "--version")
-                        .redirectErrorStream(true)
-                        .start();
-                if (!node.waitFor(30, TimeUnit.SECONDS) || node.exitValue() != 0) {
-                    missing = "node does not run";
-                }
-            } catch (java.io.IOException e) {
-                missing = "node is not installed: " + e.getMessage();
-            }
-        }
-        if (missing != null && required) {
-            throw new AssertionError(missing + "; TAPELINE_REQUIRE_NODE=1 requires it");
-        }
-        assumeTrue(missing == null, missing + "; Node SDK test skipped");
-        return client;
     }
 
     /**
@@ -265,45 +233,6 @@ class NodeSdkIT {
         return node;
     }
 
-    /** Runs every call with the Node SDK against {@code agentUrl}; the answers by fixture file name. */
-    private Map<String, JsonNode> run(Path client, List<Call> calls, String agentUrl) throws Exception {
-        ArrayNode list = NODES.arrayNode();
-        for (Call call : calls) {
-            FixtureFile file = call.file();
-            ObjectNode headers = NODES.objectNode()
-                    .put("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()))
-                    .put(
-                            CorpusUpstream.FIXTURE_HEADER,
-                            file.path().getFileName().toString());
-            list.addObject()
-                    .put("id", file.path().getFileName().toString())
-                    .put("baseURL", agentUrl + "/r" + call.route() + "/v1")
-                    .put("endpoint", file.endpoint())
-                    .<ObjectNode>set("args", SdkRequests.wireBody(file.kind(), file.requestBody()))
-                    .set("headers", headers);
-        }
-        Path in = Files.createTempFile(dir, "calls", ".json");
-        Path out = Files.createTempFile(dir, "answers", ".json");
-        Files.writeString(in, JSON.writeValueAsString(NODES.objectNode().set("calls", list)));
-        Process node = new ProcessBuilder(
-                        "node",
-                        "sdk-client.mjs",
-                        in.toAbsolutePath().toString(),
-                        out.toAbsolutePath().toString())
-                .directory(client.toFile())
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(node.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        assertThat(node.exitValue()).as("node sdk-client.mjs: %s", output).isZero();
-        Map<String, JsonNode> answers = new LinkedHashMap<>();
-        for (JsonNode answer : JSON.readTree(Files.readString(out))) {
-            answers.put(answer.path("id").asText(), answer);
-        }
-        assertThat(answers).hasSize(calls.size());
-        return answers;
-    }
-
     /** What the SDK makes of the recorded response: a stream's chunks, a body, a page's data, an error. */
     private static JsonNode recordedAnswer(FixtureFile file, String id) {
         List<byte[]> wire = file.wireResponseChunks();
@@ -334,30 +263,23 @@ class NodeSdkIT {
         return sorted;
     }
 
-    /** Numbers by value (JavaScript writes {@code 0} where Python wrote {@code 0.0}), nulls as absent members. */
-    private static JsonNode canonical(JsonNode node) {
-        if (node == null) {
-            return NODES.nullNode();
+    /** Runs every call with the Node SDK against {@code agentUrl}; the answers by fixture file name. */
+    private Map<String, JsonNode> run(NodeClient client, List<Call> calls, String agentUrl) throws Exception {
+        List<ObjectNode> list = new ArrayList<>();
+        for (Call call : calls) {
+            FixtureFile file = call.file();
+            ObjectNode headers = NODES.objectNode()
+                    .put("X-LlamaStack-Provider-Data", TestIds.providerDataHeader(file.testId()))
+                    .put(
+                            CorpusUpstream.FIXTURE_HEADER,
+                            file.path().getFileName().toString());
+            list.add(NodeClient.call(
+                    file.path().getFileName().toString(),
+                    agentUrl + "/r" + call.route() + "/v1",
+                    file.endpoint(),
+                    SdkRequests.wireBody(file.kind(), file.requestBody()),
+                    headers));
         }
-        if (node.isNumber()) {
-            return NODES.numberNode(new BigDecimal(node.asText()).stripTrailingZeros());
-        }
-        if (node.isObject()) {
-            ObjectNode copy = NODES.objectNode();
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                if (!field.getValue().isNull()) {
-                    copy.set(field.getKey(), canonical(field.getValue()));
-                }
-            }
-            return copy;
-        }
-        if (node.isArray()) {
-            ArrayNode copy = NODES.arrayNode();
-            node.forEach(item -> copy.add(canonical(item)));
-            return copy;
-        }
-        return node;
+        return client.run(dir, list);
     }
 }
