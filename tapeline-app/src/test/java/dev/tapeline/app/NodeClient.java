@@ -19,9 +19,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The official OpenAI Node SDK as a user's code calls it ({@code src/test/node/sdk-client.mjs},
- * npm {@code openai} installed by {@code npm ci} there; {@code .ci/run} does). Where Node or the
- * SDK is missing the test is skipped, except on CI ({@code TAPELINE_REQUIRE_NODE=1}), where it fails.
+ * JavaScript clients as a user's code calls them, from {@code src/test/node}: the official OpenAI
+ * Node SDK ({@code sdk-client.mjs}) and the clients applications use ({@code clients.mjs}: the
+ * Vercel AI SDK, LangChain.js, the Anthropic SDK), pinned in its {@code package.json} and installed
+ * by {@code npm ci} there ({@code .ci/run} does). Where Node or the packages are missing the test
+ * is skipped, except on CI ({@code TAPELINE_REQUIRE_NODE=1}), where it fails.
  */
 final class NodeClient {
 
@@ -75,6 +77,11 @@ final class NodeClient {
      * {@code chunks} of a stream, {@code error} (status and body) or {@code failure}.
      */
     Map<String, JsonNode> run(Path workDir, List<ObjectNode> calls) throws Exception {
+        return run(workDir, "sdk-client.mjs", calls);
+    }
+
+    /** Runs {@code script} on the calls ({@code node script CALLS.json RESULTS.json}); the answers by call id. */
+    Map<String, JsonNode> run(Path workDir, String script, List<ObjectNode> calls) throws Exception {
         ArrayNode list = NODES.arrayNode();
         calls.forEach(list::add);
         Path in = Files.createTempFile(workDir, "calls", ".json");
@@ -82,7 +89,7 @@ final class NodeClient {
         Files.writeString(in, JSON.writeValueAsString(NODES.objectNode().set("calls", list)));
         Process node = new ProcessBuilder(
                         "node",
-                        "sdk-client.mjs",
+                        script,
                         in.toAbsolutePath().toString(),
                         out.toAbsolutePath().toString())
                 .directory(directory.toFile())
@@ -90,7 +97,7 @@ final class NodeClient {
                 .start();
         String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(node.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        assertThat(node.exitValue()).as("node sdk-client.mjs: %s", output).isZero();
+        assertThat(node.exitValue()).as("node %s: %s", script, output).isZero();
         Map<String, JsonNode> answers = new LinkedHashMap<>();
         for (JsonNode answer : JSON.readTree(Files.readString(out))) {
             answers.put(answer.path("id").asText(), answer);

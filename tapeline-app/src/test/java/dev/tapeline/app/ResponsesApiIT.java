@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.path.TestIds;
 import dev.tapeline.fixture.python.PyJson;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,30 +41,6 @@ class ResponsesApiIT {
 
     @TempDir
     Path dir;
-
-    private static String golden(String name) throws IOException {
-        try (InputStream in = ResponsesApiIT.class.getResourceAsStream("/golden/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    /** Answers {@code POST /v1/responses} as OpenAI does: a stream of typed events, or one Response. */
-    private static HttpServer upstream(String stream, String single) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/v1/responses", exchange -> {
-            JsonNode body = PyJson.parse(exchange.getRequestBody().readAllBytes());
-            boolean streamed = body.path("stream").asBoolean(false);
-            byte[] answer = (streamed ? stream : single).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders()
-                    .add("content-type", streamed ? "text/event-stream; charset=utf-8" : "application/json");
-            exchange.sendResponseHeaders(200, answer.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(answer);
-            }
-        });
-        server.start();
-        return server;
-    }
 
     private static List<ObjectNode> calls(String agentUrl) {
         List<ObjectNode> calls = new ArrayList<>();
@@ -105,13 +77,9 @@ class ResponsesApiIT {
     void givenNodeSdkResponsesCalls_whenRecordedThenReplayedOffline_thenTheApplicationGetsTheSameAnswers()
             throws Exception {
         NodeClient client = NodeClient.require();
-        String stream = golden("responses-stream.txt");
-        HttpServer server = upstream(stream, golden("responses-single.json").strip());
-        List<Route> routes = List.of(new Route(
-                "openai",
-                "/",
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
-                "https://api.openai.com/v1"));
+        ProviderUpstream upstream = ProviderUpstream.start();
+        String stream = upstream.responsesStream();
+        List<Route> routes = List.of(new Route("openai", "/", URI.create(upstream.url()), "https://api.openai.com/v1"));
 
         Map<String, JsonNode> recorded;
         String relayed;
@@ -121,7 +89,7 @@ class ResponsesApiIT {
             stack.awaitFixtures(3);
             assertThat(stack.written).hasSize(3);
         } finally {
-            server.stop(0);
+            upstream.close();
         }
         assertThat(recorded.values()).noneMatch(answer -> answer.has("failure") || answer.has("error"));
         assertThat(relayed).as("the stream as the upstream sent it").isEqualTo(stream);
