@@ -5,15 +5,19 @@ import dev.tapeline.agent.capture.CapturingTap;
 import dev.tapeline.agent.capture.KafkaEventPublisher;
 import dev.tapeline.agent.proxy.CaptureProxy;
 import dev.tapeline.agent.proxy.ExchangeInterceptor;
+import dev.tapeline.agent.proxy.ExchangeRequest;
 import dev.tapeline.agent.proxy.ExchangeTap;
 import dev.tapeline.agent.replay.FixtureReplay;
 import dev.tapeline.agent.replay.ReplayInterceptor;
+import dev.tapeline.agent.replay.ReplayListener;
+import dev.tapeline.agent.replay.ReplayLog;
 import dev.tapeline.app.inspector.Inspector;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.Limits;
 import dev.tapeline.schema.Recording;
+import dev.tapeline.schema.ReplayEvent;
 import dev.tapeline.schema.registry.RegistryConfig;
 import dev.tapeline.schema.registry.RestSchemaRegistryClient;
 import dev.tapeline.schema.serde.ConfluentAvroSerde;
@@ -37,6 +41,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +63,8 @@ public final class Pipeline implements AutoCloseable {
     private Thread sinkThread;
     private KafkaEventPublisher publisher;
     private CaptureProxy proxy;
+    private ReplayLog replayLog;
+    private KafkaProducer<String, ReplayEvent> replayEvents;
     /** For readiness: whether Kafka and the registry answer. */
     private Admin admin;
 
@@ -186,10 +196,23 @@ public final class Pipeline implements AutoCloseable {
                         config.agent().redactedHeaders(),
                         Limits.MAX_RECORD_BYTES / 2);
             }
-            ExchangeInterceptor interceptor = mode.replays()
-                    ? new ReplayInterceptor(
-                            new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics, inspector::miss)
-                    : ExchangeInterceptor.NONE;
+            ExchangeInterceptor interceptor = ExchangeInterceptor.NONE;
+            if (mode.replays()) {
+                ReplayLog log = startReplayLog(registry);
+                interceptor = new ReplayInterceptor(
+                        new FixtureReplay(config.fixtureRoot(), config.layout()), mode, metrics, new ReplayListener() {
+                            @Override
+                            public void hit(ExchangeRequest request, FixtureReplay.Hit hit) {
+                                log.hit(request, hit);
+                            }
+
+                            @Override
+                            public void miss(ExchangeRequest request, FixtureReplay.Miss miss) {
+                                inspector.miss(request, miss);
+                                log.miss(request, miss);
+                            }
+                        });
+            }
             proxy = new CaptureProxy(config.agent(), tap, interceptor, metrics);
             // which agent this is, for dashboards over many: tapeline_agent_info{agent_id="host:port"} 1
             Gauge.builder("tapeline.agent.info", () -> 1)
@@ -201,6 +224,51 @@ public final class Pipeline implements AutoCloseable {
         if (processor != null) {
             processor.awaitRunning(Duration.ofSeconds(60));
         }
+    }
+
+    /**
+     * The replay events' log: a JSON-lines file under the data dir, and the replay events topic
+     * where Kafka is configured ({@code registry} non-null).
+     */
+    private ReplayLog startReplayLog(RestSchemaRegistryClient registry) throws java.io.IOException {
+        Consumer<ReplayEvent> toKafka = event -> {};
+        if (config.replayEventsToKafka() && registry != null) {
+            Map<String, Object> producerConfig = clientConfig();
+            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+            replayEvents = new KafkaProducer<>(
+                    producerConfig,
+                    new StringSerializer(),
+                    ConfluentAvroSerde.<ReplayEvent>forValues(ReplayEvent.getClassSchema(), registry)
+                            .serializer());
+            KafkaProducer<String, ReplayEvent> producer = replayEvents;
+            toKafka = event -> producer.send(
+                    new ProducerRecord<>(Topics.REPLAY_EVENTS, event.getRunId(), event), (metadata, error) -> {
+                        if (error != null) {
+                            LOG.warn("replay event not sent to {}: {}", Topics.REPLAY_EVENTS, error.toString());
+                        }
+                    });
+        }
+        replayLog = new ReplayLog(
+                config.settings().get(ReplayLog.RUN_ID),
+                config.settings().get(ReplayLog.SHARD),
+                config.agent().agentId(),
+                config.replayEventsDir(),
+                config.fixtureRoot(),
+                toKafka,
+                Clock.systemUTC());
+        LOG.info(
+                "replay run {}: replay events go to {}{}",
+                replayLog.runId(),
+                replayLog.file(),
+                replayEvents == null ? "" : " and the topic " + Topics.REPLAY_EVENTS);
+        return replayLog;
+    }
+
+    /** The run a replaying agent serves, or null where this JVM replays nothing. */
+    public ReplayLog replayLog() {
+        return replayLog;
     }
 
     /** The processor's standby replicas: as set, or one where the cluster has brokers enough for a copy elsewhere. */
@@ -279,6 +347,12 @@ public final class Pipeline implements AutoCloseable {
         }
         if (proxy != null) {
             proxy.close();
+        }
+        if (replayLog != null) {
+            replayLog.close();
+        }
+        if (replayEvents != null) {
+            replayEvents.close(Duration.ofSeconds(10));
         }
         if (publisher != null) {
             publisher.close();

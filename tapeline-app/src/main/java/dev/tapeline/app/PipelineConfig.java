@@ -41,6 +41,7 @@ public record PipelineConfig(
         String applicationId,
         Set<Component> components,
         Path journalDir,
+        Path replayEventsDir,
         SettingValues settings) {
 
     /** The parts of the pipeline; each can run in its own JVM, as many times as needed. */
@@ -57,8 +58,20 @@ public record PipelineConfig(
                 || (components.contains(Component.AGENT) && mode.captures());
     }
 
+    /**
+     * Whether this JVM talks to Kafka: as {@link #needsKafka(Set, AgentMode)} says, or a replaying
+     * agent given a Kafka cluster and a registry, for its replay events.
+     */
     public boolean needsKafka() {
-        return needsKafka(components, agent.mode());
+        return needsKafka(components, agent.mode()) || replayEventsToKafka();
+    }
+
+    /** Whether a replaying agent here sends its replay events to Kafka as well as to its file. */
+    public boolean replayEventsToKafka() {
+        return components.contains(Component.AGENT)
+                && agent.mode().replays()
+                && bootstrapServers != null
+                && registryUrl != null;
     }
 
     public PipelineConfig {
@@ -90,6 +103,9 @@ public record PipelineConfig(
         }
         if (journalDir == null) {
             problems.add("journalDir: required");
+        }
+        if (replayEventsDir == null) {
+            problems.add("replayEventsDir: required");
         }
         if (settings == null) {
             problems.add("settings: required");

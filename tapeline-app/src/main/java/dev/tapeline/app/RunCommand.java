@@ -5,6 +5,7 @@ import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.agent.UpstreamTimeouts;
 import dev.tapeline.agent.capture.KafkaEventPublisher;
+import dev.tapeline.agent.replay.ReplayLog;
 import dev.tapeline.fixture.FixtureLayout;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.settings.Setting;
@@ -46,6 +47,7 @@ public final class RunCommand implements Callable<Integer> {
                             KafkaEventPublisher.JOURNAL_MAX_MB,
                             Route.OPENAI_SDK_VERSION),
                     Topics.OPTIONS,
+                    ReplayLog.OPTIONS,
                     ProcessorConfig.OPTIONS,
                     SinkConfig.OPTIONS)
             .<Setting<?>>flatMap(List::stream)
@@ -270,6 +272,7 @@ public final class RunCommand implements Callable<Integer> {
                   Metrics:           %s
                   Health:            %s
                   Inspector:         %s
+                  Replay events:     %s
                 Ctrl-C stops it; data in %s is kept.
                 """,
                 (System.nanoTime() - start) / 1e9,
@@ -290,6 +293,13 @@ public final class RunCommand implements Callable<Integer> {
                 metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/metrics",
                 metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/health/ready",
                 metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/inspector",
+                stack.pipeline().replayLog() == null
+                        ? "(not replaying)"
+                        : "run " + stack.pipeline().replayLog().runId() + " -> "
+                                + stack.pipeline().replayLog().file().toAbsolutePath()
+                                + (stack.pipeline().replayLog() != null && stack.bootstrapServers() != null
+                                        ? " and " + Topics.REPLAY_EVENTS
+                                        : ""),
                 dataDir.toAbsolutePath());
         stopped.await();
         return 0;

@@ -258,6 +258,7 @@ public final class Stack implements AutoCloseable {
                         "tapeline-processor",
                         settings.components(),
                         settings.dataDir().resolve("journal"),
+                        settings.dataDir().resolve("replay-events"),
                         settings.settings()),
                 onFixture);
     }

@@ -72,6 +72,8 @@ public record Topics(
     public static final String RECORDINGS = "tapeline.recordings";
     /** The dead letters' topic. */
     public static final String DEAD_LETTERS = "tapeline.dead-letters";
+    /** What replaying agents answered, one event per request; key = run id. */
+    public static final String REPLAY_EVENTS = "tapeline.replay.events";
 
     /** Tapeline's topic names, laid out as the settings say. */
     public static Topics of(SettingValues settings) {
@@ -95,7 +97,14 @@ public record Topics(
      * as a warning and returned.
      */
     public List<String> ensure(Admin admin, KafkaCluster cluster) throws InterruptedException, TimeoutException {
-        return ensure(admin, cluster, List.of(eventsTopic(), recordingsTopic(), deadLettersTopic()));
+        return ensure(
+                admin,
+                cluster,
+                List.of(
+                        eventsTopic(),
+                        recordingsTopic(),
+                        deadLettersTopic(),
+                        newTopic(REPLAY_EVENTS, TopicConfig.CLEANUP_POLICY_DELETE, TimeUnit.DAYS.toMillis(30))));
     }
 
     /** Creates (or checks) the recordings topic only. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tapeline.agent.AgentMode;
 import dev.tapeline.agent.Route;
 import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.settings.SettingValues;
 import dev.tapeline.sink.FixtureSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,16 @@ final class TestStack implements AutoCloseable {
         this(
                 dir,
                 Stack.Settings.allInOne(dir.resolve("data"), routes, dir.resolve("fixtures"), layout, mode),
+                List.of());
+    }
+
+    /** With these service settings (a replay's run id and shard, say). */
+    TestStack(Path dir, List<Route> routes, AgentMode mode, SettingValues values) throws Exception {
+        this(
+                dir,
+                Stack.Settings.allInOne(
+                                dir.resolve("data"), routes, dir.resolve("fixtures"), FixtureLayout.current(), mode)
+                        .withSettings(values),
                 List.of());
     }
 

@@ -50,9 +50,10 @@ public final class FixtureReplay {
      * due after the request (recorded chunk timing), or empty to send at once; {@code interrupted}:
      * the recorded call broke off, so the answer does too (the connection is reset after the chunks).
      */
+    /** @param files the fixture files that answered: one, or every model list merged into the answer */
     public record Hit(
             String requestHash,
-            Path file,
+            List<Path> files,
             int status,
             WireForm form,
             List<byte[]> chunks,
@@ -61,6 +62,15 @@ public final class FixtureReplay {
             List<Long> offsetsNanos,
             boolean interrupted)
             implements Lookup {
+
+        public Hit {
+            files = List.copyOf(files);
+        }
+
+        /** The file that answered (the first of those merged). */
+        public Path file() {
+            return files.get(0);
+        }
 
         public boolean streaming() {
             return form.streaming();
@@ -264,7 +274,7 @@ public final class FixtureReplay {
             FixtureFile fixture = FixtureFile.read(file);
             return new Hit(
                     hash,
-                    file,
+                    List.of(file),
                     fixture.wireStatus(),
                     fixture.wireForm(),
                     providerValues != null
@@ -316,15 +326,7 @@ public final class FixtureReplay {
             merged = FixtureFile.modelListWire(byKey.values());
         }
         return new Hit(
-                hash,
-                files.get(0),
-                200,
-                WireForm.JSON,
-                List.of(merged),
-                List.of(),
-                providerValues != null,
-                List.of(),
-                false);
+                hash, files, 200, WireForm.JSON, List.of(merged), List.of(), providerValues != null, List.of(), false);
     }
 
     private static String modelOf(byte[] body) {

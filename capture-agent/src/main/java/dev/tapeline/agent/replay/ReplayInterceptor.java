@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,25 +38,21 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
     private final AgentMode mode;
     private final MeterRegistry metrics;
     private final Set<String> misses = ConcurrentHashMap.newKeySet();
-    private final BiConsumer<ExchangeRequest, FixtureReplay.Miss> onMiss;
+    private final ReplayListener listener;
 
     public ReplayInterceptor(FixtureReplay fixtures, AgentMode mode, MeterRegistry metrics) {
-        this(fixtures, mode, metrics, (request, miss) -> {});
+        this(fixtures, mode, metrics, ReplayListener.NONE);
     }
 
-    /** @param onMiss told of every miss (the request, what was found out), on the event loop: must not block */
-    public ReplayInterceptor(
-            FixtureReplay fixtures,
-            AgentMode mode,
-            MeterRegistry metrics,
-            BiConsumer<ExchangeRequest, FixtureReplay.Miss> onMiss) {
+    /** @param listener told of every hit and miss (the request, what was found out) */
+    public ReplayInterceptor(FixtureReplay fixtures, AgentMode mode, MeterRegistry metrics, ReplayListener listener) {
         if (!mode.replays()) {
             throw new IllegalArgumentException("mode " + mode + " does not replay");
         }
         this.fixtures = fixtures;
         this.mode = mode;
         this.metrics = metrics;
-        this.onMiss = onMiss;
+        this.listener = listener;
     }
 
     @Override
@@ -79,12 +74,13 @@ public final class ReplayInterceptor implements ExchangeInterceptor {
                 return Future.succeededFuture(true);
             }
             if (lookup.result() instanceof FixtureReplay.Hit hit) {
+                listener.hit(request, hit);
                 serve(context.owner(), response, hit, request.startNanos());
                 count("replayed");
                 return Future.succeededFuture(true);
             }
             FixtureReplay.Miss miss = (FixtureReplay.Miss) lookup.result();
-            onMiss.accept(request, miss);
+            listener.miss(request, miss);
             if (misses.add(miss.requestHash())) {
                 // once per request: a test suite run again repeats its misses
                 LOG.info(

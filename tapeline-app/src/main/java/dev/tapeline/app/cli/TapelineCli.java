@@ -9,6 +9,8 @@ import dev.tapeline.app.Unavailable;
 import dev.tapeline.app.batch.ImportCommand;
 import dev.tapeline.app.batch.ReplayTopicCommand;
 import dev.tapeline.app.batch.RerenderCommand;
+import dev.tapeline.app.lifecycle.CoverageCommand;
+import dev.tapeline.app.lifecycle.PruneCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +29,8 @@ import picocli.CommandLine.Command;
             RoundTripCommand.class,
             ClusterCommand.class,
             ExplainCommand.class,
+            CoverageCommand.class,
+            PruneCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TapelineCli {
