@@ -227,6 +227,24 @@ class CoverageIT {
                     return onTopic.size() >= 2;
                 });
             }
+
+            // coverage straight from the topic, by run id
+            Cli.Result coverage = Cli.run(
+                    "coverage",
+                    dir.resolve("fixtures").toString(),
+                    "--bootstrap-servers",
+                    stack.stack.bootstrapServers(),
+                    "--schema-registry-url",
+                    stack.stack.registryUrl(),
+                    "--run-id",
+                    RUN,
+                    "--json");
+            assertThat(coverage.exitCode()).as(coverage.err()).isZero();
+            JsonNode report = JSON.readTree(coverage.out());
+            assertThat(report.path("used").path(fixturesByTest().get(test)).asLong())
+                    .isEqualTo(1);
+            assertThat(report.path("misses").path(0).path("testId").asText()).isEqualTo(test);
+            assertThat(report.path("unused")).isEmpty();
         }
         assertThat(onTopic).extracting(ReplayEvent::getOutcome).containsExactly(ReplayOutcome.MISS, ReplayOutcome.HIT);
         assertThat(onTopic).extracting(ReplayEvent::getRunId).containsOnly(RUN);

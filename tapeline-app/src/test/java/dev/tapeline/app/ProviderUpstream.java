@@ -36,19 +36,48 @@ final class ProviderUpstream implements AutoCloseable {
     private final HttpServer server;
     private final String responsesStream;
     private final String responsesSingle;
+    private final boolean changed;
 
-    private ProviderUpstream(HttpServer server) throws IOException {
+    private ProviderUpstream(HttpServer server, boolean changed) throws IOException {
         this.server = server;
+        this.changed = changed;
         this.responsesStream = golden("responses-stream.txt");
         this.responsesSingle = golden("responses-single.json").strip();
     }
 
     static ProviderUpstream start() throws IOException {
+        return start(false);
+    }
+
+    /**
+     * @param changed answers as the provider might after a change: every JSON object it sends at the
+     *     top has a new field ({@code "moderation": {"flagged": false}}), its usage's
+     *     {@code total_tokens} is a string, and its model is a newer one
+     */
+    static ProviderUpstream start(boolean changed) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        ProviderUpstream upstream = new ProviderUpstream(server);
+        ProviderUpstream upstream = new ProviderUpstream(server, changed);
         server.createContext("/", upstream::answer);
         server.start();
         return upstream;
+    }
+
+    /** A JSON document as this upstream sends it: unchanged, or changed as {@link #start(boolean)} says. */
+    private String sent(String json) {
+        if (!changed || !json.startsWith("{")) {
+            return json;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode node =
+                (com.fasterxml.jackson.databind.node.ObjectNode) PyJson.parse(json);
+        node.putObject("moderation").put("flagged", false);
+        if (node.path("usage").path("total_tokens").isNumber()) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("usage"))
+                    .put("total_tokens", node.get("usage").get("total_tokens").asText());
+        }
+        if (node.has("model")) {
+            node.put("model", node.get("model").asText() + "-v2");
+        }
+        return node.toString();
     }
 
     /** The Responses API stream this upstream sends, as sent. */
@@ -190,8 +219,8 @@ final class ProviderUpstream implements AutoCloseable {
         return "event: " + name + "\ndata: " + data + "\n\n";
     }
 
-    private static void json(HttpExchange exchange, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    private void json(HttpExchange exchange, String body) throws IOException {
+        byte[] bytes = sent(body).getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("content-type", "application/json");
         exchange.sendResponseHeaders(200, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
@@ -200,11 +229,17 @@ final class ProviderUpstream implements AutoCloseable {
     }
 
     /** A stream, event by event, each flushed as it goes. */
-    private static void sse(HttpExchange exchange, List<String> events) throws IOException {
+    private void sse(HttpExchange exchange, List<String> events) throws IOException {
         exchange.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
             for (String event : events) {
+                StringBuilder changedEvent = new StringBuilder();
+                for (String line : event.split("\n", -1)) {
+                    changedEvent.append(line.startsWith("data: ") ? "data: " + sent(line.substring(6)) : line);
+                    changedEvent.append('\n');
+                }
+                event = changedEvent.substring(0, changedEvent.length() - 1);
                 out.write(event.getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }

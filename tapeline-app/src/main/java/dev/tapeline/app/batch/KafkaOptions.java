@@ -21,7 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Option;
 
 /** How a batch command reaches an existing Kafka cluster and schema registry. */
-final class KafkaOptions {
+public final class KafkaOptions {
 
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
     String bootstrapServers;
@@ -39,13 +39,13 @@ final class KafkaOptions {
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
     /** The settings every client gets. */
-    Map<String, Object> clientConfig() {
+    public Map<String, Object> clientConfig() {
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return config;
     }
 
-    SchemaRegistryClient registry() {
+    public SchemaRegistryClient registry() {
         return new RestSchemaRegistryClient(RegistryConfig.of(registryUrl));
     }
 
@@ -55,7 +55,7 @@ final class KafkaOptions {
      *
      * @throws dev.tapeline.app.Unavailable naming the address and its option
      */
-    void checkReachable() throws InterruptedException {
+    public void checkReachable() throws InterruptedException {
         try (Admin admin = KafkaCluster.connect(clientConfig(), bootstrapServers)) {
             // answered: nothing more to ask here
         }
@@ -67,7 +67,7 @@ final class KafkaOptions {
     }
 
     /** For reading a range of a topic: committed records only, records up to the topics' limit, no commits. */
-    Map<String, Object> rangeReaderConfig() {
+    public Map<String, Object> rangeReaderConfig() {
         Map<String, Object> config = clientConfig();
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

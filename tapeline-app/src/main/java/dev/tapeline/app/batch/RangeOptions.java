@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /** {@code --from}/{@code --until}: the range of a topic a batch command reads. */
-final class RangeOptions {
+public final class RangeOptions {
 
     @Option(
             names = "--from",
@@ -20,11 +20,11 @@ final class RangeOptions {
                     + " when the command starts.")
     String until;
 
-    TopicRange.Bound start(CommandSpec spec) {
+    public TopicRange.Bound start(CommandSpec spec) {
         return bound(from, spec);
     }
 
-    TopicRange.Bound end(CommandSpec spec) {
+    public TopicRange.Bound end(CommandSpec spec) {
         return bound(until, spec);
     }
 

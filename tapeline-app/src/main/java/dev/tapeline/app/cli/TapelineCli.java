@@ -10,6 +10,7 @@ import dev.tapeline.app.batch.ImportCommand;
 import dev.tapeline.app.batch.ReplayTopicCommand;
 import dev.tapeline.app.batch.RerenderCommand;
 import dev.tapeline.app.lifecycle.CoverageCommand;
+import dev.tapeline.app.lifecycle.DriftCommand;
 import dev.tapeline.app.lifecycle.PruneCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
             ExplainCommand.class,
             CoverageCommand.class,
             PruneCommand.class,
+            DriftCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TapelineCli {
