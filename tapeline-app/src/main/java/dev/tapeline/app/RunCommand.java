@@ -293,16 +293,20 @@ public final class RunCommand implements Callable<Integer> {
                 metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/metrics",
                 metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/health/ready",
                 metrics == null ? "off" : "http://" + adminHost + ":" + metrics.port() + "/inspector",
-                stack.pipeline().replayLog() == null
-                        ? "(not replaying)"
-                        : "run " + stack.pipeline().replayLog().runId() + " -> "
-                                + stack.pipeline().replayLog().file().toAbsolutePath()
-                                + (stack.pipeline().replayLog() != null && stack.bootstrapServers() != null
-                                        ? " and " + Topics.REPLAY_EVENTS
-                                        : ""),
+                replayEvents(stack),
                 dataDir.toAbsolutePath());
         stopped.await();
         return 0;
+    }
+
+    /** Where a replaying agent's replay events go, for the banner. */
+    private static String replayEvents(Stack stack) {
+        ReplayLog log = stack.pipeline().replayLog();
+        if (log == null) {
+            return "(not replaying)";
+        }
+        return "run " + log.runId() + " -> " + log.file().toAbsolutePath()
+                + (stack.bootstrapServers() == null ? "" : " and the topic " + Topics.REPLAY_EVENTS);
     }
 
     /** A URL as it may be printed: credentials in it replaced. */

@@ -55,8 +55,9 @@ class DriftIT {
         return files;
     }
 
-    private Map<String, JsonNode> drift(ProviderUpstream upstream, String out, int expectedExit) throws Exception {
-        Cli.Result result = Cli.run(
+    /** {@code tapeline drift} of the fixtures against {@code upstream}, the new answers into {@code out}. */
+    private Cli.Result drift(ProviderUpstream upstream, String out, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of(
                 "drift",
                 dir.resolve("fixtures").toString(),
                 "--upstream",
@@ -64,8 +65,15 @@ class DriftIT {
                 "--out",
                 dir.resolve(out).toString(),
                 "--header",
-                "Authorization: Bearer sk-drift-it",
-                "--json");
+                "Authorization: Bearer sk-drift-it"));
+        args.addAll(List.of(more));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    /** Its JSON report, by fixture. */
+    private Map<String, JsonNode> driftReport(ProviderUpstream upstream, String out, int expectedExit)
+            throws Exception {
+        Cli.Result result = drift(upstream, out, "--json");
         assertThat(result.exitCode()).as(result.err() + result.out()).isEqualTo(expectedExit);
         Map<String, JsonNode> byFixture = new LinkedHashMap<>();
         JSON.readTree(result.out())
@@ -98,14 +106,14 @@ class DriftIT {
             Map<String, byte[]> fixtures = snapshot(dir.resolve("fixtures"));
             assertThat(fixtures).hasSize(2);
 
-            Map<String, JsonNode> same = drift(before, "drift-same", 0);
+            Map<String, JsonNode> same = driftReport(before, "drift-same", 0);
             assertThat(same.values())
                     .as("the same answers again: normalized ids and times are no drift")
                     .extracting(f -> f.path("status").asText())
                     .containsExactly("unchanged", "unchanged");
 
             try (ProviderUpstream after = ProviderUpstream.start(true)) {
-                Map<String, JsonNode> report = drift(after, "drift-changed", 1);
+                Map<String, JsonNode> report = driftReport(after, "drift-changed", 1);
                 assertThat(report.keySet()).containsExactlyInAnyOrderElementsOf(fixtures.keySet());
                 for (JsonNode fixture : report.values()) {
                     String name = fixture.path("fixture").asText();
@@ -125,17 +133,7 @@ class DriftIT {
                             .as("the new answer, written apart")
                             .exists();
                 }
-                Cli.Result markdown = Cli.run(
-                        "drift",
-                        dir.resolve("fixtures").toString(),
-                        "--upstream",
-                        after.url(),
-                        "--out",
-                        dir.resolve("drift-markdown").toString(),
-                        "--only",
-                        "**/recordings/*.json",
-                        "--limit",
-                        "1");
+                Cli.Result markdown = drift(after, "drift-markdown", "--only", "**/recordings/*.json", "--limit", "1");
                 assertThat(markdown.out())
                         .contains("1 fixtures: 1 drifted, 0 unchanged, 0 failed")
                         .contains("| fixture | status | added | removed | type changed | values changed | content |")
