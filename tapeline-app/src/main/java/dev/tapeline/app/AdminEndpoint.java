@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * group, the agent listens; 503 otherwise, each check named) and the inspector page
  * ({@code /inspector}: what this JVM captured and missed, live).
  */
-final class AdminEndpoint implements AutoCloseable {
+public final class AdminEndpoint implements AutoCloseable {
 
     /** The inspector's static files, shipped in the jar. */
     private static final Map<String, String> ASSETS = Map.of(
@@ -46,7 +46,7 @@ final class AdminEndpoint implements AutoCloseable {
         this.executor = executor;
     }
 
-    static AdminEndpoint start(
+    public static AdminEndpoint start(
             String host, int port, Supplier<String> scrape, Supplier<Pipeline.Readiness> readiness, Inspector inspector)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -149,7 +149,7 @@ final class AdminEndpoint implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 

@@ -12,6 +12,7 @@ import dev.tapeline.agent.replay.ReplayInterceptor;
 import dev.tapeline.agent.replay.ReplayListener;
 import dev.tapeline.agent.replay.ReplayLog;
 import dev.tapeline.app.inspector.Inspector;
+import dev.tapeline.otel.OtelExporter;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.processor.ProcessorRuntime;
 import dev.tapeline.schema.CaptureEvent;
@@ -64,6 +65,8 @@ public final class Pipeline implements AutoCloseable {
     private KafkaEventPublisher publisher;
     private CaptureProxy proxy;
     private ReplayLog replayLog;
+    private OtelExporter exporter;
+    private Thread exporterThread;
     private KafkaProducer<String, ReplayEvent> replayEvents;
     /** For readiness: whether Kafka and the registry answer. */
     private Admin admin;
@@ -171,6 +174,20 @@ public final class Pipeline implements AutoCloseable {
             sinkThread = new Thread(sink, "tapeline-sink");
             sinkThread.setUncaughtExceptionHandler((t, e) -> LOG.error("fixture sink stopped: {}", e.toString(), e));
             sinkThread.start();
+        }
+
+        if (components.contains(PipelineConfig.Component.EXPORTER)) {
+            exporter = OtelExporter.create(
+                    clientConfig(),
+                    registry,
+                    config.topics().recordings(),
+                    OtelExporter.GROUP_ID,
+                    config.settings(),
+                    metrics);
+            exporterThread = new Thread(exporter, "tapeline-otel");
+            exporterThread.setUncaughtExceptionHandler(
+                    (t, e) -> LOG.error("OpenTelemetry exporter stopped: {}", e.toString(), e));
+            exporterThread.start();
         }
 
         if (components.contains(PipelineConfig.Component.AGENT)) {
@@ -311,6 +328,10 @@ public final class Pipeline implements AutoCloseable {
         if (proxy != null) {
             checks.put("agent", "UP");
         }
+        if (exporter != null) {
+            String problem = exporter.endpointProblem();
+            checks.put("exporter", problem == null ? "UP" : "DOWN: " + problem);
+        }
         return new Readiness(checks.values().stream().allMatch("UP"::equals), checks);
     }
 
@@ -356,6 +377,14 @@ public final class Pipeline implements AutoCloseable {
         }
         if (publisher != null) {
             publisher.close();
+        }
+        if (exporter != null) {
+            exporter.close();
+            try {
+                exporterThread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (streamsMetrics != null) {
             streamsMetrics.close();

@@ -48,13 +48,20 @@ public record PipelineConfig(
     public enum Component {
         AGENT,
         PROCESSOR,
-        SINK
+        SINK,
+        /** The recordings as OpenTelemetry GenAI spans and metrics over OTLP ({@code --otlp-endpoint}). */
+        EXPORTER
     }
+
+    /** The capture pipeline in one JVM: agent, processor and sink (the exporter only where asked for). */
+    public static final Set<Component> ALL_IN_ONE = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(Component.AGENT, Component.PROCESSOR, Component.SINK));
 
     /** Whether these components talk to Kafka at all: an agent that only replays or proxies does not. */
     public static boolean needsKafka(Set<Component> components, AgentMode mode) {
         return components.contains(Component.PROCESSOR)
                 || components.contains(Component.SINK)
+                || components.contains(Component.EXPORTER)
                 || (components.contains(Component.AGENT) && mode.captures());
     }
 
@@ -109,6 +116,13 @@ public record PipelineConfig(
         }
         if (settings == null) {
             problems.add("settings: required");
+        }
+        if (components != null
+                && settings != null
+                && components.contains(Component.EXPORTER)
+                && settings.get(dev.tapeline.otel.OtelSettings.OTLP_ENDPOINT).isEmpty()) {
+            problems.add(
+                    dev.tapeline.otel.OtelSettings.OTLP_ENDPOINT.name() + ": required with the EXPORTER component");
         }
         if (components == null || components.isEmpty()) {
             problems.add("components: at least one of " + java.util.Arrays.toString(Component.values()));

@@ -7,6 +7,7 @@ import dev.tapeline.agent.UpstreamTimeouts;
 import dev.tapeline.agent.capture.KafkaEventPublisher;
 import dev.tapeline.agent.replay.ReplayLog;
 import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.otel.OtelSettings;
 import dev.tapeline.processor.ProcessorConfig;
 import dev.tapeline.settings.Setting;
 import dev.tapeline.settings.SettingValues;
@@ -48,6 +49,7 @@ public final class RunCommand implements Callable<Integer> {
                             Route.OPENAI_SDK_VERSION),
                     Topics.OPTIONS,
                     ReplayLog.OPTIONS,
+                    OtelSettings.OPTIONS,
                     ProcessorConfig.OPTIONS,
                     SinkConfig.OPTIONS)
             .<Setting<?>>flatMap(List::stream)
@@ -164,8 +166,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--components",
             split = ",",
-            description = "Parts to run in this JVM, comma-separated: ${COMPLETION-CANDIDATES} (default: all three;"
-                    + " only AGENT in modes that capture nothing).")
+            description = "Parts to run in this JVM, comma-separated: ${COMPLETION-CANDIDATES} (default: AGENT,"
+                    + " PROCESSOR, SINK, and EXPORTER with --otlp-endpoint; only AGENT in modes that capture nothing).")
     Set<PipelineConfig.Component> components;
 
     @Spec
@@ -211,8 +213,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (components == null) {
             components = mode.captures()
-                    ? EnumSet.allOf(PipelineConfig.Component.class)
+                    ? EnumSet.copyOf(PipelineConfig.ALL_IN_ONE)
                     : EnumSet.of(PipelineConfig.Component.AGENT);
+            if (mode.captures() && !settings.get(OtelSettings.OTLP_ENDPOINT).isEmpty()) {
+                components.add(PipelineConfig.Component.EXPORTER);
+            }
         }
         FixtureLayout layout = layoutOptions.layout(spec);
         Stack stack;

@@ -9,7 +9,6 @@ import dev.tapeline.settings.SettingValues;
 import dev.tapeline.sink.FixtureSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,7 +86,7 @@ public final class Stack implements AutoCloseable {
                     routes,
                     fixtures,
                     layout,
-                    EnumSet.allOf(PipelineConfig.Component.class),
+                    PipelineConfig.ALL_IN_ONE,
                     mode,
                     Secrets.NONE,
                     Map.of(),
@@ -219,7 +218,7 @@ public final class Stack implements AutoCloseable {
         }
         registryUrl = settings.registryUrl();
         if (registryUrl == null && kafkaNeeded && kafka == null) {
-            if (!settings.components().containsAll(EnumSet.allOf(PipelineConfig.Component.class))) {
+            if (!settings.components().containsAll(PipelineConfig.ALL_IN_ONE)) {
                 throw new IllegalArgumentException("schema-registry-url: required where parts run apart on a Kafka"
                         + " cluster (--components " + settings.components() + "): every part must use one registry; an"
                         + " in-process one in each JVM would hand out schema ids no other part can resolve");

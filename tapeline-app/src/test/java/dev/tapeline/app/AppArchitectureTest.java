@@ -10,13 +10,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The modules' layering, which Maven's dependencies allow and these rules say: the shared modules
- * (settings, schemas, fixture-format) use no service; the three services (agent, processor, sink)
- * never use each other or the application; and the application's own packages import in no circle.
+ * (settings, schemas, fixture-format) use no service; the services (agent, processor, sink, the
+ * OpenTelemetry exporter) never use each other or the application; and the application's own packages import in no circle.
  */
 class AppArchitectureTest {
 
     private static final String[] SERVICES_AND_APP = {
-        "dev.tapeline.agent..", "dev.tapeline.processor..", "dev.tapeline.sink..", "dev.tapeline.app.."
+        "dev.tapeline.agent..",
+        "dev.tapeline.processor..",
+        "dev.tapeline.sink..",
+        "dev.tapeline.otel..",
+        "dev.tapeline.app.."
     };
 
     /** Every production class of Tapeline, from whichever module (directory or jar) it comes. */
@@ -66,6 +70,14 @@ class AppArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("dev.tapeline.agent..", "dev.tapeline.processor..", "dev.tapeline.app..")
+                .check(tapeline);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.tapeline.otel..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.tapeline.agent..", "dev.tapeline.processor..", "dev.tapeline.sink..", "dev.tapeline.app..")
                 .check(tapeline);
     }
 }

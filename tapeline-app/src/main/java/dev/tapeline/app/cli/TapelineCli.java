@@ -12,6 +12,7 @@ import dev.tapeline.app.batch.RerenderCommand;
 import dev.tapeline.app.lifecycle.CoverageCommand;
 import dev.tapeline.app.lifecycle.DriftCommand;
 import dev.tapeline.app.lifecycle.PruneCommand;
+import dev.tapeline.app.otel.OtelCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,6 +34,7 @@ import picocli.CommandLine.Command;
             CoverageCommand.class,
             PruneCommand.class,
             DriftCommand.class,
+            OtelCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TapelineCli {
