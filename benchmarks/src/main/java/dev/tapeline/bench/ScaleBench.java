@@ -11,7 +11,6 @@ import dev.tapeline.settings.SettingValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -142,25 +141,23 @@ final class ScaleBench {
     private static Process processor(Path dir, String bootstrap, String registryUrl, int standbyReplicas)
             throws IOException {
         Files.createDirectories(dir);
-        List<String> command = List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m",
-                "-cp",
-                System.getProperty("java.class.path"),
+        List<String> command = dev.tapeline.app.JavaCommand.of(
+                List.of("-Xmx768m"),
                 TapelineCli.class.getName(),
-                "run",
-                "--components",
-                "PROCESSOR",
-                "--bootstrap-servers",
-                bootstrap,
-                "--schema-registry-url",
-                registryUrl,
-                "--data-dir",
-                dir.toString(),
-                "--metrics-port",
-                "0",
-                "--standby-replicas",
-                String.valueOf(standbyReplicas));
+                List.of(
+                        "run",
+                        "--components",
+                        "PROCESSOR",
+                        "--bootstrap-servers",
+                        bootstrap,
+                        "--schema-registry-url",
+                        registryUrl,
+                        "--data-dir",
+                        dir.toString(),
+                        "--metrics-port",
+                        "0",
+                        "--standby-replicas",
+                        String.valueOf(standbyReplicas)));
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("output.log").toFile())

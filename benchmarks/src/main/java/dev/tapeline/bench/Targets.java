@@ -371,18 +371,13 @@ final class Targets {
             String... runArgs)
             throws Exception {
         Files.createDirectories(dir);
+        List<String> options = new ArrayList<>(List.of("-Xmx" + maxHeap));
+        options.addAll(jvmOptions);
+        List<String> args = new ArrayList<>(List.of("run", "--metrics-port", Integer.toString(adminPort)));
+        args.addAll(List.of(runArgs));
         List<String> command = new ArrayList<>(launcher);
         command.addAll(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap));
-        command.addAll(jvmOptions);
-        command.addAll(List.of(
-                "-cp",
-                System.getProperty("java.class.path"),
-                dev.tapeline.app.cli.TapelineCli.class.getName(),
-                "run",
-                "--metrics-port",
-                Integer.toString(adminPort)));
-        command.addAll(List.of(runArgs));
+                dev.tapeline.app.JavaCommand.of(options, dev.tapeline.app.cli.TapelineCli.class.getName(), args));
         Path log = dir.resolve(name.replace(' ', '-') + ".log");
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)

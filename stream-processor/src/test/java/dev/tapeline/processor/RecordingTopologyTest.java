@@ -2,10 +2,8 @@ package dev.tapeline.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRequest;
-import dev.tapeline.fixture.shape.FixtureRenderer;
 import dev.tapeline.schema.CaptureEvent;
 import dev.tapeline.schema.ChunkReceived;
 import dev.tapeline.schema.ExchangeCompleted;
@@ -165,19 +163,11 @@ class RecordingTopologyTest {
         List<KeyValue<String, Recording>> records = output.readKeyValuesToList();
 
         assertThat(records).extracting(kv -> kv.value.getCompletionId()).containsExactly("b", "a");
-        String expectedKey = new FixtureRenderer(FixtureProfile.CURRENT)
-                .requestHash(CapturedExchange.of(
-                        new FixtureRequest(
-                                "POST",
-                                URL,
-                                "/v1/chat/completions",
-                                BODY.getBytes(StandardCharsets.UTF_8),
-                                TEST_ID,
-                                null),
-                        null,
-                        200,
-                        true,
-                        List.of()));
+        String expectedKey = dev.tapeline.fixture.shape.FixtureKeys.requestHash(
+                new FixtureRequest(
+                        "POST", URL, "/v1/chat/completions", BODY.getBytes(StandardCharsets.UTF_8), TEST_ID, null),
+                FixtureProfile.CURRENT,
+                dev.tapeline.fixture.HashRules.CURRENT);
         assertThat(records.get(1).key)
                 .isEqualTo(expectedKey)
                 .isEqualTo(records.get(1).value.getFixtureKey());

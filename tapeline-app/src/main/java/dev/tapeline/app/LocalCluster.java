@@ -4,7 +4,6 @@ import dev.tapeline.schema.Limits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -124,14 +123,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private static List<String> java(String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                mainClass));
-        command.addAll(List.of(args));
-        return command;
+        return JavaCommand.of(List.of("-Xmx512m"), mainClass, List.of(args));
     }
 
     private void startNode(int index) throws IOException {

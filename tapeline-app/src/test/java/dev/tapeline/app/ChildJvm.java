@@ -4,7 +4,6 @@ import dev.tapeline.app.cli.TapelineCli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,11 +22,9 @@ record ChildJvm(Process process, Thread reader) {
 
     /** With these JVM options (a heap bound, say) before the main class. */
     static ChildJvm run(List<String> jvmOptions, List<String> args, List<String> output) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TapelineCli.class.getName(), "run"));
-        command.addAll(args);
+        List<String> runArgs = new ArrayList<>(List.of("run"));
+        runArgs.addAll(args);
+        List<String> command = JavaCommand.of(jvmOptions, TapelineCli.class.getName(), runArgs);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines =
