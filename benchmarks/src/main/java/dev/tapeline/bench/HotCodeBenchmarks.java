@@ -79,7 +79,7 @@ public class HotCodeBenchmarks {
                 .setTimestampMs(Instant.ofEpochMilli(1_764_115_200_000L))
                 .setPayload(new ChunkReceived(7L, 123_456_789L, null, ByteBuffer.wrap(chunks.get(7))))
                 .build();
-        chunkEventBytes = serde.serialize("tapeline.capture.events", chunkEvent);
+        chunkEventBytes = serde.serialize(dev.tapeline.app.Topics.EVENTS, chunkEvent);
     }
 
     /** The request hash that names every fixture (normalization, sorted JSON, SHA-256): once per request. */
@@ -103,13 +103,13 @@ public class HotCodeBenchmarks {
     /** One chunk event in Confluent wire format: once per chunk, in the agent. */
     @Benchmark
     public byte[] avroSerializeChunkEvent() {
-        return serde.serialize("tapeline.capture.events", chunkEvent);
+        return serde.serialize(dev.tapeline.app.Topics.EVENTS, chunkEvent);
     }
 
     /** One chunk event read back: once per chunk, in the processor. */
     @Benchmark
     public CaptureEvent avroDeserializeChunkEvent() {
-        return serde.deserialize("tapeline.capture.events", chunkEventBytes);
+        return serde.deserialize(dev.tapeline.app.Topics.EVENTS, chunkEventBytes);
     }
 
     /** SSE framing of a 20-event stream (about 4 KB): once per streamed answer, chunk by chunk. */

@@ -51,7 +51,7 @@ final class ScaleBench {
         }
     }
 
-    private static final String EVENTS = "tapeline.capture.events";
+    private static final String EVENTS = dev.tapeline.app.Topics.EVENTS;
     private static final String PROCESSOR_GROUP = "tapeline-processor";
 
     private ScaleBench() {}

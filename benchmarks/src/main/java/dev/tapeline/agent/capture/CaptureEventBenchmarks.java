@@ -43,7 +43,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CaptureEventBenchmarks {
 
-    private static final String TOPIC = "tapeline.capture.events";
+    private static final String TOPIC = dev.tapeline.app.Topics.EVENTS;
     private static final int EVENTS = 1000;
 
     private ConfluentAvroSerde<CaptureEvent> serde;
