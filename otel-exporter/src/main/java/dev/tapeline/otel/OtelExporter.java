@@ -1,12 +1,13 @@
 package dev.tapeline.otel;
 
-import dev.tapeline.fixture.CapturedExchange;
 import dev.tapeline.fixture.FixtureLayout;
+import dev.tapeline.fixture.FixtureProfile;
 import dev.tapeline.fixture.FixtureRequest;
+import dev.tapeline.fixture.HashRules;
 import dev.tapeline.fixture.UnrenderableException;
-import dev.tapeline.fixture.shape.FixtureRenderer;
+import dev.tapeline.fixture.path.FixtureRepository;
+import dev.tapeline.fixture.shape.FixtureKeys;
 import dev.tapeline.schema.Buffers;
-import dev.tapeline.schema.RecordedChunk;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.settings.LastingProblem;
 import io.micrometer.core.instrument.Counter;
@@ -63,7 +64,7 @@ public final class OtelExporter implements Runnable, AutoCloseable {
     private final SdkMeterProvider meters;
     private final boolean captureContent;
     private final Resource resource;
-    private final FixtureRenderer renderer = new FixtureRenderer(FixtureLayout.current());
+    private final FixtureRepository repository = new FixtureRepository(FixtureLayout.current());
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final LastingProblem endpoint;
     private final Clock clock;
@@ -287,33 +288,27 @@ public final class OtelExporter implements Runnable, AutoCloseable {
         consumer.commitSync(offsets);
     }
 
-    /** The fixture the exchange makes, or null where it makes none. */
+    /**
+     * The fixture the exchange makes (by the current layout and hash rules), from the request
+     * alone; null for a model list (its name holds a digest of the answer) or a request that names
+     * no fixture.
+     */
     private String fixturePath(Recording recording) {
-        try {
-            List<byte[]> chunks = new ArrayList<>();
-            List<String> events = new ArrayList<>();
-            for (RecordedChunk chunk : recording.getResponse().getChunks()) {
-                chunks.add(Buffers.toArray(chunk.getData()));
-                events.add(chunk.getSseEvent());
-            }
-            return renderer.render(new CapturedExchange(
-                            new FixtureRequest(
-                                    recording.getRequest().getMethod(),
-                                    recording.getRequest().getUrl(),
-                                    recording.getRequest().getEndpoint(),
-                                    Buffers.toArray(recording.getRequest().getBody()),
-                                    recording.getTestId(),
-                                    recording.getRequest().getQuery()),
-                            recording.getRequest().getClientSdkVersion(),
-                            recording.getRequest().getServerVersion(),
-                            recording.getResponse().getStatus(),
-                            recording.getResponse().getFraming() != dev.tapeline.schema.Framing.BODY,
-                            chunks,
-                            events,
-                            List.of()))
-                    .relativePath();
-        } catch (UnrenderableException | dev.tapeline.fixture.python.PyJson.InvalidJsonException e) {
+        FixtureRequest request = new FixtureRequest(
+                recording.getRequest().getMethod(),
+                recording.getRequest().getUrl(),
+                recording.getRequest().getEndpoint(),
+                Buffers.toArray(recording.getRequest().getBody()),
+                recording.getTestId(),
+                recording.getRequest().getQuery());
+        if (request.kind().isModelList()) {
             return null;
+        }
+        try {
+            String hash = FixtureKeys.requestHash(request, FixtureProfile.CURRENT, HashRules.CURRENT);
+            return repository.fixturePath(hash, request.kind(), request.testId(), List.of());
+        } catch (UnrenderableException | dev.tapeline.fixture.python.PyJson.InvalidJsonException e) {
+            return null; // a body that is not JSON, a test id that names no directory
         }
     }
 
