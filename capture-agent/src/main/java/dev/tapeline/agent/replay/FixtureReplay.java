@@ -219,7 +219,7 @@ public final class FixtureReplay {
                 firstHash,
                 fixtureRequest.testId(),
                 fixtureRequest.endpoint(),
-                modelOf(fixtureRequest.body()),
+                fixtureRequest.model(),
                 lookedFor,
                 nearest(fixtureRequest, kind));
     }
@@ -327,14 +327,5 @@ public final class FixtureReplay {
         }
         return new Hit(
                 hash, files, 200, WireForm.JSON, List.of(merged), List.of(), providerValues != null, List.of(), false);
-    }
-
-    private static String modelOf(byte[] body) {
-        try {
-            JsonNode model = body.length == 0 ? null : PyJson.parse(body).get("model");
-            return model == null ? null : model.asText();
-        } catch (PyJson.InvalidJsonException e) {
-            return null;
-        }
     }
 }

@@ -51,15 +51,8 @@ public final class TopicReplay {
         }
 
         private static String modelOf(Recording recording) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode model = dev.tapeline.fixture.python.PyJson.parse(
-                                dev.tapeline.schema.Buffers.toArray(
-                                        recording.getRequest().getBody()))
-                        .get("model");
-                return model == null || !model.isTextual() ? null : model.textValue();
-            } catch (dev.tapeline.fixture.python.PyJson.InvalidJsonException e) {
-                return null; // a body that is not JSON names no model
-            }
+            return dev.tapeline.fixture.FixtureRequest.modelOf(
+                    dev.tapeline.schema.Buffers.toArray(recording.getRequest().getBody()));
         }
     }
 

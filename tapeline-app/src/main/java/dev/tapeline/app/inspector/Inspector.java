@@ -287,9 +287,7 @@ public final class Inspector {
     }
 
     private static String modelOf(RequestStarted request) {
-        JsonNode body = body(Buffers.toArray(request.getBody()));
-        JsonNode model = body.isObject() ? body.get("model") : null;
-        return model == null ? null : model.asText();
+        return dev.tapeline.fixture.FixtureRequest.modelOf(Buffers.toArray(request.getBody()));
     }
 
     /** JSON as JSON, anything else as its text. */
