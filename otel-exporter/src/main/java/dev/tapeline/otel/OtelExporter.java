@@ -7,7 +7,6 @@ import dev.tapeline.fixture.HashRules;
 import dev.tapeline.fixture.UnrenderableException;
 import dev.tapeline.fixture.path.FixtureRepository;
 import dev.tapeline.fixture.shape.FixtureKeys;
-import dev.tapeline.schema.Buffers;
 import dev.tapeline.schema.Recording;
 import dev.tapeline.settings.LastingProblem;
 import io.micrometer.core.instrument.Counter;
@@ -222,7 +221,7 @@ public final class OtelExporter implements Runnable, AutoCloseable {
     /** Sends the batch until the endpoint takes it (or its partitions go elsewhere), then commits it. */
     private void deliver(ConsumerRecords<String, Recording> records) {
         List<SpanData> batch = new ArrayList<>();
-        List<Recording> recordings = new ArrayList<>();
+        List<Map.Entry<Recording, ExchangeFacts>> measured = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<String, Recording> record : records) {
             offsets.put(
@@ -233,7 +232,7 @@ public final class OtelExporter implements Runnable, AutoCloseable {
             }
             ExchangeFacts facts = ExchangeFacts.of(recording);
             batch.add(GenAiSpans.span(recording, facts, fixturePath(recording), captureContent, resource));
-            recordings.add(recording);
+            measured.add(Map.entry(recording, facts));
         }
         Duration wait = RETRY_FIRST;
         boolean paused = false;
@@ -284,7 +283,7 @@ public final class OtelExporter implements Runnable, AutoCloseable {
             return;
         }
         exported.increment(batch.size());
-        recordings.forEach(this::measure);
+        measured.forEach(entry -> measure(entry.getKey(), entry.getValue()));
         consumer.commitSync(offsets);
     }
 
@@ -294,13 +293,7 @@ public final class OtelExporter implements Runnable, AutoCloseable {
      * no fixture.
      */
     private String fixturePath(Recording recording) {
-        FixtureRequest request = new FixtureRequest(
-                recording.getRequest().getMethod(),
-                recording.getRequest().getUrl(),
-                recording.getRequest().getEndpoint(),
-                Buffers.toArray(recording.getRequest().getBody()),
-                recording.getTestId(),
-                recording.getRequest().getQuery());
+        FixtureRequest request = FixtureRequest.of(recording);
         if (request.kind().isModelList()) {
             return null;
         }
@@ -312,8 +305,7 @@ public final class OtelExporter implements Runnable, AutoCloseable {
         }
     }
 
-    private void measure(Recording recording) {
-        ExchangeFacts facts = ExchangeFacts.of(recording);
+    private void measure(Recording recording, ExchangeFacts facts) {
         AttributesBuilder common = Attributes.builder()
                 .put("gen_ai.operation.name", facts.operation())
                 .put("gen_ai.provider.name", facts.provider());

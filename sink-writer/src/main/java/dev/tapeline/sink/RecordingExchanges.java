@@ -74,13 +74,7 @@ final class RecordingExchanges {
                 .map(Buffers::toArray)
                 .toList();
         return new CapturedExchange(
-                new FixtureRequest(
-                        recording.getRequest().getMethod(),
-                        recording.getRequest().getUrl(),
-                        recording.getRequest().getEndpoint(),
-                        Buffers.toArray(recording.getRequest().getBody()),
-                        recording.getTestId(),
-                        recording.getRequest().getQuery()),
+                FixtureRequest.of(recording),
                 recording.getRequest().getClientSdkVersion(),
                 recording.getRequest().getServerVersion(),
                 recording.getResponse().getStatus(),

@@ -1,6 +1,5 @@
 package dev.tapeline.app.batch;
 
-import dev.tapeline.fixture.path.FixtureRepository;
 import dev.tapeline.fixture.repo.ChunkTiming;
 import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.shape.FixtureKeys;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -49,14 +47,7 @@ public final class FixtureImport {
     /** Sends every fixture under {@code root}, in path order; returns once all are acknowledged. */
     public static Summary run(Path root, Producer<String, Recording> producer, String topic, Consumer<Long> progress)
             throws IOException, InterruptedException {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(root)) {
-            files = walk.filter(Files::isRegularFile)
-                    .filter(path -> path.getFileName().toString().endsWith(".json"))
-                    .filter(path -> !path.getFileName().toString().endsWith(FixtureRepository.TIMING_SUFFIX))
-                    .sorted()
-                    .toList();
-        }
+        List<Path> files = FixtureFile.under(root);
         List<String> skipped = new ArrayList<>();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         long bytes = 0;

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapeline.fixture.path.FixtureRepository;
+import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.schema.ReplayEvent;
 import dev.tapeline.schema.ReplayOutcome;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * Which fixtures of a repository the replay events of one or more runs used: a fixture counts as
@@ -127,9 +126,8 @@ public record Coverage(
 
     /** Every fixture under {@code root}, relative, {@code /}-separated, sorted. */
     static List<String> fixtures(Path root) {
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(f -> FixtureRepository.isFixture(f.getFileName().toString()))
+        try {
+            return FixtureFile.under(root).stream()
                     .map(f -> root.relativize(f).toString().replace('\\', '/'))
                     .sorted()
                     .toList();

@@ -15,9 +15,8 @@ import dev.tapeline.fixture.UnrenderableException;
 import dev.tapeline.fixture.python.PyJson;
 import dev.tapeline.fixture.repo.FixtureFile;
 import dev.tapeline.fixture.shape.FixtureRenderer;
+import dev.tapeline.fixture.wire.Chunking;
 import dev.tapeline.fixture.wire.Framings;
-import dev.tapeline.fixture.wire.NdjsonFramer;
-import dev.tapeline.fixture.wire.SseFramer;
 import dev.tapeline.schema.Framing;
 import dev.tapeline.schema.Limits;
 import java.io.IOException;
@@ -257,22 +256,10 @@ public final class DriftCommand implements Callable<Integer> {
         Framing framing = Framings.ofContentType(contentType);
         List<byte[]> chunks = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        if (framing == Framing.SSE) {
-            SseFramer sse = new SseFramer(
-                    (name, data) -> {
-                        chunks.add(data);
-                        names.add(name);
-                    },
-                    Limits.MAX_RECORD_BYTES);
-            sse.feed(answer.body());
-            sse.finish();
-        } else if (framing == Framing.NDJSON) {
-            NdjsonFramer ndjson = new NdjsonFramer(chunks::add, Limits.MAX_RECORD_BYTES);
-            ndjson.feed(answer.body());
-            ndjson.finish();
-        } else {
-            chunks.add(answer.body());
-        }
+        Chunking.split(framing, answer.body(), Limits.MAX_RECORD_BYTES, (name, data) -> {
+            chunks.add(data);
+            names.add(name);
+        });
         return new CapturedExchange(
                 new FixtureRequest(
                         file.wireMethod(),
